@@ -1,0 +1,21 @@
+import Redis, { type RedisOptions } from 'ioredis';
+import type { RedisConfig } from './index';
+
+/**
+ * A Redis client that never hangs a request: commands time out after a second, nothing queues while the
+ * connection is down (callers fall back to the database), and reconnection goes on in the background.
+ * The client starts unconnected; call `connect()`.
+ */
+export function createRedis(config: RedisConfig, overrides: RedisOptions = {}): Redis {
+  const options: RedisOptions = {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    commandTimeout: 1_000,
+    connectTimeout: 2_000,
+    maxRetriesPerRequest: 1,
+    retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
+    ...overrides,
+  };
+  if (config.url) return new Redis(config.url, options);
+  return new Redis({ host: config.host, port: config.port, password: config.password, db: config.db, ...options });
+}

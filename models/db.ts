@@ -1,0 +1,55 @@
+import type { Sequelize, Transaction } from 'sequelize';
+import { defineModels, type Models } from './index';
+
+const DEADLOCK_RETRIES = 5;
+
+function isRetryable(error: unknown): boolean {
+  const parent = (error as { parent?: { code?: string; errno?: number } } | null)?.parent;
+  // ER_LOCK_DEADLOCK and ER_LOCK_WAIT_TIMEOUT: the transaction was rolled back and may simply run again.
+  return parent?.code === 'ER_LOCK_DEADLOCK' || parent?.code === 'ER_LOCK_WAIT_TIMEOUT' || parent?.code === 'SQLITE_BUSY';
+}
+
+/**
+ * The data layer handed to services: the models, and `transaction()` that runs a unit of work once
+ * (retried whole on a deadlock). On SQLite, which has one writer at a time and a single shared connection
+ * for `:memory:`, transactions of this process run one after another.
+ */
+export class Db {
+  readonly models: Models;
+  readonly dialect: 'sqlite' | 'mysql';
+  private sqliteQueue: Promise<unknown> = Promise.resolve();
+
+  constructor(readonly sequelize: Sequelize) {
+    this.models = defineModels(sequelize);
+    this.dialect = sequelize.getDialect() === 'sqlite' ? 'sqlite' : 'mysql';
+  }
+
+  async transaction<T>(work: (t: Transaction) => Promise<T>): Promise<T> {
+    if (this.dialect === 'sqlite') {
+      const run = this.sqliteQueue.then(() => this.withRetry(work));
+      this.sqliteQueue = run.catch(() => undefined);
+      return run;
+    }
+    return this.withRetry(work);
+  }
+
+  private async withRetry<T>(work: (t: Transaction) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.sequelize.transaction((t) => work(t));
+      } catch (error) {
+        if (!isRetryable(error) || attempt >= DEADLOCK_RETRIES) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 5 * attempt + Math.random() * 10));
+      }
+    }
+  }
+
+  /** A cheap round trip, for /ready and test-connections. */
+  async ping(): Promise<void> {
+    await this.sequelize.query('SELECT 1');
+  }
+
+  async close(): Promise<void> {
+    await this.sequelize.close();
+  }
+}

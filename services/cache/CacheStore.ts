@@ -1,0 +1,42 @@
+import type { OperatorStatus } from '../../models';
+
+/** What the cache keeps of an operator: enough to list and rank them without the database. */
+export interface CachedOperator {
+  id: number;
+  name: string;
+  status: OperatorStatus;
+  activeSessions: number;
+  maxConcurrentSessions: number;
+  departments: string[];
+  lastAssignedAt: string | null;
+  /** The row's version; an older copy never replaces a newer one. */
+  version: number;
+}
+
+export interface CacheSnapshot {
+  operators: CachedOperator[];
+  /** sessionId → operatorId for every active session. */
+  sessions: Array<{ sessionId: string; operatorId: number }>;
+}
+
+/**
+ * Where cached state lives: Redis (shared by every process) or this process's memory. Methods may throw
+ * when the backing service is down; StateCache turns that into a fall-back to the database.
+ */
+export interface CacheStore {
+  readonly kind: 'redis' | 'memory';
+  getOperators(): Promise<CachedOperator[]>;
+  getOperator(id: number): Promise<CachedOperator | null>;
+  /** Stores the copy unless the cache already holds the same or a newer version. */
+  putOperator(operator: CachedOperator): Promise<void>;
+  removeOperator(id: number): Promise<void>;
+  getSessionOperator(sessionId: string): Promise<number | null>;
+  setSessionOperator(sessionId: string, operatorId: number | null): Promise<void>;
+  /** Replaces everything with the snapshot and marks the cache as built. */
+  replaceAll(snapshot: CacheSnapshot): Promise<void>;
+  /** False when the store has lost its content (a Redis restart or FLUSHDB) and needs a rebuild. */
+  isBuilt(): Promise<boolean>;
+  /** Round-trip time in milliseconds. */
+  ping(): Promise<number>;
+  close(): Promise<void>;
+}

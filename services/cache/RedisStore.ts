@@ -1,0 +1,97 @@
+import type Redis from 'ioredis';
+import type { CacheSnapshot, CacheStore, CachedOperator } from './CacheStore';
+
+const OPERATORS = 'operators';
+const SESSIONS = 'session-operator';
+const BUILT = 'built';
+
+/** Sets a field to a JSON copy only when the copy's version is newer than the stored one (atomic in Redis). */
+const PUT_IF_NEWER = `
+local current = redis.call('HGET', KEYS[1], ARGV[1])
+if current then
+  local stored = cjson.decode(current)
+  if tonumber(stored.version) >= tonumber(ARGV[3]) then return 0 end
+end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+return 1`;
+
+/**
+ * Rebuild from a database snapshot. Another process may have written a newer copy of an operator since the
+ * snapshot was read, so each operator is merged by version rather than overwritten; operators no longer in
+ * the database are dropped; the session map is replaced whole.
+ */
+const REBUILD = `
+local keep = {}
+for i = 3, #ARGV, 3 do
+  local id, version, json = ARGV[i], tonumber(ARGV[i + 1]), ARGV[i + 2]
+  keep[id] = true
+  local current = redis.call('HGET', KEYS[1], id)
+  if (not current) or tonumber(cjson.decode(current).version) < version then
+    redis.call('HSET', KEYS[1], id, json)
+  end
+end
+for _, id in ipairs(redis.call('HKEYS', KEYS[1])) do
+  if not keep[id] then redis.call('HDEL', KEYS[1], id) end
+end
+redis.call('DEL', KEYS[2])
+for sessionId, operatorId in pairs(cjson.decode(ARGV[1])) do
+  redis.call('HSET', KEYS[2], sessionId, operatorId)
+end
+redis.call('SET', KEYS[3], ARGV[2])
+return 1`;
+
+/** The shared cache: every server process reads and writes the same keys (under the configured prefix). */
+export class RedisStore implements CacheStore {
+  readonly kind = 'redis' as const;
+
+  constructor(private readonly redis: Redis) {}
+
+  async getOperators(): Promise<CachedOperator[]> {
+    const all = await this.redis.hgetall(OPERATORS);
+    return Object.values(all).map((json) => JSON.parse(json) as CachedOperator);
+  }
+
+  async getOperator(id: number): Promise<CachedOperator | null> {
+    const json = await this.redis.hget(OPERATORS, String(id));
+    return json ? (JSON.parse(json) as CachedOperator) : null;
+  }
+
+  async putOperator(operator: CachedOperator): Promise<void> {
+    await this.redis.eval(PUT_IF_NEWER, 1, OPERATORS, String(operator.id), JSON.stringify(operator), operator.version);
+  }
+
+  async removeOperator(id: number): Promise<void> {
+    await this.redis.hdel(OPERATORS, String(id));
+  }
+
+  async getSessionOperator(sessionId: string): Promise<number | null> {
+    const value = await this.redis.hget(SESSIONS, sessionId);
+    return value === null ? null : Number(value);
+  }
+
+  async setSessionOperator(sessionId: string, operatorId: number | null): Promise<void> {
+    if (operatorId === null) await this.redis.hdel(SESSIONS, sessionId);
+    else await this.redis.hset(SESSIONS, sessionId, String(operatorId));
+  }
+
+  async replaceAll(snapshot: CacheSnapshot): Promise<void> {
+    const sessions = Object.fromEntries(snapshot.sessions.map((s) => [s.sessionId, String(s.operatorId)]));
+    // Operators travel as (id, version, JSON) triples: decoding and re-encoding in Lua would turn [] into {}.
+    const operators = snapshot.operators.flatMap((o) => [String(o.id), String(o.version), JSON.stringify(o)]);
+    await this.redis.eval(REBUILD, 3, OPERATORS, SESSIONS, BUILT, JSON.stringify(sessions), new Date().toISOString(), ...operators);
+  }
+
+  async isBuilt(): Promise<boolean> {
+    return (await this.redis.exists(BUILT)) === 1;
+  }
+
+  async ping(): Promise<number> {
+    const started = performance.now();
+    await this.redis.ping();
+    return performance.now() - started;
+  }
+
+  async close(): Promise<void> {
+    await this.redis.quit().catch(() => this.redis.disconnect());
+  }
+}

@@ -1,0 +1,115 @@
+import type { Logger } from 'pino';
+import type { CacheSnapshot, CacheStore, CachedOperator } from './CacheStore';
+
+export interface CacheStatus {
+  kind: 'redis' | 'memory';
+  healthy: boolean;
+}
+
+/**
+ * The cache the services use. It is written through by the services and rebuilt from the database at start
+ * and whenever the store comes back empty. A failing store never fails a caller: reads return null (the
+ * caller reads the database instead), writes are dropped and repaired by the next rebuild.
+ */
+export class StateCache {
+  private healthy = true;
+  private timer: NodeJS.Timeout | null = null;
+  private rebuilding: Promise<void> | null = null;
+
+  constructor(
+    private readonly store: CacheStore,
+    private readonly loadSnapshot: () => Promise<CacheSnapshot>,
+    private readonly logger: Logger,
+    private readonly checkIntervalMs = 5_000,
+  ) {}
+
+  get kind(): 'redis' | 'memory' {
+    return this.store.kind;
+  }
+
+  /** Builds the cache and starts watching for a store that lost its content. */
+  async start(): Promise<void> {
+    await this.rebuild();
+    this.timer = setInterval(() => void this.ensureBuilt(), this.checkIntervalMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.rebuilding?.catch(() => undefined);
+    await this.store.close();
+  }
+
+  status(): CacheStatus {
+    return { kind: this.store.kind, healthy: this.healthy };
+  }
+
+  /** Rebuilds when the store is reachable but empty (restarted, flushed). Safe to call at any time. */
+  async ensureBuilt(): Promise<void> {
+    const built = await this.attempt(() => this.store.isBuilt());
+    if (built === false) await this.rebuild();
+  }
+
+  /** Reloads everything from the database; concurrent calls share one rebuild. */
+  rebuild(): Promise<void> {
+    this.rebuilding ??= (async () => {
+      try {
+        const snapshot = await this.loadSnapshot();
+        const done = await this.attempt(() => this.store.replaceAll(snapshot).then(() => true));
+        if (done) this.logger.info({ operators: snapshot.operators.length, sessions: snapshot.sessions.length }, 'cache rebuilt from the database');
+      } finally {
+        this.rebuilding = null;
+      }
+    })();
+    return this.rebuilding;
+  }
+
+  async ping(): Promise<number | null> {
+    return this.attempt(() => this.store.ping());
+  }
+
+  getOperators(): Promise<CachedOperator[] | null> {
+    return this.attempt(() => this.store.getOperators());
+  }
+
+  getOperator(id: number): Promise<CachedOperator | null> {
+    return this.attempt(() => this.store.getOperator(id));
+  }
+
+  async putOperator(operator: CachedOperator): Promise<void> {
+    await this.attempt(() => this.store.putOperator(operator));
+  }
+
+  async removeOperator(id: number): Promise<void> {
+    await this.attempt(() => this.store.removeOperator(id));
+  }
+
+  getSessionOperator(sessionId: string): Promise<number | null> {
+    return this.attempt(() => this.store.getSessionOperator(sessionId));
+  }
+
+  async setSessionOperator(sessionId: string, operatorId: number | null): Promise<void> {
+    await this.attempt(() => this.store.setSessionOperator(sessionId, operatorId));
+  }
+
+  /** Runs one store call; a failure is logged once per outage and answered with null. */
+  private async attempt<T>(call: () => Promise<T>): Promise<T | null> {
+    try {
+      const result = await call();
+      if (!this.healthy) {
+        this.healthy = true;
+        this.logger.info({ cache: this.store.kind }, 'cache reachable again; rebuilding it from the database');
+        // Writes were dropped while it was down, so its content is stale even if it kept it.
+        void this.rebuild();
+      }
+      return result;
+    } catch (error) {
+      if (this.healthy) {
+        this.healthy = false;
+        this.logger.warn({ cache: this.store.kind, err: (error as Error).message }, 'cache unreachable; serving from the database');
+      }
+      return null;
+    }
+  }
+}

@@ -1,0 +1,70 @@
+import { randomUUID } from 'node:crypto';
+import express, { type Express } from 'express';
+import cors from 'cors';
+import helmet from 'helmet';
+import { pinoHttp } from 'pino-http';
+import type { Config } from '../config';
+import type { Logger } from './logger';
+import type { Db } from '../models/db';
+import type { StateCache } from '../services/cache/StateCache';
+import { errorHandler, notFound } from '../middleware/errorHandler';
+import { healthRouter } from '../routes/health';
+
+export interface AppDeps {
+  config: Config;
+  logger: Logger;
+  db: Db;
+  cache: StateCache;
+  isAccepting: () => boolean;
+}
+
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+/** CORS_ORIGINS unset: only same-origin callers (their requests carry no CORS check anyway). */
+export function corsOrigin(config: Config): cors.CorsOptions['origin'] {
+  if (config.corsOrigins === null) return false;
+  if (config.corsOrigins.includes('*')) return true;
+  return config.corsOrigins;
+}
+
+export function createApp(deps: AppDeps): Express {
+  const { config, logger } = deps;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+
+  app.use(
+    pinoHttp({
+      logger,
+      genReqId: (req, res) => {
+        const given = req.headers['x-request-id'];
+        const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+        res.setHeader('X-Request-Id', id);
+        return id;
+      },
+      customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+      autoLogging: { ignore: (req) => req.url === '/health' },
+      // One short line per request: no headers (they carry tokens), no bodies (they carry messages).
+      serializers: {
+        req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url.split('?')[0] }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
+    }),
+  );
+  app.use(
+    helmet({
+      // The server is often run on plain HTTP (localhost, behind a TLS proxy); never rewrite its URLs to https.
+      contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } },
+      // The widget script and its API are loaded by other sites (CORS_ORIGINS decides who may call the API).
+      crossOriginResourcePolicy: { policy: 'cross-origin' },
+    }),
+  );
+  app.use(cors({ origin: corsOrigin(config), credentials: false, exposedHeaders: ['Retry-After', 'X-Request-Id'] }));
+  app.use(express.json({ limit: config.bodyLimitBytes }));
+
+  app.use(healthRouter(deps));
+
+  app.use(notFound);
+  app.use(errorHandler);
+  return app;
+}

@@ -1,0 +1,110 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Express } from 'express';
+import type Redis from 'ioredis';
+import type { Config } from '../config';
+import { createSequelize } from '../config/database';
+import { createRedis } from '../config/redis';
+import { Db } from '../models/db';
+import { createMigrator } from '../models/migrator';
+import { MemoryStore } from '../services/cache/MemoryStore';
+import { RedisStore } from '../services/cache/RedisStore';
+import { StateCache } from '../services/cache/StateCache';
+import { loadSnapshot } from '../services/cache/snapshot';
+import { bootstrapAdmin } from '../services/bootstrapAdmin';
+import { createApp } from './app';
+import { createLogger, type Logger } from './logger';
+
+export interface ChatServer {
+  app: Express;
+  httpServer: http.Server;
+  db: Db;
+  cache: StateCache;
+  logger: Logger;
+  /** Migrates (when configured), bootstraps the admin, builds the cache, listens. Resolves with the port. */
+  start(): Promise<number>;
+  /** Graceful stop in DESIGN.md's order; runs once however often it is called. */
+  stop(): Promise<void>;
+}
+
+export interface ServerOptions {
+  logger?: Logger;
+  /** How long in-flight requests get to finish on stop. */
+  drainTimeoutMs?: number;
+}
+
+/** The composition root: builds every dependency from the config and wires them together. */
+export function createServer(config: Config, options: ServerOptions = {}): ChatServer {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const drainTimeoutMs = options.drainTimeoutMs ?? 8_000;
+  const db = new Db(createSequelize(config.db));
+  const redis: Redis | null = config.redis ? createRedis(config.redis, { keyPrefix: config.redis.keyPrefix }) : null;
+  const cache = new StateCache(redis ? new RedisStore(redis) : new MemoryStore(), () => loadSnapshot(db), logger);
+  let accepting = false;
+
+  const app = createApp({ config, logger, db, cache, isAccepting: () => accepting });
+  const httpServer = http.createServer(app);
+
+  if (redis) {
+    // ioredis logs nothing itself; without a listener an 'error' event would be thrown.
+    redis.on('error', (error: Error) => logger.debug({ err: error.message }, 'redis connection error'));
+    redis.on('ready', () => void cache.ensureBuilt());
+  }
+
+  async function start(): Promise<number> {
+    await db.sequelize.authenticate();
+    if (db.dialect === 'sqlite' && config.db.storage !== ':memory:') await db.sequelize.query('PRAGMA journal_mode = WAL');
+    const migrator = createMigrator(db.sequelize);
+    if (config.db.migrateOnStart) {
+      const applied = await migrator.up();
+      if (applied.length > 0) logger.info({ migrations: applied.map((m) => m.name) }, 'migrations applied');
+    } else if ((await migrator.pending()).length > 0) {
+      throw new Error('the database schema is not up to date: run `npm run db:init` or set DB_MIGRATE_ON_START=true');
+    }
+    await bootstrapAdmin(db, logger, config.adminEmail, config.adminPassword);
+    if (redis) {
+      await redis.connect().catch((error: Error) => {
+        logger.warn({ err: error.message }, 'redis unreachable at start; serving from the database until it answers');
+      });
+    }
+    await cache.start();
+    if (config.jwtSecretGenerated) {
+      logger.warn('JWT_SECRET is not set: using a random secret, so operator tokens end with this process');
+    }
+    await new Promise<void>((resolve, reject) => {
+      httpServer.once('error', reject);
+      httpServer.listen(config.port, () => {
+        httpServer.off('error', reject);
+        resolve();
+      });
+    });
+    accepting = true;
+    const port = (httpServer.address() as AddressInfo).port;
+    logger.info({ port, database: db.dialect, cache: cache.kind }, 'chat server listening');
+    return port;
+  }
+
+  let stopping: Promise<void> | null = null;
+  function stop(): Promise<void> {
+    stopping ??= (async () => {
+      accepting = false;
+      await drainHttp(httpServer, drainTimeoutMs);
+      await cache.stop();
+      await db.close();
+      logger.info('chat server stopped');
+    })();
+    return stopping;
+  }
+
+  return { app, httpServer, db, cache, logger, start, stop };
+}
+
+/** Stops accepting connections, lets in-flight requests finish, then cuts whatever is left at the deadline. */
+async function drainHttp(server: http.Server, timeoutMs: number): Promise<void> {
+  if (!server.listening) return;
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  const deadline = setTimeout(() => server.closeAllConnections(), timeoutMs);
+  await closed;
+  clearTimeout(deadline);
+}
