@@ -9,6 +9,9 @@ import type { Db } from '../models/db';
 import type { StateCache } from '../services/cache/StateCache';
 import { errorHandler, notFound } from '../middleware/errorHandler';
 import { healthRouter } from '../routes/health';
+import type { RouteContext } from '../routes/context';
+import { apiGroups } from '../routes';
+import { mountGroup } from '../routes/registry';
 
 export interface AppDeps {
   config: Config;
@@ -16,6 +19,7 @@ export interface AppDeps {
   db: Db;
   cache: StateCache;
   isAccepting: () => boolean;
+  routes: RouteContext;
 }
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -63,6 +67,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(express.json({ limit: config.bodyLimitBytes }));
 
   app.use(healthRouter(deps));
+  for (const group of apiGroups(deps.routes)) app.use(group.prefix, mountGroup(group, deps.routes.auth));
 
   app.use(notFound);
   app.use(errorHandler);

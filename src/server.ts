@@ -12,6 +12,13 @@ import { RedisStore } from '../services/cache/RedisStore';
 import { StateCache } from '../services/cache/StateCache';
 import { loadSnapshot } from '../services/cache/snapshot';
 import { bootstrapAdmin } from '../services/bootstrapAdmin';
+import { AuthService } from '../services/AuthService';
+import { ChatService } from '../services/ChatService';
+import { DomainEvents } from '../services/DomainEvents';
+import { OperatorService } from '../services/OperatorService';
+import { Assigner } from '../services/routing/Assigner';
+import { buildSchemas } from '../middleware/schemas';
+import { createRateLimiters } from '../middleware/rateLimits';
 import { createApp } from './app';
 import { createLogger, type Logger } from './logger';
 
@@ -21,6 +28,10 @@ export interface ChatServer {
   db: Db;
   cache: StateCache;
   logger: Logger;
+  events: DomainEvents;
+  chat: ChatService;
+  operators: OperatorService;
+  auth: AuthService;
   /** Migrates (when configured), bootstraps the admin, builds the cache, listens. Resolves with the port. */
   start(): Promise<number>;
   /** Graceful stop in DESIGN.md's order; runs once however often it is called. */
@@ -40,9 +51,16 @@ export function createServer(config: Config, options: ServerOptions = {}): ChatS
   const db = new Db(createSequelize(config.db));
   const redis: Redis | null = config.redis ? createRedis(config.redis, { keyPrefix: config.redis.keyPrefix }) : null;
   const cache = new StateCache(redis ? new RedisStore(redis) : new MemoryStore(), () => loadSnapshot(db), logger);
+  const events = new DomainEvents(logger);
+  const assigner = new Assigner(db, cache, events, config, logger);
+  const chat = new ChatService(db, cache, events, assigner, config);
+  const operators = new OperatorService(db, cache, events, assigner);
+  const auth = new AuthService(db, chat, config.jwtSecret);
+  events.on('operator.updated', ({ operator }) => auth.forget(operator.id));
   let accepting = false;
 
-  const app = createApp({ config, logger, db, cache, isAccepting: () => accepting });
+  const routes = { config, schemas: buildSchemas(config), limiters: createRateLimiters(config, redis), auth, chat, operators };
+  const app = createApp({ config, logger, db, cache, isAccepting: () => accepting, routes });
   const httpServer = http.createServer(app);
 
   if (redis) {
@@ -96,7 +114,7 @@ export function createServer(config: Config, options: ServerOptions = {}): ChatS
     return stopping;
   }
 
-  return { app, httpServer, db, cache, logger, start, stop };
+  return { app, httpServer, db, cache, logger, events, chat, operators, auth, start, stop };
 }
 
 /** Stops accepting connections, lets in-flight requests finish, then cuts whatever is left at the deadline. */

@@ -32,6 +32,9 @@ export interface CacheStore {
   removeOperator(id: number): Promise<void>;
   getSessionOperator(sessionId: string): Promise<number | null>;
   setSessionOperator(sessionId: string, operatorId: number | null): Promise<void>;
+  /** Round-robin rotation: the operator who got the last round-robin assignment, shared by every process. */
+  getRotation(): Promise<number | null>;
+  setRotation(operatorId: number): Promise<void>;
   /** Replaces everything with the snapshot and marks the cache as built. */
   replaceAll(snapshot: CacheSnapshot): Promise<void>;
   /** False when the store has lost its content (a Redis restart or FLUSHDB) and needs a rebuild. */

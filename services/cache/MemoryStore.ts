@@ -6,6 +6,7 @@ export class MemoryStore implements CacheStore {
   private operators = new Map<number, CachedOperator>();
   private sessions = new Map<string, number>();
   private built = false;
+  private rotation: number | null = null;
 
   async getOperators(): Promise<CachedOperator[]> {
     return [...this.operators.values()];
@@ -31,6 +32,14 @@ export class MemoryStore implements CacheStore {
   async setSessionOperator(sessionId: string, operatorId: number | null): Promise<void> {
     if (operatorId === null) this.sessions.delete(sessionId);
     else this.sessions.set(sessionId, operatorId);
+  }
+
+  async getRotation(): Promise<number | null> {
+    return this.rotation;
+  }
+
+  async setRotation(operatorId: number): Promise<void> {
+    this.rotation = operatorId;
   }
 
   async replaceAll(snapshot: CacheSnapshot): Promise<void> {

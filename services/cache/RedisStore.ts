@@ -4,6 +4,7 @@ import type { CacheSnapshot, CacheStore, CachedOperator } from './CacheStore';
 const OPERATORS = 'operators';
 const SESSIONS = 'session-operator';
 const BUILT = 'built';
+const ROTATION = 'round-robin';
 
 /** Sets a field to a JSON copy only when the copy's version is newer than the stored one (atomic in Redis). */
 const PUT_IF_NEWER = `
@@ -72,6 +73,15 @@ export class RedisStore implements CacheStore {
   async setSessionOperator(sessionId: string, operatorId: number | null): Promise<void> {
     if (operatorId === null) await this.redis.hdel(SESSIONS, sessionId);
     else await this.redis.hset(SESSIONS, sessionId, String(operatorId));
+  }
+
+  async getRotation(): Promise<number | null> {
+    const value = await this.redis.get(ROTATION);
+    return value === null ? null : Number(value);
+  }
+
+  async setRotation(operatorId: number): Promise<void> {
+    await this.redis.set(ROTATION, String(operatorId));
   }
 
   async replaceAll(snapshot: CacheSnapshot): Promise<void> {

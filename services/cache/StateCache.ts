@@ -93,6 +93,14 @@ export class StateCache {
     await this.attempt(() => this.store.setSessionOperator(sessionId, operatorId));
   }
 
+  getRotation(): Promise<number | null> {
+    return this.attempt(() => this.store.getRotation());
+  }
+
+  async setRotation(operatorId: number): Promise<void> {
+    await this.attempt(() => this.store.setRotation(operatorId));
+  }
+
   /** Runs one store call; a failure is logged once per outage and answered with null. */
   private async attempt<T>(call: () => Promise<T>): Promise<T | null> {
     try {

@@ -1,0 +1,232 @@
+import type { Schema } from 'express-validator';
+import { STRATEGIES, type Config } from '../config';
+import { OPERATOR_ROLES, OPERATOR_STATUSES, SESSION_STATUSES } from '../models';
+
+/**
+ * express-validator schemas: the same ones check REST requests and Socket.IO payloads (socket payloads are
+ * validated as `body`). Types are strict: a number where a string belongs is refused, never coerced.
+ */
+const METADATA_MAX_BYTES = 4096;
+
+const optionalString = (max: number, where: 'body' | 'query' = 'body'): Schema[string] => ({
+  in: [where],
+  optional: true,
+  isString: { errorMessage: 'must be a string', bail: true },
+  isLength: { options: { max }, errorMessage: `at most ${max} characters` },
+});
+
+const departmentField = (where: 'body' | 'query' = 'body', optional = true): Schema[string] => ({
+  in: [where],
+  ...(optional ? { optional: true } : {}),
+  isString: { errorMessage: 'must be a string', bail: true },
+  matches: { options: /^[\w .-]{1,64}$/, errorMessage: 'letters, digits, spaces, . _ - (at most 64)' },
+});
+
+const positiveId = (where: 'params' | 'body' | 'query', optional = false): Schema[string] => ({
+  in: [where],
+  ...(optional ? { optional: true } : {}),
+  ...(where === 'body' ? { custom: { options: (v: unknown) => typeof v === 'number', errorMessage: 'must be a number', bail: true } } : {}),
+  isInt: { options: { min: 1, max: 2_147_483_647 }, errorMessage: 'must be a positive integer' },
+  toInt: true,
+});
+
+const messageId = (where: 'query' | 'body', optional = true): Schema[string] => ({
+  in: [where],
+  ...(optional ? { optional: true } : {}),
+  ...(where === 'body' ? { custom: { options: (v: unknown) => typeof v === 'number', errorMessage: 'must be a number', bail: true } } : {}),
+  isInt: { options: { min: 0 }, errorMessage: 'must be a message id (integer ≥ 0)' },
+  toInt: true,
+});
+
+/** Page sizes; the default for a missing limit is in DEFAULT_LIMITS. */
+export const DEFAULT_LIMITS = { messages: 50, history: 20 };
+
+const boundedLimit = (max: number): Schema[string] => ({
+  in: ['query'],
+  optional: true,
+  isInt: { options: { min: 1, max }, errorMessage: `must be an integer from 1 to ${max}` },
+  toInt: true,
+});
+
+const sessionId: Schema[string] = { in: ['params'], isUUID: { options: 4, errorMessage: 'must be a session id (UUID)' } };
+
+export interface Schemas {
+  sessionParam: Schema;
+  createSession: Schema;
+  closeSession: Schema;
+  transferSession: Schema;
+  postMessage: Schema;
+  listMessages: Schema;
+  rateSession: Schema;
+  history: Schema;
+  activeSessions: Schema;
+  login: Schema;
+  operatorParam: Schema;
+  createOperator: Schema;
+  updateOperator: Schema;
+  setStatus: Schema;
+  assign: Schema;
+  customerParam: Schema;
+  /** Socket payloads. */
+  socketSend: Schema;
+  socketSync: Schema;
+  socketTyping: Schema;
+  socketRead: Schema;
+  socketSessionRef: Schema;
+}
+
+export function buildSchemas(config: Config): Schemas {
+  const content: Schema[string] = {
+    in: ['body'],
+    exists: { errorMessage: 'is required', bail: true },
+    isString: { errorMessage: 'must be a string', bail: true },
+    custom: { options: (v: string) => v.trim().length > 0, errorMessage: 'must not be blank', bail: true },
+    isLength: { options: { max: config.maxMessageLength }, errorMessage: `at most ${config.maxMessageLength} characters` },
+  };
+  const messageType: Schema[string] = {
+    in: ['body'],
+    optional: true,
+    isIn: { options: [['text', 'image', 'file']], errorMessage: 'must be text, image or file' },
+  };
+  const clientMessageId = (required: boolean): Schema[string] => ({
+    in: ['body'],
+    ...(required ? { exists: { errorMessage: 'is required', bail: true } } : { optional: true }),
+    isString: { errorMessage: 'must be a string', bail: true },
+    matches: { options: /^[\w:.-]{1,64}$/, errorMessage: 'letters, digits and : . _ - (at most 64)' },
+  });
+  const password: Schema[string] = {
+    in: ['body'],
+    isString: { errorMessage: 'must be a string', bail: true },
+    isLength: { options: { min: 8, max: 200 }, errorMessage: 'from 8 to 200 characters' },
+  };
+  const operatorName: Schema[string] = {
+    in: ['body'],
+    isString: { errorMessage: 'must be a string', bail: true },
+    trim: true,
+    isLength: { options: { min: 1, max: 120 }, errorMessage: 'from 1 to 120 characters' },
+  };
+  const departments: Schema[string] = {
+    in: ['body'],
+    optional: true,
+    isArray: { options: { max: 50 }, errorMessage: 'must be an array of at most 50 department names', bail: true },
+    custom: {
+      options: (v: unknown[]) => v.every((d) => typeof d === 'string' && /^[\w .-]{1,64}$/.test(d)),
+      errorMessage: 'each department: letters, digits, spaces, . _ - (at most 64)',
+    },
+  };
+  const capacity: Schema[string] = {
+    in: ['body'],
+    optional: true,
+    custom: { options: (v: unknown) => typeof v === 'number', errorMessage: 'must be a number', bail: true },
+    isInt: { options: { min: 1, max: 100 }, errorMessage: 'must be an integer from 1 to 100' },
+    toInt: true,
+  };
+
+  return {
+    sessionParam: { sessionId },
+    createSession: {
+      customerName: optionalString(120),
+      customerEmail: {
+        in: ['body'],
+        optional: true,
+        isString: { errorMessage: 'must be a string', bail: true },
+        isEmail: { errorMessage: 'must be an email address', bail: true },
+        isLength: { options: { max: 191 }, errorMessage: 'at most 191 characters' },
+      },
+      customerId: {
+        ...optionalString(191),
+        matches: { options: /^[^\s]{1,191}$/, errorMessage: 'no spaces, at most 191 characters' },
+      },
+      identityHash: { ...optionalString(128), isHexadecimal: { errorMessage: 'must be hexadecimal' } },
+      department: departmentField(),
+      metadata: {
+        in: ['body'],
+        optional: true,
+        isObject: { options: { strict: true }, errorMessage: 'must be an object', bail: true },
+        custom: {
+          options: (v: unknown) => Buffer.byteLength(JSON.stringify(v)) <= METADATA_MAX_BYTES,
+          errorMessage: `at most ${METADATA_MAX_BYTES} bytes as JSON`,
+        },
+      },
+      message: { ...content, exists: undefined, optional: true },
+    },
+    closeSession: { sessionId, reason: optionalString(500) },
+    transferSession: {
+      sessionId,
+      operatorId: positiveId('body', true),
+      department: departmentField(),
+      _target: {
+        in: ['body'],
+        custom: {
+          options: (_v: unknown, { req }: { req: { body?: Record<string, unknown> } }) =>
+            (req.body?.operatorId === undefined) !== (req.body?.department === undefined),
+          errorMessage: 'give exactly one of operatorId or department',
+        },
+      },
+    },
+    postMessage: { sessionId, content, type: messageType, clientMessageId: clientMessageId(false) },
+    listMessages: { sessionId, after: messageId('query'), before: messageId('query'), limit: boundedLimit(200) },
+    rateSession: {
+      sessionId,
+      rating: {
+        in: ['body'],
+        custom: { options: (v: unknown) => typeof v === 'number', errorMessage: 'must be a number', bail: true },
+        isInt: { options: { min: 1, max: 5 }, errorMessage: 'must be an integer from 1 to 5' },
+        toInt: true,
+      },
+      comment: optionalString(2000),
+    },
+    history: {
+      status: { in: ['query'], optional: true, isIn: { options: [SESSION_STATUSES], errorMessage: `one of ${SESSION_STATUSES.join(', ')}` } },
+      operatorId: positiveId('query', true),
+      customerId: optionalString(191, 'query'),
+      from: { in: ['query'], optional: true, isISO8601: { errorMessage: 'must be an ISO-8601 time' }, toDate: true },
+      to: { in: ['query'], optional: true, isISO8601: { errorMessage: 'must be an ISO-8601 time' }, toDate: true },
+      limit: boundedLimit(100),
+      cursor: optionalString(500, 'query'),
+    },
+    activeSessions: { mine: { in: ['query'], optional: true, isBoolean: { errorMessage: 'must be true or false' }, toBoolean: true } },
+    login: {
+      email: { in: ['body'], isString: { errorMessage: 'must be a string', bail: true }, isLength: { options: { min: 1, max: 191 }, errorMessage: 'is required' } },
+      password: { in: ['body'], isString: { errorMessage: 'must be a string', bail: true }, isLength: { options: { min: 1, max: 200 }, errorMessage: 'is required' } },
+    },
+    operatorParam: { operatorId: positiveId('params') },
+    createOperator: {
+      name: operatorName,
+      email: {
+        in: ['body'],
+        isString: { errorMessage: 'must be a string', bail: true },
+        isEmail: { errorMessage: 'must be an email address', bail: true },
+        isLength: { options: { max: 191 }, errorMessage: 'at most 191 characters' },
+      },
+      password,
+      role: { in: ['body'], optional: true, isIn: { options: [OPERATOR_ROLES], errorMessage: `one of ${OPERATOR_ROLES.join(', ')}` } },
+      maxConcurrentSessions: capacity,
+      departments,
+    },
+    updateOperator: {
+      operatorId: positiveId('params'),
+      name: { ...operatorName, optional: true },
+      password: { ...password, optional: true },
+      role: { in: ['body'], optional: true, isIn: { options: [OPERATOR_ROLES], errorMessage: `one of ${OPERATOR_ROLES.join(', ')}` } },
+      maxConcurrentSessions: capacity,
+      departments,
+      disabled: { in: ['body'], optional: true, isBoolean: { options: { strict: true }, errorMessage: 'must be true or false' } },
+    },
+    setStatus: {
+      operatorId: positiveId('params'),
+      status: { in: ['body'], isIn: { options: [OPERATOR_STATUSES], errorMessage: `one of ${OPERATOR_STATUSES.join(', ')}` } },
+    },
+    assign: {
+      sessionId: { in: ['body'], isUUID: { options: 4, errorMessage: 'must be a session id (UUID)' } },
+      strategy: { in: ['body'], optional: true, isIn: { options: [STRATEGIES], errorMessage: `one of ${STRATEGIES.join(', ')}` } },
+      operatorId: positiveId('body', true),
+    },
+    customerParam: { customerId: { in: ['params'], isLength: { options: { min: 1, max: 191 }, errorMessage: 'at most 191 characters' } } },
+    socketSend: { content, type: messageType, clientMessageId: clientMessageId(true) },
+    socketSync: { afterId: messageId('body', false) },
+    socketTyping: { isTyping: { in: ['body'], isBoolean: { options: { strict: true }, errorMessage: 'must be true or false' } } },
+    socketRead: { upToId: messageId('body', false) },
+    socketSessionRef: { sessionId: { in: ['body'], isUUID: { options: 4, errorMessage: 'must be a session id (UUID)' } } },
+  };
+}

@@ -1,0 +1,51 @@
+import type { RequestHandler } from 'express';
+import { checkSchema, matchedData, validationResult, type Schema } from 'express-validator';
+import { ValidationError, type FieldProblem } from '../src/errors';
+
+export type { Schema };
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    /** The validated input (path, query and body fields the schema names), nothing else. */
+    input?: Record<string, unknown>;
+  }
+}
+
+interface Validatable {
+  body?: unknown;
+  params?: unknown;
+  query?: unknown;
+}
+
+/**
+ * Runs a schema on anything shaped like a request (a REST request, or `{ body: payload }` for a socket event)
+ * and returns only the fields the schema names; throws VALIDATION_ERROR listing every bad field.
+ */
+export async function validateInput(schema: Schema, target: Validatable): Promise<Record<string, unknown>> {
+  const request = { body: target.body ?? {}, params: target.params ?? {}, query: target.query ?? {} };
+  if (request.body === null || typeof request.body !== 'object' || Array.isArray(request.body)) {
+    throw new ValidationError('The body must be a JSON object', [{ field: 'body', message: 'must be an object' }]);
+  }
+  await Promise.all(checkSchema(schema).map((chain) => chain.run(request)));
+  const result = validationResult(request);
+  if (!result.isEmpty()) {
+    const details: FieldProblem[] = result.array({ onlyFirstError: true }).map((e) => ({
+      field: e.type === 'field' ? e.path : e.type,
+      message: String(e.msg),
+    }));
+    throw new ValidationError(`Invalid ${details.map((d) => d.field).join(', ')}`, details);
+  }
+  return matchedData(request, { includeOptionals: false });
+}
+
+/** REST: validates the request against the schema and leaves the clean input on `req.input`. */
+export function validate(schema: Schema): RequestHandler {
+  return async (req, _res, next) => {
+    try {
+      req.input = await validateInput(schema, { body: req.body, params: req.params, query: req.query });
+      next();
+    } catch (error) {
+      next(error);
+    }
+  };
+}

@@ -1,0 +1,47 @@
+import { actorOf, access } from '../middleware/auth';
+import { sendData } from '../middleware/responseFormatter';
+import type { OperatorActor } from '../services/actor';
+import type { RouteContext } from './context';
+import { inputOf } from './context';
+import type { RouteGroup } from './registry';
+
+export function authRoutes({ schemas, limiters, auth, operators }: RouteContext): RouteGroup {
+  return {
+    prefix: '/api/auth',
+    tag: 'auth',
+    routes: [
+      {
+        method: 'post',
+        path: '/login',
+        summary: 'Operator login: { email, password } → { token, operator }',
+        access: access.public,
+        before: [limiters.logins],
+        schema: schemas.login,
+        responds: { status: 200, data: '{ token, operator }' },
+        handler: async (req, res) => {
+          const { email, password } = inputOf<{ email: string; password: string }>(req);
+          sendData(res, await auth.login(email, password));
+        },
+      },
+      {
+        method: 'get',
+        path: '/me',
+        summary: 'The operator the token belongs to',
+        access: access.operator,
+        responds: { status: 200, data: 'Operator' },
+        handler: async (req, res) => sendData(res, await operators.get((actorOf(req) as OperatorActor).operatorId)),
+      },
+      {
+        method: 'post',
+        path: '/logout',
+        summary: "Ends every token of the calling operator (all tabs and devices)",
+        access: access.operator,
+        responds: { status: 200, data: '{ loggedOut: true }' },
+        handler: async (req, res) => {
+          await auth.logout((actorOf(req) as OperatorActor).operatorId);
+          sendData(res, { loggedOut: true });
+        },
+      },
+    ],
+  };
+}

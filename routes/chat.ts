@@ -1,0 +1,150 @@
+import { actorOf, access } from '../middleware/auth';
+import { sendData } from '../middleware/responseFormatter';
+import { DEFAULT_LIMITS } from '../middleware/schemas';
+import type { CreateSessionInput, HistoryFilters, PostMessageInput } from '../services/ChatService';
+import type { RouteContext } from './context';
+import { inputOf } from './context';
+import type { RouteGroup } from './registry';
+
+type SessionParam = { sessionId: string };
+
+export function chatRoutes({ schemas, limiters, chat }: RouteContext): RouteGroup {
+  return {
+    prefix: '/api/chat',
+    tag: 'chat',
+    routes: [
+      {
+        method: 'post',
+        path: '/sessions',
+        summary: 'Start a chat session (routed at once: assigned or queued); returns the customer token',
+        access: access.public,
+        before: [limiters.sessions],
+        schema: schemas.createSession,
+        responds: { status: 201, data: '{ session, customerToken }' },
+        handler: async (req, res) => {
+          const ticket = await chat.createSession(inputOf<CreateSessionInput>(req));
+          sendData(res, { session: ticket.session, customerToken: ticket.customerToken }, { status: ticket.resumed ? 200 : 201 });
+        },
+      },
+      {
+        method: 'get',
+        path: '/sessions/active',
+        summary: 'Waiting and active sessions (?mine=true: only my own)',
+        access: access.operator,
+        schema: schemas.activeSessions,
+        responds: { status: 200, data: 'Session[]' },
+        handler: async (req, res) => {
+          sendData(res, await chat.listActive(actorOf(req), inputOf<{ mine?: boolean }>(req).mine === true));
+        },
+      },
+      {
+        method: 'get',
+        path: '/sessions/history',
+        summary: 'All sessions, newest first, with filters and cursor pagination (meta.nextCursor)',
+        access: access.operator,
+        schema: schemas.history,
+        responds: { status: 200, data: 'Session[]' },
+        handler: async (req, res) => {
+          const filters = inputOf<Omit<HistoryFilters, 'limit'> & { limit?: number }>(req);
+          const page = await chat.history({ ...filters, limit: filters.limit ?? DEFAULT_LIMITS.history });
+          sendData(res, page.sessions, { meta: { nextCursor: page.nextCursor } });
+        },
+      },
+      {
+        method: 'get',
+        path: '/availability',
+        summary: 'Whether anyone is online, how many can take a chat, queue length and estimated wait',
+        access: access.public,
+        responds: { status: 200, data: '{ online, availableOperators, waiting, estimatedWaitSeconds }' },
+        handler: async (_req, res) => {
+          sendData(res, await chat.availability());
+        },
+      },
+      {
+        method: 'get',
+        path: '/sessions/:sessionId',
+        summary: 'One session',
+        access: access.operatorOrSessionCustomer(),
+        schema: schemas.sessionParam,
+        responds: { status: 200, data: 'Session' },
+        handler: async (req, res) => {
+          sendData(res, await chat.getSession(actorOf(req), inputOf<SessionParam>(req).sessionId));
+        },
+      },
+      {
+        method: 'put',
+        path: '/sessions/:sessionId/close',
+        summary: 'Close a session (assigned operator, admin or its customer); 409 SESSION_CLOSED when already closed',
+        access: access.operatorOrSessionCustomer(),
+        schema: schemas.closeSession,
+        responds: { status: 200, data: 'Session' },
+        handler: async (req, res) => {
+          const { sessionId, reason } = inputOf<SessionParam & { reason?: string }>(req);
+          sendData(res, await chat.close(actorOf(req), sessionId, reason));
+        },
+      },
+      {
+        method: 'put',
+        path: '/sessions/:sessionId/transfer',
+        summary: 'Transfer a session to an operator or to a department (assigned operator or admin)',
+        access: access.operator,
+        schema: schemas.transferSession,
+        responds: { status: 200, data: 'Session' },
+        handler: async (req, res) => {
+          const { sessionId, operatorId, department } = inputOf<SessionParam & { operatorId?: number; department?: string }>(req);
+          sendData(res, await chat.transfer(actorOf(req), sessionId, { operatorId, department }));
+        },
+      },
+      {
+        method: 'post',
+        path: '/sessions/:sessionId/messages',
+        summary: 'Send a message; the same clientMessageId again returns the first message with 200',
+        access: access.operatorOrSessionCustomer(),
+        schema: schemas.postMessage,
+        responds: { status: 201, data: 'Message' },
+        handler: async (req, res) => {
+          const { sessionId, ...message } = inputOf<SessionParam & PostMessageInput>(req);
+          const result = await chat.postMessage(actorOf(req), sessionId, message);
+          sendData(res, result.message, { status: result.created ? 201 : 200 });
+        },
+      },
+      {
+        method: 'post',
+        path: '/sessions/:sessionId/rating',
+        summary: 'Rate a closed session, once (its customer)',
+        access: access.sessionCustomer(),
+        schema: schemas.rateSession,
+        responds: { status: 200, data: 'Session' },
+        handler: async (req, res) => {
+          const { sessionId, rating, comment } = inputOf<SessionParam & { rating: number; comment?: string }>(req);
+          sendData(res, await chat.rate(actorOf(req), sessionId, rating, comment));
+        },
+      },
+      {
+        method: 'get',
+        path: '/sessions/:sessionId/events',
+        summary: "The session's audit trail: created, queued, assigned (with strategy and reason), transferred, closed",
+        access: access.operator,
+        schema: schemas.sessionParam,
+        responds: { status: 200, data: 'SessionEvent[]' },
+        handler: async (req, res) => {
+          sendData(res, await chat.auditTrail(inputOf<SessionParam>(req).sessionId));
+        },
+      },
+      {
+        method: 'get',
+        path: '/messages/:sessionId',
+        summary: 'Messages ascending by id: after=<id> (newer), before=<id> (older), limit ≤ 200; meta.hasMore',
+        access: access.operatorOrSessionCustomer(),
+        schema: schemas.listMessages,
+        responds: { status: 200, data: 'Message[]' },
+        handler: async (req, res) => {
+          const { sessionId, after, before, limit } = inputOf<SessionParam & { after?: number; before?: number; limit?: number }>(req);
+          const page = await chat.listMessages(actorOf(req), sessionId, { after, before, limit: limit ?? DEFAULT_LIMITS.messages });
+          sendData(res, page.messages, { meta: { hasMore: page.hasMore } });
+        },
+      },
+    ],
+  };
+}
+

@@ -1,0 +1,22 @@
+import type { Request } from 'express';
+import type { Config } from '../config';
+import type { Schemas } from '../middleware/schemas';
+import type { RateLimiters } from '../middleware/rateLimits';
+import type { AuthService } from '../services/AuthService';
+import type { ChatService } from '../services/ChatService';
+import type { OperatorService } from '../services/OperatorService';
+
+/** What the routers need: the services they call, the schemas they validate with. */
+export interface RouteContext {
+  config: Config;
+  schemas: Schemas;
+  limiters: RateLimiters;
+  auth: AuthService;
+  chat: ChatService;
+  operators: OperatorService;
+}
+
+/** The validated input of a request (set by the validation middleware), typed by the caller. */
+export function inputOf<T>(req: Request): T {
+  return (req.input ?? {}) as T;
+}

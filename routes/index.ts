@@ -1,0 +1,11 @@
+import { authRoutes } from './auth';
+import { chatRoutes } from './chat';
+import type { RouteContext } from './context';
+import { operatorRoutes } from './operators';
+import type { RouteGroup } from './registry';
+import { userRoutes } from './users';
+
+/** Every REST group of the contract; the app mounts these and the OpenAPI document describes them. */
+export function apiGroups(context: RouteContext): RouteGroup[] {
+  return [authRoutes(context), chatRoutes(context), operatorRoutes(context), userRoutes(context)];
+}

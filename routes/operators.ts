@@ -1,0 +1,124 @@
+import { actorOf, access } from '../middleware/auth';
+import { sendData } from '../middleware/responseFormatter';
+import type { StrategyName } from '../config';
+import type { OperatorStatus } from '../models';
+import type { OperatorActor } from '../services/actor';
+import type { CreateOperatorInput, UpdateOperatorInput } from '../services/OperatorService';
+import type { RouteContext } from './context';
+import { inputOf } from './context';
+import type { RouteGroup } from './registry';
+
+type OperatorParam = { operatorId: number };
+
+export function operatorRoutes({ schemas, chat, operators }: RouteContext): RouteGroup {
+  return {
+    prefix: '/api/operators',
+    tag: 'operators',
+    routes: [
+      {
+        method: 'get',
+        path: '/',
+        summary: 'All operators',
+        access: access.operator,
+        responds: { status: 200, data: 'Operator[]' },
+        handler: async (_req, res) => sendData(res, await operators.list()),
+      },
+      {
+        method: 'get',
+        path: '/online',
+        summary: 'Operators whose status is online or busy',
+        access: access.operator,
+        responds: { status: 200, data: 'Operator[]' },
+        handler: async (_req, res) => sendData(res, await operators.online()),
+      },
+      {
+        method: 'get',
+        path: '/available',
+        summary: 'Available operators (online, below capacity), least loaded first',
+        access: access.operator,
+        responds: { status: 200, data: 'Operator[]' },
+        handler: async (_req, res) => sendData(res, await operators.available()),
+      },
+      {
+        method: 'get',
+        path: '/pending-sessions',
+        summary: 'The waiting queue in routing order',
+        access: access.operator,
+        responds: { status: 200, data: 'Session[]' },
+        handler: async (_req, res) => sendData(res, await chat.listQueue()),
+      },
+      {
+        method: 'get',
+        path: '/stats',
+        summary: 'Per operator: active, closed today, average first response, average rating; overall queue figures',
+        access: access.operator,
+        responds: { status: 200, data: '{ operators, overall }' },
+        handler: async (_req, res) => sendData(res, await operators.stats()),
+      },
+      {
+        method: 'post',
+        path: '/assign',
+        summary: 'Assign a waiting session: to operatorId (self, or anyone for an admin) or by a strategy',
+        access: access.operator,
+        schema: schemas.assign,
+        responds: { status: 200, data: '{ session, operator }' },
+        handler: async (req, res) => {
+          const { sessionId, strategy, operatorId } = inputOf<{ sessionId: string; strategy?: StrategyName; operatorId?: number }>(req);
+          const assignment = await operators.assign(actorOf(req) as OperatorActor, sessionId, { strategy, operatorId });
+          sendData(res, { session: assignment.session, operator: assignment.operator });
+        },
+      },
+      {
+        method: 'post',
+        path: '/',
+        summary: 'Create an operator (admin)',
+        access: access.admin,
+        schema: schemas.createOperator,
+        responds: { status: 201, data: 'Operator' },
+        handler: async (req, res) => sendData(res, await operators.create(inputOf<CreateOperatorInput>(req)), { status: 201 }),
+      },
+      {
+        method: 'get',
+        path: '/:operatorId',
+        summary: 'One operator',
+        access: access.operator,
+        schema: schemas.operatorParam,
+        responds: { status: 200, data: 'Operator' },
+        handler: async (req, res) => sendData(res, await operators.get(inputOf<OperatorParam>(req).operatorId)),
+      },
+      {
+        method: 'get',
+        path: '/:operatorId/sessions',
+        summary: "That operator's active sessions",
+        access: access.operator,
+        schema: schemas.operatorParam,
+        responds: { status: 200, data: 'Session[]' },
+        handler: async (req, res) => sendData(res, await operators.sessionsOf(inputOf<OperatorParam>(req).operatorId)),
+      },
+      {
+        method: 'patch',
+        path: '/:operatorId',
+        summary: 'Change name, role, capacity, departments, password or disabled (admin)',
+        access: access.admin,
+        schema: schemas.updateOperator,
+        responds: { status: 200, data: 'Operator' },
+        handler: async (req, res) => {
+          const { operatorId, ...changes } = inputOf<OperatorParam & UpdateOperatorInput>(req);
+          sendData(res, await operators.update(operatorId, changes));
+        },
+      },
+      {
+        method: 'put',
+        path: '/:operatorId/status',
+        summary: 'Set status online, busy or offline (that operator or an admin); online pulls waiting sessions',
+        access: access.operator,
+        schema: schemas.setStatus,
+        responds: { status: 200, data: 'Operator' },
+        handler: async (req, res) => {
+          const { operatorId, status } = inputOf<OperatorParam & { status: OperatorStatus }>(req);
+          sendData(res, await operators.setStatus(actorOf(req), operatorId, status));
+        },
+      },
+    ],
+  };
+}

@@ -1,0 +1,103 @@
+import { SignJWT, jwtVerify } from 'jose';
+import { literal } from 'sequelize';
+import type { Db } from '../models/db';
+import type { OperatorRole } from '../models';
+import { UnauthenticatedError } from '../src/errors';
+import type { Actor } from './actor';
+import type { ChatService } from './ChatService';
+import { toOperatorDTO, type OperatorDTO } from './dto';
+import { hashPassword, verifyPassword } from './passwords';
+
+const ISSUER = 'live-chat-server';
+const AUDIENCE = 'operator';
+const TOKEN_LIFETIME = '12h';
+/** How long a verified operator token is trusted before the operator row is read again. */
+const OPERATOR_CHECK_TTL_MS = 5_000;
+
+interface OperatorClaims {
+  role: OperatorRole;
+  tv: number;
+}
+
+/**
+ * Who is calling: operators by JWT (HS256 via jose, bound to the operator's token version, so a logout,
+ * password change or disabling ends every token at once), customers by their session-bound token.
+ */
+export class AuthService {
+  private readonly key: Uint8Array;
+  private dummyHash: Promise<string> | null = null;
+  private readonly checked = new Map<number, { tokenVersion: number; role: OperatorRole; disabled: boolean; at: number }>();
+
+  constructor(
+    private readonly db: Db,
+    private readonly chat: ChatService,
+    jwtSecret: string,
+  ) {
+    this.key = new TextEncoder().encode(jwtSecret);
+  }
+
+  /** Same 401 for an unknown email, a wrong password and a disabled operator; same work in every case. */
+  async login(email: string, password: string): Promise<{ token: string; operator: OperatorDTO }> {
+    const operator = await this.db.models.Operator.findOne({ where: { email: email.toLowerCase() } });
+    this.dummyHash ??= hashPassword('timing-equaliser');
+    const matches = await verifyPassword(password, operator?.passwordHash ?? (await this.dummyHash));
+    if (!operator || !matches || operator.disabled) throw new UnauthenticatedError('Wrong email or password');
+    const token = await new SignJWT({ role: operator.role, tv: operator.tokenVersion } satisfies OperatorClaims)
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject(String(operator.id))
+      .setIssuer(ISSUER)
+      .setAudience(AUDIENCE)
+      .setIssuedAt()
+      .setExpirationTime(TOKEN_LIFETIME)
+      .sign(this.key);
+    return { token, operator: toOperatorDTO(operator) };
+  }
+
+  /** Ends every token the operator holds. */
+  async logout(operatorId: number): Promise<void> {
+    await this.db.models.Operator.update({ tokenVersion: literal('token_version + 1'), version: literal('version + 1') }, { where: { id: operatorId } });
+    this.checked.delete(operatorId);
+  }
+
+  /** A bearer token → the actor; throws UNAUTHENTICATED for anything that is not a valid, current token. */
+  async authenticate(token: string): Promise<Actor> {
+    if (token.split('.').length === 3) return this.authenticateOperator(token);
+    const sessionId = await this.chat.verifyCustomerToken(token);
+    if (!sessionId) throw new UnauthenticatedError('Invalid token');
+    return { kind: 'customer', sessionId };
+  }
+
+  private async authenticateOperator(token: string): Promise<Actor> {
+    let operatorId: number;
+    let claims: OperatorClaims;
+    try {
+      const { payload } = await jwtVerify(token, this.key, { issuer: ISSUER, audience: AUDIENCE, algorithms: ['HS256'] });
+      operatorId = Number(payload.sub);
+      claims = { role: payload.role as OperatorRole, tv: Number(payload.tv) };
+    } catch {
+      throw new UnauthenticatedError('Invalid or expired token');
+    }
+    const current = await this.currentState(operatorId);
+    if (!current || current.disabled || current.tokenVersion !== claims.tv) throw new UnauthenticatedError('Token no longer valid');
+    return { kind: 'operator', operatorId, role: current.role };
+  }
+
+  /** The operator's token version, role and enabled flag, re-read at most every few seconds per process. */
+  private async currentState(operatorId: number): Promise<{ tokenVersion: number; role: OperatorRole; disabled: boolean } | null> {
+    const cached = this.checked.get(operatorId);
+    if (cached && Date.now() - cached.at < OPERATOR_CHECK_TTL_MS) return cached;
+    const row = await this.db.models.Operator.findByPk(operatorId, { attributes: ['tokenVersion', 'role', 'disabled'] });
+    if (!row) {
+      this.checked.delete(operatorId);
+      return null;
+    }
+    const state = { tokenVersion: row.tokenVersion, role: row.role, disabled: row.disabled, at: Date.now() };
+    this.checked.set(operatorId, state);
+    return state;
+  }
+
+  /** Forget what this process remembers of an operator (after a change made here). */
+  forget(operatorId: number): void {
+    this.checked.delete(operatorId);
+  }
+}

@@ -1,0 +1,49 @@
+import { EventEmitter } from 'node:events';
+import type { Logger } from 'pino';
+import type { MessageDTO, OperatorDTO, SessionDTO } from './dto';
+
+/**
+ * What happened, told by the services after the change is committed. The NotificationService turns these
+ * into socket emits and webhooks; the services never know who listens.
+ */
+export interface DomainEventMap {
+  'session.created': { session: SessionDTO };
+  'session.assigned': { session: SessionDTO; operatorId: number; strategy: string; reason: string };
+  'session.transferred': { session: SessionDTO; fromOperatorId: number | null; toOperatorId: number | null };
+  'session.unassigned': { session: SessionDTO; operatorId: number; reason: string };
+  'session.closed': { session: SessionDTO; operatorId: number | null };
+  'session.rated': { session: SessionDTO };
+  /** The waiting queue changed (a session joined or left it): positions may have moved. */
+  'queue.changed': { waiting: number };
+  'message.created': { message: MessageDTO; session: SessionDTO };
+  'operator.status_changed': { operator: OperatorDTO; previous: string };
+  'operator.updated': { operator: OperatorDTO };
+}
+
+export type DomainEventName = keyof DomainEventMap;
+
+export class DomainEvents {
+  private readonly emitter = new EventEmitter();
+
+  constructor(private readonly logger: Logger) {
+    this.emitter.setMaxListeners(50);
+  }
+
+  emit<K extends DomainEventName>(name: K, payload: DomainEventMap[K]): void {
+    this.emitter.emit(name, payload);
+  }
+
+  /** A listener's failure is logged and never reaches the service that emitted. */
+  on<K extends DomainEventName>(name: K, listener: (payload: DomainEventMap[K]) => void | Promise<void>): () => void {
+    const safe = (payload: DomainEventMap[K]): void => {
+      try {
+        const result = listener(payload);
+        if (result instanceof Promise) result.catch((error: unknown) => this.logger.error({ err: error, event: name }, 'event listener failed'));
+      } catch (error) {
+        this.logger.error({ err: error, event: name }, 'event listener failed');
+      }
+    };
+    this.emitter.on(name, safe);
+    return () => this.emitter.off(name, safe);
+  }
+}

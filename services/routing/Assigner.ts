@@ -1,0 +1,238 @@
+import { Op, col, literal, type Transaction } from 'sequelize';
+import type { Logger } from 'pino';
+import type { Config, StrategyName } from '../../config';
+import type { Db } from '../../models/db';
+import type { ChatSession, Operator } from '../../models';
+import { ConflictError, NotFoundError } from '../../src/errors';
+import type { StateCache } from '../cache/StateCache';
+import { toCachedOperator } from '../cache/snapshot';
+import type { DomainEvents } from '../DomainEvents';
+import { toOperatorDTO, type MessageDTO, type OperatorDTO, type SessionDTO } from '../dto';
+import { QUEUE_ORDER, getSession, sessionDTO, waitingCount } from '../sessionQueries';
+import { addSessionEvent, addSystemMessage } from '../systemMessages';
+import { STRATEGY_FUNCTIONS, describeChoice, type Candidate } from './strategies';
+
+export interface Assignment {
+  session: SessionDTO;
+  operator: OperatorDTO;
+  strategy: string;
+  reason: string;
+}
+
+interface ClaimOptions {
+  /** session:join and explicit assignment accept a busy operator; automatic routing only an online one. */
+  allowBusy: boolean;
+  strategy: string;
+  reason: string;
+}
+
+const DRAIN_BATCH = 100;
+
+/**
+ * The routing engine's moving part: claims an operator's seat and a waiting session together, atomically in
+ * the database (DESIGN.md decision 4), so no operator goes over capacity and no session gets two operators,
+ * whatever the number of processes. Chooses candidates with the strategies, drains the queue.
+ */
+export class Assigner {
+  private draining: Promise<number> | null = null;
+  private drainAgain = false;
+
+  constructor(
+    private readonly db: Db,
+    private readonly cache: StateCache,
+    private readonly events: DomainEvents,
+    private readonly config: Config,
+    private readonly logger: Logger,
+  ) {}
+
+  /**
+   * Atomically gives a waiting session to one operator. Throws ALREADY_ASSIGNED when the session is no
+   * longer waiting, SESSION_CLOSED when closed, OPERATOR_AT_CAPACITY when the seat cannot be had.
+   */
+  async claim(sessionId: string, operatorId: number, options: ClaimOptions): Promise<Assignment> {
+    const now = new Date();
+    const { ChatSession, Operator } = this.db.models;
+    let systemMessage: MessageDTO | null = null;
+    await this.db.transaction(async (transaction) => {
+      const [sessionRows] = await ChatSession.update(
+        { status: 'active', operatorId, assignedAt: now, queuedAt: null },
+        { where: { id: sessionId, status: 'waiting' }, transaction },
+      );
+      if (sessionRows !== 1) await this.explainUnclaimable(sessionId, transaction);
+      await this.takeSeat(operatorId, transaction, options.allowBusy);
+      const operator = await Operator.findByPk(operatorId, { attributes: ['name'], transaction });
+      await addSessionEvent(this.db, sessionId, 'assigned', transaction, operatorId, { strategy: options.strategy, reason: options.reason });
+      systemMessage = await addSystemMessage(this.db, sessionId, `${operator?.name ?? 'An operator'} joined the chat`, transaction);
+    });
+    const [session, operator] = await Promise.all([getSession(this.db, sessionId), this.refreshOperator(operatorId)]);
+    await this.cache.setSessionOperator(sessionId, operatorId);
+    const dto = await sessionDTO(this.db, session);
+    this.events.emit('session.assigned', { session: dto, operatorId, strategy: options.strategy, reason: options.reason });
+    if (systemMessage) this.events.emit('message.created', { message: systemMessage, session: dto });
+    this.events.emit('queue.changed', { waiting: await waitingCount(this.db) });
+    return { session: dto, operator: toOperatorDTO(operator), strategy: options.strategy, reason: options.reason };
+  }
+
+  /**
+   * Routes one waiting session by a strategy: the previous operator of a returning customer first (when
+   * configured and available), then the strategy's order. Returns null when nobody can take it.
+   */
+  async route(sessionId: string, strategyName: StrategyName = this.config.assignmentStrategy): Promise<Assignment | null> {
+    const session = await getSession(this.db, sessionId);
+    if (session.status !== 'waiting') {
+      throw session.status === 'closed'
+        ? new ConflictError('SESSION_CLOSED', 'The session is closed')
+        : new ConflictError('ALREADY_ASSIGNED', 'The session already has an operator');
+    }
+    if (strategyName === 'manual') return null;
+    const candidates = await this.candidates(session);
+    if (candidates.length === 0) return null;
+
+    const previous = await this.previousOperator(session, candidates);
+    const lastRoundRobinId = strategyName === 'round-robin' ? await this.cache.getRotation() : null;
+    const ordered = STRATEGY_FUNCTIONS[strategyName](candidates, { lastRoundRobinId });
+    const attempts = previous ? [previous, ...ordered.filter((c) => c.id !== previous.id)] : ordered;
+
+    for (const candidate of attempts) {
+      const isPrevious = candidate === previous;
+      try {
+        const assignment = await this.claim(sessionId, candidate.id, {
+          allowBusy: false,
+          strategy: isPrevious ? 'previous-operator' : strategyName,
+          reason: isPrevious ? 'previous operator' : describeChoice(strategyName, candidate),
+        });
+        if (strategyName === 'round-robin' && !isPrevious) await this.cache.setRotation(candidate.id);
+        return assignment;
+      } catch (error) {
+        if (error instanceof ConflictError && error.code === 'OPERATOR_AT_CAPACITY') continue;
+        if (error instanceof NotFoundError) continue;
+        if (error instanceof ConflictError && (error.code === 'ALREADY_ASSIGNED' || error.code === 'SESSION_CLOSED')) return null;
+        throw error;
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Hands every free seat to the oldest eligible waiting session. Calls that arrive while a drain runs are
+   * folded into one more pass, so a burst of triggers costs at most two passes.
+   */
+  drain(): Promise<number> {
+    if (this.draining) {
+      this.drainAgain = true;
+      return this.draining;
+    }
+    this.draining = (async () => {
+      let total = 0;
+      try {
+        do {
+          this.drainAgain = false;
+          total += await this.drainPass();
+        } while (this.drainAgain);
+      } finally {
+        this.draining = null;
+      }
+      return total;
+    })();
+    return this.draining;
+  }
+
+  private async drainPass(): Promise<number> {
+    if (this.config.assignmentStrategy === 'manual') return 0;
+    let assigned = 0;
+    for (;;) {
+      const anyone = await this.db.models.Operator.count({
+        where: { status: 'online', disabled: false, activeSessions: { [Op.lt]: col('max_concurrent_sessions') } },
+      });
+      if (anyone === 0) return assigned;
+      const waiting = await this.db.models.ChatSession.findAll({
+        attributes: ['id'],
+        where: { status: 'waiting' },
+        order: QUEUE_ORDER,
+        limit: DRAIN_BATCH,
+      });
+      let progress = 0;
+      for (const { id } of waiting) {
+        if ((await this.route(id).catch((error: unknown) => this.logDrainError(id, error))) !== null) progress++;
+      }
+      assigned += progress;
+      if (progress === 0 || waiting.length < DRAIN_BATCH) return assigned;
+    }
+  }
+
+  private logDrainError(sessionId: string, error: unknown): null {
+    this.logger.error({ err: error, sessionId }, 'routing a waiting session failed');
+    return null;
+  }
+
+  /**
+   * Takes one of the operator's seats in the caller's transaction, only if they are enabled, in an accepting
+   * status and below capacity; else throws (NOT_FOUND or OPERATOR_AT_CAPACITY) so the transaction rolls back.
+   */
+  async takeSeat(operatorId: number, transaction: Transaction, allowBusy = true): Promise<void> {
+    const { Operator } = this.db.models;
+    const [rows] = await Operator.update(
+      { activeSessions: literal('active_sessions + 1'), lastAssignedAt: new Date(), version: literal('version + 1') },
+      {
+        where: {
+          id: operatorId,
+          disabled: false,
+          status: { [Op.in]: allowBusy ? ['online', 'busy'] : ['online'] },
+          activeSessions: { [Op.lt]: col('max_concurrent_sessions') },
+        },
+        transaction,
+      },
+    );
+    if (rows === 1) return;
+    const exists = await Operator.count({ where: { id: operatorId, disabled: false }, transaction });
+    if (exists === 0) throw new NotFoundError('Operator not found');
+    throw new ConflictError('OPERATOR_AT_CAPACITY', 'The operator cannot take another session now');
+  }
+
+  /** Gives a seat back (session closed, transferred away, requeued), in the caller's transaction. */
+  async releaseSeat(operatorId: number, transaction: Transaction): Promise<void> {
+    await this.db.models.Operator.update(
+      { activeSessions: literal('CASE WHEN active_sessions > 0 THEN active_sessions - 1 ELSE 0 END'), version: literal('version + 1') },
+      { where: { id: operatorId }, transaction },
+    );
+  }
+
+  /** Re-reads an operator after a committed change and writes it through to the cache. */
+  async refreshOperator(operatorId: number): Promise<Operator> {
+    const operator = await this.db.models.Operator.findByPk(operatorId);
+    if (!operator) throw new NotFoundError('Operator not found');
+    if (operator.disabled) await this.cache.removeOperator(operatorId);
+    else await this.cache.putOperator(toCachedOperator(operator));
+    return operator;
+  }
+
+  /** Online, enabled, below capacity, and serving the session's department when it has one. */
+  private async candidates(session: ChatSession): Promise<Candidate[]> {
+    const operators = await this.db.models.Operator.findAll({
+      attributes: ['id', 'activeSessions', 'maxConcurrentSessions', 'lastAssignedAt', 'departments'],
+      where: { status: 'online', disabled: false, activeSessions: { [Op.lt]: col('max_concurrent_sessions') } },
+    });
+    const department = session.department;
+    return operators
+      .filter((o) => !department || o.departments.includes(department))
+      .map((o) => ({ id: o.id, activeSessions: o.activeSessions, maxConcurrentSessions: o.maxConcurrentSessions, lastAssignedAt: o.lastAssignedAt }));
+  }
+
+  private async previousOperator(session: ChatSession, candidates: Candidate[]): Promise<Candidate | null> {
+    if (!this.config.preferPreviousOperator || !session.customerId) return null;
+    const last = await this.db.models.ChatSession.findOne({
+      attributes: ['operatorId'],
+      where: { customerId: session.customerId, id: { [Op.ne]: session.id }, operatorId: { [Op.ne]: null } },
+      order: [['createdAt', 'DESC']],
+    });
+    const previousId = last?.operatorId ?? null;
+    return previousId === null ? null : (candidates.find((c) => c.id === Number(previousId)) ?? null);
+  }
+
+  private async explainUnclaimable(sessionId: string, transaction: Transaction): Promise<never> {
+    const session = await this.db.models.ChatSession.findByPk(sessionId, { attributes: ['status'], transaction });
+    if (!session) throw new NotFoundError('Session not found');
+    if (session.status === 'closed') throw new ConflictError('SESSION_CLOSED', 'The session is closed');
+    throw new ConflictError('ALREADY_ASSIGNED', 'The session already has an operator');
+  }
+}
