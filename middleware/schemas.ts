@@ -8,6 +8,21 @@ import { OPERATOR_ROLES, OPERATOR_STATUSES, SESSION_STATUSES } from '../models';
  */
 const METADATA_MAX_BYTES = 4096;
 
+/**
+ * express-validator runs isIn, isInt, isUUID, isISO8601 and isBoolean on each element of an array, so `[]`,
+ * `['online']` or `?limit=1&limit=2` would pass where one value belongs. Fields checked by those start with this.
+ */
+const single = (where: 'body' | 'query'): Schema[string] => ({
+  isString: { errorMessage: where === 'query' ? 'must be given once' : 'must be a string', bail: true },
+});
+
+const oneOf = (values: readonly string[], where: 'body' | 'query' = 'body', optional = true): Schema[string] => ({
+  in: [where],
+  ...(optional ? { optional: true } : {}),
+  ...single(where),
+  isIn: { options: [values], errorMessage: `one of ${values.join(', ')}` },
+});
+
 const optionalString = (max: number, where: 'body' | 'query' = 'body'): Schema[string] => ({
   in: [where],
   optional: true,
@@ -26,6 +41,7 @@ const positiveId = (where: 'params' | 'body' | 'query', optional = false): Schem
   in: [where],
   ...(optional ? { optional: true } : {}),
   ...(where === 'body' ? { custom: { options: (v: unknown) => typeof v === 'number', errorMessage: 'must be a number', bail: true } } : {}),
+  ...(where === 'query' ? single('query') : {}),
   isInt: { options: { min: 1, max: 2_147_483_647 }, errorMessage: 'must be a positive integer' },
   toInt: true,
 });
@@ -33,7 +49,7 @@ const positiveId = (where: 'params' | 'body' | 'query', optional = false): Schem
 const messageId = (where: 'query' | 'body', optional = true): Schema[string] => ({
   in: [where],
   ...(optional ? { optional: true } : {}),
-  ...(where === 'body' ? { custom: { options: (v: unknown) => typeof v === 'number', errorMessage: 'must be a number', bail: true } } : {}),
+  ...(where === 'body' ? { custom: { options: (v: unknown) => typeof v === 'number', errorMessage: 'must be a number', bail: true } } : single('query')),
   isInt: { options: { min: 0 }, errorMessage: 'must be a message id (integer ≥ 0)' },
   toInt: true,
 });
@@ -44,6 +60,7 @@ export const DEFAULT_LIMITS = { messages: 50, history: 20 };
 const boundedLimit = (max: number): Schema[string] => ({
   in: ['query'],
   optional: true,
+  ...single('query'),
   isInt: { options: { min: 1, max }, errorMessage: `must be an integer from 1 to ${max}` },
   toInt: true,
 });
@@ -83,11 +100,7 @@ export function buildSchemas(config: Config): Schemas {
     custom: { options: (v: string) => v.trim().length > 0, errorMessage: 'must not be blank', bail: true },
     isLength: { options: { max: config.maxMessageLength }, errorMessage: `at most ${config.maxMessageLength} characters` },
   };
-  const messageType: Schema[string] = {
-    in: ['body'],
-    optional: true,
-    isIn: { options: [['text', 'image', 'file']], errorMessage: 'must be text, image or file' },
-  };
+  const messageType = oneOf(['text', 'image', 'file']);
   const clientMessageId = (required: boolean): Schema[string] => ({
     in: ['body'],
     ...(required ? { exists: { errorMessage: 'is required', bail: true } } : { optional: true }),
@@ -177,15 +190,15 @@ export function buildSchemas(config: Config): Schemas {
       comment: optionalString(2000),
     },
     history: {
-      status: { in: ['query'], optional: true, isIn: { options: [SESSION_STATUSES], errorMessage: `one of ${SESSION_STATUSES.join(', ')}` } },
+      status: oneOf(SESSION_STATUSES, 'query'),
       operatorId: positiveId('query', true),
       customerId: optionalString(191, 'query'),
-      from: { in: ['query'], optional: true, isISO8601: { errorMessage: 'must be an ISO-8601 time' }, toDate: true },
-      to: { in: ['query'], optional: true, isISO8601: { errorMessage: 'must be an ISO-8601 time' }, toDate: true },
+      from: { in: ['query'], optional: true, ...single('query'), isISO8601: { errorMessage: 'must be an ISO-8601 time' }, toDate: true },
+      to: { in: ['query'], optional: true, ...single('query'), isISO8601: { errorMessage: 'must be an ISO-8601 time' }, toDate: true },
       limit: boundedLimit(100),
       cursor: optionalString(500, 'query'),
     },
-    activeSessions: { mine: { in: ['query'], optional: true, isBoolean: { errorMessage: 'must be true or false' }, toBoolean: true } },
+    activeSessions: { mine: { in: ['query'], optional: true, ...single('query'), isBoolean: { errorMessage: 'must be true or false' }, toBoolean: true } },
     login: {
       email: { in: ['body'], isString: { errorMessage: 'must be a string', bail: true }, isLength: { options: { min: 1, max: 191 }, errorMessage: 'is required' } },
       password: { in: ['body'], isString: { errorMessage: 'must be a string', bail: true }, isLength: { options: { min: 1, max: 200 }, errorMessage: 'is required' } },
@@ -200,7 +213,7 @@ export function buildSchemas(config: Config): Schemas {
         isLength: { options: { max: 191 }, errorMessage: 'at most 191 characters' },
       },
       password,
-      role: { in: ['body'], optional: true, isIn: { options: [OPERATOR_ROLES], errorMessage: `one of ${OPERATOR_ROLES.join(', ')}` } },
+      role: oneOf(OPERATOR_ROLES),
       maxConcurrentSessions: capacity,
       departments,
     },
@@ -208,18 +221,18 @@ export function buildSchemas(config: Config): Schemas {
       operatorId: positiveId('params'),
       name: { ...operatorName, optional: true },
       password: { ...password, optional: true },
-      role: { in: ['body'], optional: true, isIn: { options: [OPERATOR_ROLES], errorMessage: `one of ${OPERATOR_ROLES.join(', ')}` } },
+      role: oneOf(OPERATOR_ROLES),
       maxConcurrentSessions: capacity,
       departments,
       disabled: { in: ['body'], optional: true, isBoolean: { options: { strict: true }, errorMessage: 'must be true or false' } },
     },
     setStatus: {
       operatorId: positiveId('params'),
-      status: { in: ['body'], isIn: { options: [OPERATOR_STATUSES], errorMessage: `one of ${OPERATOR_STATUSES.join(', ')}` } },
+      status: oneOf(OPERATOR_STATUSES, 'body', false),
     },
     assign: {
-      sessionId: { in: ['body'], isUUID: { options: 4, errorMessage: 'must be a session id (UUID)' } },
-      strategy: { in: ['body'], optional: true, isIn: { options: [STRATEGIES], errorMessage: `one of ${STRATEGIES.join(', ')}` } },
+      sessionId: { in: ['body'], ...single('body'), isUUID: { options: 4, errorMessage: 'must be a session id (UUID)' } },
+      strategy: oneOf(STRATEGIES),
       operatorId: positiveId('body', true),
     },
     customerParam: { customerId: { in: ['params'], isLength: { options: { min: 1, max: 191 }, errorMessage: 'at most 191 characters' } } },
@@ -227,6 +240,6 @@ export function buildSchemas(config: Config): Schemas {
     socketSync: { afterId: messageId('body', false) },
     socketTyping: { isTyping: { in: ['body'], isBoolean: { options: { strict: true }, errorMessage: 'must be true or false' } } },
     socketRead: { upToId: messageId('body', false) },
-    socketSessionRef: { sessionId: { in: ['body'], isUUID: { options: 4, errorMessage: 'must be a session id (UUID)' } } },
+    socketSessionRef: { sessionId: { in: ['body'], ...single('body'), isUUID: { options: 4, errorMessage: 'must be a session id (UUID)' } } },
   };
 }

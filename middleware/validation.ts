@@ -35,7 +35,19 @@ export async function validateInput(schema: Schema, target: Validatable): Promis
     }));
     throw new ValidationError(`Invalid ${details.map((d) => d.field).join(', ')}`, details);
   }
-  return matchedData(request, { includeOptionals: false });
+  const input = matchedData(request, { includeOptionals: false });
+  const withNul = Object.keys(input).filter((field) => containsNul(input[field]));
+  if (withNul.length > 0) {
+    const details = withNul.map((field) => ({ field, message: 'must not contain NUL characters' }));
+    throw new ValidationError(`Invalid ${withNul.join(', ')}`, details);
+  }
+  return input;
+}
+
+/** NUL never belongs in text, and SQLite ends a statement at it (a 500 instead of a query): refused everywhere. */
+function containsNul(value: unknown): boolean {
+  if (typeof value === 'string') return value.includes('\u0000');
+  return Array.isArray(value) && value.some(containsNul);
 }
 
 /** REST: validates the request against the schema and leaves the clean input on `req.input`. */

@@ -32,6 +32,8 @@ export class ChatSession extends Model<InferAttributes<ChatSession>, InferCreati
   declare closeReason: CreationOptional<string | null>;
   declare lastMessageAt: CreationOptional<Date | null>;
   declare firstResponseAt: CreationOptional<Date | null>;
+  /** The operator who last let this session wait (accept timeout, going offline); skipped when it is routed again. */
+  declare requeuedFrom: CreationOptional<number | null>;
   declare rating: CreationOptional<number | null>;
   declare ratingComment: CreationOptional<string | null>;
   declare createdAt: CreationOptional<Date>;
@@ -66,6 +68,7 @@ export class ChatSession extends Model<InferAttributes<ChatSession>, InferCreati
         closeReason: { type: DataTypes.STRING(500), allowNull: true },
         lastMessageAt: { type: DataTypes.DATE(3), allowNull: true },
         firstResponseAt: { type: DataTypes.DATE(3), allowNull: true },
+        requeuedFrom: { type: DataTypes.INTEGER, allowNull: true },
         rating: { type: DataTypes.INTEGER, allowNull: true },
         ratingComment: { type: DataTypes.TEXT, allowNull: true },
         createdAt: DataTypes.DATE(3),

@@ -29,6 +29,8 @@ export class Operator extends Model<InferAttributes<Operator>, InferCreationAttr
   declare disabled: CreationOptional<boolean>;
   declare lastAssignedAt: CreationOptional<Date | null>;
   declare lastSeenAt: CreationOptional<Date | null>;
+  /** Presence lease: the operator counts as connected until this time (plus the grace period). */
+  declare presentUntil: CreationOptional<Date | null>;
   declare createdAt: CreationOptional<Date>;
   declare updatedAt: CreationOptional<Date>;
 
@@ -54,6 +56,7 @@ export class Operator extends Model<InferAttributes<Operator>, InferCreationAttr
         disabled: { type: DataTypes.BOOLEAN, allowNull: false, defaultValue: false },
         lastAssignedAt: { type: DataTypes.DATE(3), allowNull: true },
         lastSeenAt: { type: DataTypes.DATE(3), allowNull: true },
+        presentUntil: { type: DataTypes.DATE(3), allowNull: true },
         createdAt: DataTypes.DATE(3),
         updatedAt: DataTypes.DATE(3),
       },

@@ -1,7 +1,7 @@
 import type { Sequelize, Transaction } from 'sequelize';
 import { defineModels, type Models } from './index';
 
-const DEADLOCK_RETRIES = 5;
+const DEADLOCK_RETRIES = 8;
 
 function isRetryable(error: unknown): boolean {
   const parent = (error as { parent?: { code?: string; errno?: number } } | null)?.parent;
@@ -39,7 +39,7 @@ export class Db {
         return await this.sequelize.transaction((t) => work(t));
       } catch (error) {
         if (!isRetryable(error) || attempt >= DEADLOCK_RETRIES) throw error;
-        await new Promise((resolve) => setTimeout(resolve, 5 * attempt + Math.random() * 10));
+        await new Promise((resolve) => setTimeout(resolve, 10 * attempt + Math.random() * 20 * attempt));
       }
     }
   }

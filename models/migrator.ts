@@ -1,9 +1,13 @@
 import type { QueryInterface, Sequelize } from 'sequelize';
 import { Umzug, SequelizeStorage } from 'umzug';
 import * as initialSchema from './migrations/001-initial-schema';
+import * as presenceAndRequeue from './migrations/002-presence-and-requeue';
 
 /** Listed, not globbed, so the same list runs from TypeScript under jest and from compiled JavaScript. */
-const MIGRATIONS = [{ name: '001-initial-schema', module: initialSchema }];
+const MIGRATIONS = [
+  { name: '001-initial-schema', module: initialSchema },
+  { name: '002-presence-and-requeue', module: presenceAndRequeue },
+];
 
 export type Migrator = Umzug<QueryInterface>;
 

@@ -32,6 +32,8 @@ export class AuthService {
     private readonly db: Db,
     private readonly chat: ChatService,
     jwtSecret: string,
+    /** Told of every authenticated operator call: a sign of life for presence. */
+    private readonly onOperatorSeen: (operatorId: number) => void = () => undefined,
   ) {
     this.key = new TextEncoder().encode(jwtSecret);
   }
@@ -79,6 +81,7 @@ export class AuthService {
     }
     const current = await this.currentState(operatorId);
     if (!current || current.disabled || current.tokenVersion !== claims.tv) throw new UnauthenticatedError('Token no longer valid');
+    this.onOperatorSeen(operatorId);
     return { kind: 'operator', operatorId, role: current.role };
   }
 

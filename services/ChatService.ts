@@ -12,7 +12,7 @@ import type { DomainEvents } from './DomainEvents';
 import { toSessionEventDTO, type MessageDTO, type SessionDTO, type SessionEventDTO } from './dto';
 import { MessageStore, type MessagePage } from './MessageStore';
 import type { Assigner } from './routing/Assigner';
-import { QUEUE_ORDER, findSession, findSessions, getSession, sessionDTO, sessionDTOs, waitingCount } from './sessionQueries';
+import { QUEUE_ORDER, findSession, findSessions, getSession, queuePosition, sessionDTO, sessionDTOs, waitingCount } from './sessionQueries';
 import { addSessionEvent, addSystemMessage } from './systemMessages';
 
 export interface CreateSessionInput {
@@ -122,12 +122,17 @@ export class ChatService {
     this.events.emit('session.created', { session: created });
     if (firstMessage) this.events.emit('message.created', { message: firstMessage, session: created });
 
-    const assignment = await this.assigner.route(id);
-    if (!assignment) {
+    // FIFO: a newcomer is routed directly only when nobody waits ahead; otherwise the drain serves the queue
+    // in order and this session gets its turn.
+    const ahead = (await queuePosition(this.db, await getSession(this.db, id))) > 1;
+    const assignment = ahead ? null : await this.assigner.route(id);
+    if (ahead) await this.assigner.drain();
+    const current = await getSession(this.db, id);
+    if (current.status === 'waiting') {
       await this.db.transaction((t) => addSessionEvent(this.db, id, 'queued', t, null, { reason: this.queueReason() }));
       this.events.emit('queue.changed', { waiting: await waitingCount(this.db) });
     }
-    const session = assignment?.session ?? (await sessionDTO(this.db, await getSession(this.db, id)));
+    const session = assignment?.session ?? (await sessionDTO(this.db, current));
     return { session, customerToken: token, resumed: false };
   }
 
@@ -226,12 +231,13 @@ export class ChatService {
     const { ChatSession, Operator } = this.db.models;
     let systemMessage: MessageDTO | null = null;
     await this.db.transaction(async (transaction) => {
+      // The new seat before the session row, whose foreign key check would otherwise share-lock it first.
+      await this.assigner.takeSeat(toId, transaction);
       const [rows] = await ChatSession.update(
         { operatorId: toId, assignedAt: new Date() },
         { where: { id: sessionId, status: 'active', operatorId: fromId }, transaction },
       );
       if (rows !== 1) throw new ConflictError('CONFLICT', 'The session changed meanwhile; reload it');
-      await this.assigner.takeSeat(toId, transaction);
       await this.assigner.releaseSeat(fromId, transaction);
       const [from, to] = await Promise.all([
         Operator.findByPk(fromId, { attributes: ['name'], transaction }),

@@ -10,6 +10,7 @@ import type { CachedOperator } from './cache/CacheStore';
 import type { DomainEvents } from './DomainEvents';
 import { toOperatorDTO, type OperatorDTO, type SessionDTO } from './dto';
 import { hashPassword } from './passwords';
+import { LEASE_MS } from './PresenceService';
 import type { Assigner, Assignment } from './routing/Assigner';
 import { findSessions, getSession, sessionDTOs } from './sessionQueries';
 
@@ -157,8 +158,10 @@ export class OperatorService {
     }
     const before = await this.row(operatorId);
     if (before.disabled) throw new ConflictError('CONFLICT', 'The operator is disabled');
+    const now = Date.now();
+    // Choosing a status is a sign of life: it starts a presence lease (PresenceService) unless going offline.
     await this.db.models.Operator.update(
-      { status, lastSeenAt: new Date(), version: literal('version + 1') },
+      { status, lastSeenAt: new Date(now), presentUntil: new Date(status === 'offline' ? now : now + LEASE_MS), version: literal('version + 1') },
       { where: { id: operatorId } },
     );
     const after = toOperatorDTO(await this.assigner.refreshOperator(operatorId));

@@ -11,6 +11,7 @@ import { errorHandler, notFound } from '../middleware/errorHandler';
 import { healthRouter } from '../routes/health';
 import type { RouteContext } from '../routes/context';
 import { apiGroups } from '../routes';
+import { withDocs } from '../routes/docs';
 import { mountGroup } from '../routes/registry';
 
 export interface AppDeps {
@@ -67,7 +68,8 @@ export function createApp(deps: AppDeps): Express {
   app.use(express.json({ limit: config.bodyLimitBytes }));
 
   app.use(healthRouter(deps));
-  for (const group of apiGroups(deps.routes)) app.use(group.prefix, mountGroup(group, deps.routes.auth));
+  // withDocs adds GET /api/docs(.json): the OpenAPI document of every group, itself included.
+  for (const group of withDocs(apiGroups(deps.routes))) app.use(group.prefix, mountGroup(group, deps.routes.auth));
 
   app.use(notFound);
   app.use(errorHandler);

@@ -17,6 +17,8 @@ import { ChatService } from '../services/ChatService';
 import { DomainEvents } from '../services/DomainEvents';
 import { OperatorService } from '../services/OperatorService';
 import { Assigner } from '../services/routing/Assigner';
+import { PresenceService } from '../services/PresenceService';
+import { Sweeper } from '../services/Sweeper';
 import { buildSchemas } from '../middleware/schemas';
 import { createRateLimiters } from '../middleware/rateLimits';
 import { createApp } from './app';
@@ -32,6 +34,8 @@ export interface ChatServer {
   chat: ChatService;
   operators: OperatorService;
   auth: AuthService;
+  presence: PresenceService;
+  sweeper: Sweeper;
   /** Migrates (when configured), bootstraps the admin, builds the cache, listens. Resolves with the port. */
   start(): Promise<number>;
   /** Graceful stop in DESIGN.md's order; runs once however often it is called. */
@@ -55,7 +59,11 @@ export function createServer(config: Config, options: ServerOptions = {}): ChatS
   const assigner = new Assigner(db, cache, events, config, logger);
   const chat = new ChatService(db, cache, events, assigner, config);
   const operators = new OperatorService(db, cache, events, assigner);
-  const auth = new AuthService(db, chat, config.jwtSecret);
+  const presence = new PresenceService(db, assigner, events, config, logger);
+  const sweeper = new Sweeper(db, chat, assigner, presence, config, logger);
+  const auth = new AuthService(db, chat, config.jwtSecret, (operatorId) => {
+    presence.touch(operatorId).catch((error: unknown) => logger.warn({ err: error, operatorId }, 'presence touch failed'));
+  });
   events.on('operator.updated', ({ operator }) => auth.forget(operator.id));
   let accepting = false;
 
@@ -97,6 +105,8 @@ export function createServer(config: Config, options: ServerOptions = {}): ChatS
       });
     });
     accepting = true;
+    sweeper.start();
+    void sweeper.tick();
     const port = (httpServer.address() as AddressInfo).port;
     logger.info({ port, database: db.dialect, cache: cache.kind }, 'chat server listening');
     return port;
@@ -106,7 +116,9 @@ export function createServer(config: Config, options: ServerOptions = {}): ChatS
   function stop(): Promise<void> {
     stopping ??= (async () => {
       accepting = false;
+      await sweeper.stop();
       await drainHttp(httpServer, drainTimeoutMs);
+      await assigner.idle();
       await cache.stop();
       await db.close();
       logger.info('chat server stopped');
@@ -114,7 +126,7 @@ export function createServer(config: Config, options: ServerOptions = {}): ChatS
     return stopping;
   }
 
-  return { app, httpServer, db, cache, logger, events, chat, operators, auth, start, stop };
+  return { app, httpServer, db, cache, logger, events, chat, operators, auth, presence, sweeper, start, stop };
 }
 
 /** Stops accepting connections, lets in-flight requests finish, then cuts whatever is left at the deadline. */

@@ -27,6 +27,8 @@ interface ClaimOptions {
 }
 
 const DRAIN_BATCH = 100;
+/** Marks, within one drain pass, that a session able to take any seat found none. */
+const ANY_SEAT = '\u0000any';
 
 /**
  * The routing engine's moving part: claims an operator's seat and a waiting session together, atomically in
@@ -45,6 +47,11 @@ export class Assigner {
     private readonly logger: Logger,
   ) {}
 
+  /** Resolves once no drain is running (used on shutdown, before the database closes). */
+  async idle(): Promise<void> {
+    while (this.draining) await this.draining.catch(() => undefined);
+  }
+
   /**
    * Atomically gives a waiting session to one operator. Throws ALREADY_ASSIGNED when the session is no
    * longer waiting, SESSION_CLOSED when closed, OPERATOR_AT_CAPACITY when the seat cannot be had.
@@ -54,12 +61,14 @@ export class Assigner {
     const { ChatSession, Operator } = this.db.models;
     let systemMessage: MessageDTO | null = null;
     await this.db.transaction(async (transaction) => {
+      // The seat first: the session UPDATE checks its operator foreign key with a shared lock on the operator
+      // row, and taking that before the exclusive one would let two claims deadlock on the upgrade.
+      await this.takeSeat(operatorId, transaction, options.allowBusy);
       const [sessionRows] = await ChatSession.update(
         { status: 'active', operatorId, assignedAt: now, queuedAt: null },
         { where: { id: sessionId, status: 'waiting' }, transaction },
       );
       if (sessionRows !== 1) await this.explainUnclaimable(sessionId, transaction);
-      await this.takeSeat(operatorId, transaction, options.allowBusy);
       const operator = await Operator.findByPk(operatorId, { attributes: ['name'], transaction });
       await addSessionEvent(this.db, sessionId, 'assigned', transaction, operatorId, { strategy: options.strategy, reason: options.reason });
       systemMessage = await addSystemMessage(this.db, sessionId, `${operator?.name ?? 'An operator'} joined the chat`, transaction);
@@ -137,32 +146,69 @@ export class Assigner {
     return this.draining;
   }
 
+  /**
+   * One pass over the queue in FIFO order. A session that finds no seat blocks the later sessions that would
+   * compete for the same seats (any seat for a session without a department, that department's otherwise),
+   * so a seat freed in the middle of the pass goes to the oldest eligible session on the next pass, never to
+   * a later one. Every assignment restarts the pass from the head of the queue.
+   */
   private async drainPass(): Promise<number> {
     if (this.config.assignmentStrategy === 'manual') return 0;
     let assigned = 0;
-    for (;;) {
-      const anyone = await this.db.models.Operator.count({
-        where: { status: 'online', disabled: false, activeSessions: { [Op.lt]: col('max_concurrent_sessions') } },
-      });
-      if (anyone === 0) return assigned;
+    restart: for (;;) {
       const waiting = await this.db.models.ChatSession.findAll({
-        attributes: ['id'],
+        attributes: ['id', 'department'],
         where: { status: 'waiting' },
         order: QUEUE_ORDER,
         limit: DRAIN_BATCH,
       });
-      let progress = 0;
-      for (const { id } of waiting) {
-        if ((await this.route(id).catch((error: unknown) => this.logDrainError(id, error))) !== null) progress++;
+      const blocked = new Set<string>();
+      for (const { id, department } of waiting) {
+        if (blocked.has(ANY_SEAT) || (department && blocked.has(department))) continue;
+        const assignment = await this.route(id).catch((error: unknown) => this.drainFailure(id, error));
+        if (assignment) {
+          assigned++;
+          continue restart;
+        }
+        blocked.add(department ?? ANY_SEAT);
       }
-      assigned += progress;
-      if (progress === 0 || waiting.length < DRAIN_BATCH) return assigned;
+      return assigned;
     }
   }
 
-  private logDrainError(sessionId: string, error: unknown): null {
-    this.logger.error({ err: error, sessionId }, 'routing a waiting session failed');
+  /** Another process took or closed the session since it was listed: expected, not worth a log line. */
+  private drainFailure(sessionId: string, error: unknown): null {
+    if (!(error instanceof ConflictError)) this.logger.error({ err: error, sessionId }, 'routing a waiting session failed');
     return null;
+  }
+
+  /**
+   * Takes a session away from its operator and puts it at the head of the queue (no reply in time, operator
+   * gone). Only one caller wins when several processes try at once; the others get null.
+   */
+  async requeue(sessionId: string, operatorId: number, reason: string): Promise<SessionDTO | null> {
+    const { ChatSession } = this.db.models;
+    let systemMessage: MessageDTO | null = null;
+    const done = await this.db.transaction(async (transaction) => {
+      const head = (await ChatSession.min('queuedAt', { where: { status: 'waiting' }, transaction })) as Date | null;
+      const queuedAt = new Date(Math.min(head ? new Date(head).getTime() - 1 : Date.now(), Date.now()));
+      const [rows] = await ChatSession.update(
+        { status: 'waiting', operatorId: null, assignedAt: null, queuedAt, requeuedFrom: operatorId },
+        { where: { id: sessionId, status: 'active', operatorId }, transaction },
+      );
+      if (rows !== 1) return false;
+      await this.releaseSeat(operatorId, transaction);
+      await addSessionEvent(this.db, sessionId, 'requeued', transaction, operatorId, { reason });
+      systemMessage = await addSystemMessage(this.db, sessionId, 'Looking for another operator for you', transaction);
+      return true;
+    });
+    if (!done) return null;
+    await Promise.all([this.refreshOperator(operatorId), this.cache.setSessionOperator(sessionId, null)]);
+    const dto = await sessionDTO(this.db, await getSession(this.db, sessionId));
+    this.events.emit('session.unassigned', { session: dto, operatorId, reason });
+    if (systemMessage) this.events.emit('message.created', { message: systemMessage, session: dto });
+    this.events.emit('queue.changed', { waiting: await waitingCount(this.db) });
+    return dto;
   }
 
   /**
@@ -213,8 +259,9 @@ export class Assigner {
       where: { status: 'online', disabled: false, activeSessions: { [Op.lt]: col('max_concurrent_sessions') } },
     });
     const department = session.department;
+    const skip = session.requeuedFrom ?? null;
     return operators
-      .filter((o) => !department || o.departments.includes(department))
+      .filter((o) => (!department || o.departments.includes(department)) && o.id !== skip)
       .map((o) => ({ id: o.id, activeSessions: o.activeSessions, maxConcurrentSessions: o.maxConcurrentSessions, lastAssignedAt: o.lastAssignedAt }));
   }
 

@@ -1,0 +1,100 @@
+import { Op, literal } from 'sequelize';
+import type { Logger } from 'pino';
+import type { Config } from '../config';
+import type { Db } from '../models/db';
+import type { DomainEvents } from './DomainEvents';
+import { toOperatorDTO } from './dto';
+import type { Assigner } from './routing/Assigner';
+
+/** How often a process renews the leases of the operators connected to it, and how long a lease lasts. */
+export const HEARTBEAT_MS = 5_000;
+export const LEASE_MS = 3 * HEARTBEAT_MS;
+/** REST calls count as a sign of life too, at most this often per operator and process. */
+const TOUCH_THROTTLE_MS = 5_000;
+
+/**
+ * Operator presence (PROTOCOL.md invariant 4). Each process counts the live connections it holds per
+ * operator and keeps their lease (`present_until`) in the database pushed forward. An operator whose lease
+ * has run out for longer than OPERATOR_PRESENCE_GRACE_SECONDS is set offline by whichever process sweeps
+ * first (a conditional UPDATE, so once); routing stops sending them chats at once, and with
+ * REQUEUE_ON_OFFLINE their active sessions go back to the queue. The Socket.IO layer only calls
+ * `connected` and `disconnected`.
+ */
+export class PresenceService {
+  private readonly connections = new Map<number, number>();
+  private readonly touched = new Map<number, number>();
+
+  constructor(
+    private readonly db: Db,
+    private readonly assigner: Assigner,
+    private readonly events: DomainEvents,
+    private readonly config: Config,
+    private readonly logger: Logger,
+  ) {}
+
+  async connected(operatorId: number): Promise<void> {
+    this.connections.set(operatorId, (this.connections.get(operatorId) ?? 0) + 1);
+    await this.renew([operatorId]);
+  }
+
+  /** The last connection of this process for the operator ends the lease now; the grace period starts. */
+  async disconnected(operatorId: number): Promise<void> {
+    const left = (this.connections.get(operatorId) ?? 1) - 1;
+    if (left > 0) {
+      this.connections.set(operatorId, left);
+      return;
+    }
+    this.connections.delete(operatorId);
+    this.touched.delete(operatorId);
+    const now = new Date();
+    await this.db.models.Operator.update({ presentUntil: now, lastSeenAt: now }, { where: { id: operatorId, presentUntil: { [Op.gt]: now } } });
+  }
+
+  isConnectedHere(operatorId: number): boolean {
+    return this.connections.has(operatorId);
+  }
+
+  /** A sign of life from a REST call or a status change: renews the lease, throttled. */
+  async touch(operatorId: number): Promise<void> {
+    const last = this.touched.get(operatorId) ?? 0;
+    if (Date.now() - last < TOUCH_THROTTLE_MS) return;
+    this.touched.set(operatorId, Date.now());
+    await this.renew([operatorId]);
+  }
+
+  /** Renews the lease of every operator connected to this process (called every HEARTBEAT_MS). */
+  async heartbeat(): Promise<void> {
+    if (this.connections.size > 0) await this.renew([...this.connections.keys()]);
+  }
+
+  /** Sets offline every operator whose lease ran out more than the grace period ago; returns their ids. */
+  async sweep(): Promise<number[]> {
+    const { Operator, ChatSession } = this.db.models;
+    const cutoff = new Date(Date.now() - this.config.operatorPresenceGraceSeconds * 1000);
+    const gone = { status: { [Op.ne]: 'offline' }, [Op.or]: [{ presentUntil: null }, { presentUntil: { [Op.lt]: cutoff } }] };
+    const stale = await Operator.findAll({ attributes: ['id', 'status'], where: gone });
+    const wentOffline: number[] = [];
+    for (const { id, status } of stale) {
+      if (this.connections.has(id)) continue;
+      const [rows] = await Operator.update({ status: 'offline', version: literal('version + 1') }, { where: { id, ...gone } });
+      if (rows !== 1) continue;
+      wentOffline.push(id);
+      const operator = await this.assigner.refreshOperator(id);
+      this.logger.info({ operatorId: id }, 'operator offline: no connection within the grace period');
+      this.events.emit('operator.status_changed', { operator: toOperatorDTO(operator), previous: status });
+      if (this.config.requeueOnOffline) {
+        const sessions = await ChatSession.findAll({ attributes: ['id'], where: { operatorId: id, status: 'active' } });
+        for (const session of sessions) await this.assigner.requeue(session.id, id, 'requeued: operator went offline');
+      }
+    }
+    return wentOffline;
+  }
+
+  private async renew(operatorIds: number[]): Promise<void> {
+    const now = Date.now();
+    await this.db.models.Operator.update(
+      { presentUntil: new Date(now + LEASE_MS), lastSeenAt: new Date(now) },
+      { where: { id: { [Op.in]: operatorIds } }, silent: true },
+    );
+  }
+}
