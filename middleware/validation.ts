@@ -1,5 +1,5 @@
 import type { RequestHandler } from 'express';
-import { checkSchema, matchedData, validationResult, type Schema } from 'express-validator';
+import { checkSchema, matchedData, validationResult, type Schema, type ValidationChain } from 'express-validator';
 import { ValidationError, type FieldProblem } from '../src/errors';
 
 export type { Schema };
@@ -9,6 +9,20 @@ declare module 'express-serve-static-core' {
     /** The validated input (path, query and body fields the schema names), nothing else. */
     input?: Record<string, unknown>;
   }
+}
+
+/**
+ * A schema's validation chains, built once per schema: checkSchema costs ~0.2 ms of CPU per call, several times
+ * the cost of running the chains, and chains are reusable (their state lives on the request they run on).
+ */
+const compiled = new WeakMap<Schema, ValidationChain[]>();
+function chainsOf(schema: Schema): ValidationChain[] {
+  let chains = compiled.get(schema);
+  if (!chains) {
+    chains = checkSchema(schema);
+    compiled.set(schema, chains);
+  }
+  return chains;
 }
 
 interface Validatable {
@@ -26,7 +40,7 @@ export async function validateInput(schema: Schema, target: Validatable): Promis
   if (request.body === null || typeof request.body !== 'object' || Array.isArray(request.body)) {
     throw new ValidationError('The body must be a JSON object', [{ field: 'body', message: 'must be an object' }]);
   }
-  await Promise.all(checkSchema(schema).map((chain) => chain.run(request)));
+  await Promise.all(chainsOf(schema).map((chain) => chain.run(request)));
   const result = validationResult(request);
   if (!result.isEmpty()) {
     const details: FieldProblem[] = result.array({ onlyFirstError: true }).map((e) => ({

@@ -12,7 +12,7 @@ import type { DomainEvents } from './DomainEvents';
 import { toSessionEventDTO, type MessageDTO, type SessionDTO, type SessionEventDTO } from './dto';
 import { MessageStore, type MessagePage } from './MessageStore';
 import type { Assigner } from './routing/Assigner';
-import { QUEUE_ORDER, findSession, findSessions, getSession, queuePosition, sessionDTO, sessionDTOs, waitingCount } from './sessionQueries';
+import { QUEUE_ORDER, findSession, findSessions, getSession, sessionDTO, sessionDTOs, waitingCount } from './sessionQueries';
 import { addSessionEvent, addSystemMessage } from './systemMessages';
 
 export interface CreateSessionInput {
@@ -83,7 +83,11 @@ export class ChatService {
     const verified = this.verifyIdentity(input.customerId, input.identityHash);
     if (verified) {
       const resumed = await this.resumeSession(input.customerId as string);
-      if (resumed) return resumed;
+      if (resumed) {
+        // What they typed to start this visit belongs to the conversation they are returned to.
+        if (input.message !== undefined) await this.postMessage({ kind: 'customer', sessionId: resumed.session.id }, resumed.session.id, { content: input.message });
+        return resumed;
+      }
     }
     const id = randomUUID();
     const { token, hash } = issueCustomerToken(id);
@@ -122,15 +126,14 @@ export class ChatService {
     this.events.emit('session.created', { session: created });
     if (firstMessage) this.events.emit('message.created', { message: firstMessage, session: created });
 
-    // FIFO: a newcomer is routed directly only when nobody waits ahead; otherwise the drain serves the queue
-    // in order and this session gets its turn.
-    const ahead = (await queuePosition(this.db, await getSession(this.db, id))) > 1;
-    const assignment = ahead ? null : await this.assigner.route(id);
-    if (ahead) await this.assigner.drain();
+    // Each arrival hands one free seat to the oldest waiting session (FIFO), which is this one unless others
+    // wait ahead of it; whoever is ahead got their seat from the arrivals before.
+    const next = await this.assigner.assignNext();
+    const assignment = next?.session.id === id ? next : null;
     const current = await getSession(this.db, id);
     if (current.status === 'waiting') {
       await this.db.transaction((t) => addSessionEvent(this.db, id, 'queued', t, null, { reason: this.queueReason() }));
-      this.events.emit('queue.changed', { waiting: await waitingCount(this.db) });
+      this.events.emit('queue.changed', {});
     }
     const session = assignment?.session ?? (await sessionDTO(this.db, current));
     return { session, customerToken: token, resumed: false };
@@ -209,7 +212,7 @@ export class ChatService {
     const dto = await sessionDTO(this.db, await getSession(this.db, sessionId));
     if (systemMessage) this.events.emit('message.created', { message: systemMessage, session: dto });
     this.events.emit('session.closed', { session: dto, operatorId });
-    if (session.status === 'waiting') this.events.emit('queue.changed', { waiting: await waitingCount(this.db) });
+    if (session.status === 'waiting') this.events.emit('queue.changed', {});
     if (released) void this.assigner.drain();
     return dto;
   }
@@ -363,7 +366,7 @@ export class ChatService {
     if (systemMessage) this.events.emit('message.created', { message: systemMessage, session: queued });
     this.events.emit('session.transferred', { session: queued, fromOperatorId: fromId, toOperatorId: null });
     const assignment = await this.assigner.route(session.id);
-    if (!assignment) this.events.emit('queue.changed', { waiting: await waitingCount(this.db) });
+    if (!assignment) this.events.emit('queue.changed', {});
     if (fromId !== null) void this.assigner.drain();
     return assignment?.session ?? queued;
   }

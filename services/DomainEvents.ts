@@ -14,7 +14,7 @@ export interface DomainEventMap {
   'session.closed': { session: SessionDTO; operatorId: number | null };
   'session.rated': { session: SessionDTO };
   /** The waiting queue changed (a session joined or left it): positions may have moved. */
-  'queue.changed': { waiting: number };
+  'queue.changed': Record<string, never>;
   'message.created': { message: MessageDTO; session: SessionDTO };
   'operator.status_changed': { operator: OperatorDTO; previous: string };
   'operator.updated': { operator: OperatorDTO };

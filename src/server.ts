@@ -133,8 +133,11 @@ export function createServer(config: Config, options: ServerOptions = {}): ChatS
 async function drainHttp(server: http.Server, timeoutMs: number): Promise<void> {
   if (!server.listening) return;
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  // Keep-alive connections turn idle as their last request is answered; close each as soon as it does.
   server.closeIdleConnections();
+  const sweep = setInterval(() => server.closeIdleConnections(), 50);
   const deadline = setTimeout(() => server.closeAllConnections(), timeoutMs);
   await closed;
+  clearInterval(sweep);
   clearTimeout(deadline);
 }

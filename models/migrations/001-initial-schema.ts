@@ -6,6 +6,16 @@ import { DataTypes, type QueryInterface } from 'sequelize';
  * string through mysql2), times carry milliseconds, and MySQL tables are utf8mb4 so emoji round-trip.
  */
 const tableOptions = { charset: 'utf8mb4', collate: 'utf8mb4_unicode_ci' };
+/**
+ * Identifiers compare byte for byte (utf8mb4_bin on MySQL, as SQLite always does): 'Bob' and 'bob' are two
+ * customers, and two clientMessageIds differing in case are two messages.
+ */
+const identifier = (length: number) => DataTypes.STRING(length).BINARY;
+/**
+ * Message text up to the largest MAX_MESSAGE_LENGTH (100,000 characters of up to 4 bytes): MEDIUMTEXT on
+ * MySQL, whose TEXT stops at 64 KB; SQLite's TEXT has no such limit (and warns about a size option).
+ */
+const messageText = (qi: QueryInterface) => (qi.sequelize.getDialect() === 'mysql' ? DataTypes.TEXT('medium') : DataTypes.TEXT);
 
 export async function up({ context: qi }: { context: QueryInterface }): Promise<void> {
   await qi.createTable(
@@ -38,7 +48,7 @@ export async function up({ context: qi }: { context: QueryInterface }): Promise<
     {
       id: { type: DataTypes.CHAR(36), primaryKey: true, allowNull: false },
       status: { type: DataTypes.STRING(16), allowNull: false, defaultValue: 'waiting' },
-      customer_id: { type: DataTypes.STRING(191), allowNull: true },
+      customer_id: { type: identifier(191), allowNull: true },
       customer_name: { type: DataTypes.STRING(120), allowNull: true },
       customer_email: { type: DataTypes.STRING(191), allowNull: true },
       department: { type: DataTypes.STRING(64), allowNull: true },
@@ -82,8 +92,8 @@ export async function up({ context: qi }: { context: QueryInterface }): Promise<
       sender_type: { type: DataTypes.STRING(16), allowNull: false },
       sender_id: { type: DataTypes.STRING(191), allowNull: true },
       type: { type: DataTypes.STRING(16), allowNull: false, defaultValue: 'text' },
-      content: { type: DataTypes.TEXT, allowNull: false },
-      client_message_id: { type: DataTypes.STRING(64), allowNull: true },
+      content: { type: messageText(qi), allowNull: false },
+      client_message_id: { type: identifier(64), allowNull: true },
       created_at: { type: DataTypes.DATE(3), allowNull: false },
       read_at: { type: DataTypes.DATE(3), allowNull: true },
     },

@@ -25,7 +25,8 @@ export interface CacheSnapshot {
  */
 export interface CacheStore {
   readonly kind: 'redis' | 'memory';
-  getOperators(): Promise<CachedOperator[]>;
+  /** Every cached operator, or null when the store has lost its content and needs a rebuild. */
+  getOperators(): Promise<CachedOperator[] | null>;
   getOperator(id: number): Promise<CachedOperator | null>;
   /** Stores the copy unless the cache already holds the same or a newer version. */
   putOperator(operator: CachedOperator): Promise<void>;

@@ -8,8 +8,8 @@ export class MemoryStore implements CacheStore {
   private built = false;
   private rotation: number | null = null;
 
-  async getOperators(): Promise<CachedOperator[]> {
-    return [...this.operators.values()];
+  async getOperators(): Promise<CachedOperator[] | null> {
+    return this.built ? [...this.operators.values()] : null;
   }
 
   async getOperator(id: number): Promise<CachedOperator | null> {

@@ -47,8 +47,14 @@ export class RedisStore implements CacheStore {
 
   constructor(private readonly redis: Redis) {}
 
-  async getOperators(): Promise<CachedOperator[]> {
-    const all = await this.redis.hgetall(OPERATORS);
+  async getOperators(): Promise<CachedOperator[] | null> {
+    // One round trip that also says whether the content is whole (a flushed Redis has lost the marker).
+    const replies = await this.redis.multi().hgetall(OPERATORS).exists(BUILT).exec();
+    const [all, built] = (replies ?? []).map(([error, value]) => {
+      if (error) throw error;
+      return value;
+    }) as [Record<string, string>, number];
+    if (built !== 1) return null;
     return Object.values(all).map((json) => JSON.parse(json) as CachedOperator);
   }
 

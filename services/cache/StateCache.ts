@@ -69,8 +69,11 @@ export class StateCache {
     return this.attempt(() => this.store.ping());
   }
 
-  getOperators(): Promise<CachedOperator[] | null> {
-    return this.attempt(() => this.store.getOperators());
+  /** Null when the store is down or has lost its content (a rebuild is then started). */
+  async getOperators(): Promise<CachedOperator[] | null> {
+    const operators = await this.attempt(() => this.store.getOperators());
+    if (operators === null && this.healthy) void this.rebuild();
+    return operators;
   }
 
   getOperator(id: number): Promise<CachedOperator | null> {

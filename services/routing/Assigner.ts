@@ -8,7 +8,7 @@ import type { StateCache } from '../cache/StateCache';
 import { toCachedOperator } from '../cache/snapshot';
 import type { DomainEvents } from '../DomainEvents';
 import { toOperatorDTO, type MessageDTO, type OperatorDTO, type SessionDTO } from '../dto';
-import { QUEUE_ORDER, getSession, sessionDTO, waitingCount } from '../sessionQueries';
+import { QUEUE_ORDER, getSession, sessionDTO } from '../sessionQueries';
 import { addSessionEvent, addSystemMessage } from '../systemMessages';
 import { STRATEGY_FUNCTIONS, describeChoice, type Candidate } from './strategies';
 
@@ -27,6 +27,11 @@ interface ClaimOptions {
 }
 
 const DRAIN_BATCH = 100;
+
+/** What one routing attempt came to: assigned, no seat for it now, or no longer waiting (taken or closed). */
+type RouteOutcome = { kind: 'assigned'; assignment: Assignment } | { kind: 'no-seat' } | { kind: 'gone' };
+const NO_SEAT: RouteOutcome = { kind: 'no-seat' };
+const GONE: RouteOutcome = { kind: 'gone' };
 /** Marks, within one drain pass, that a session able to take any seat found none. */
 const ANY_SEAT = '\u0000any';
 
@@ -61,14 +66,17 @@ export class Assigner {
     const { ChatSession, Operator } = this.db.models;
     let systemMessage: MessageDTO | null = null;
     await this.db.transaction(async (transaction) => {
-      // The seat first: the session UPDATE checks its operator foreign key with a shared lock on the operator
-      // row, and taking that before the exclusive one would let two claims deadlock on the upgrade.
-      await this.takeSeat(operatorId, transaction, options.allowBusy);
+      // The session first, without its operator: racing claims for one session fail here at once, instead of
+      // queueing on the operator's row. The operator column is set last, once the seat is held, because
+      // setting it checks the foreign key with a shared lock on the operator row, and taking that before the
+      // seat's exclusive lock would let two claims deadlock on the upgrade.
       const [sessionRows] = await ChatSession.update(
-        { status: 'active', operatorId, assignedAt: now, queuedAt: null },
+        { status: 'active', assignedAt: now, queuedAt: null },
         { where: { id: sessionId, status: 'waiting' }, transaction },
       );
       if (sessionRows !== 1) await this.explainUnclaimable(sessionId, transaction);
+      await this.takeSeat(operatorId, transaction, options.allowBusy);
+      await ChatSession.update({ operatorId }, { where: { id: sessionId }, transaction });
       const operator = await Operator.findByPk(operatorId, { attributes: ['name'], transaction });
       await addSessionEvent(this.db, sessionId, 'assigned', transaction, operatorId, { strategy: options.strategy, reason: options.reason });
       systemMessage = await addSystemMessage(this.db, sessionId, `${operator?.name ?? 'An operator'} joined the chat`, transaction);
@@ -78,13 +86,13 @@ export class Assigner {
     const dto = await sessionDTO(this.db, session);
     this.events.emit('session.assigned', { session: dto, operatorId, strategy: options.strategy, reason: options.reason });
     if (systemMessage) this.events.emit('message.created', { message: systemMessage, session: dto });
-    this.events.emit('queue.changed', { waiting: await waitingCount(this.db) });
+    this.events.emit('queue.changed', {});
     return { session: dto, operator: toOperatorDTO(operator), strategy: options.strategy, reason: options.reason };
   }
 
   /**
    * Routes one waiting session by a strategy: the previous operator of a returning customer first (when
-   * configured and available), then the strategy's order. Returns null when nobody can take it.
+   * configured and available), then the strategy's order. Returns null when nobody can take it now.
    */
   async route(sessionId: string, strategyName: StrategyName = this.config.assignmentStrategy): Promise<Assignment | null> {
     const session = await getSession(this.db, sessionId);
@@ -93,38 +101,38 @@ export class Assigner {
         ? new ConflictError('SESSION_CLOSED', 'The session is closed')
         : new ConflictError('ALREADY_ASSIGNED', 'The session already has an operator');
     }
-    if (strategyName === 'manual') return null;
-    const candidates = await this.candidates(session);
-    if (candidates.length === 0) return null;
+    const outcome = await this.tryRoute(session, strategyName);
+    return outcome.kind === 'assigned' ? outcome.assignment : null;
+  }
 
-    const previous = await this.previousOperator(session, candidates);
-    const lastRoundRobinId = strategyName === 'round-robin' ? await this.cache.getRotation() : null;
-    const ordered = STRATEGY_FUNCTIONS[strategyName](candidates, { lastRoundRobinId });
-    const attempts = previous ? [previous, ...ordered.filter((c) => c.id !== previous.id)] : ordered;
-
-    for (const candidate of attempts) {
-      const isPrevious = candidate === previous;
-      try {
-        const assignment = await this.claim(sessionId, candidate.id, {
-          allowBusy: false,
-          strategy: isPrevious ? 'previous-operator' : strategyName,
-          reason: isPrevious ? 'previous operator' : describeChoice(strategyName, candidate),
-        });
-        if (strategyName === 'round-robin' && !isPrevious) await this.cache.setRotation(candidate.id);
-        return assignment;
-      } catch (error) {
-        if (error instanceof ConflictError && error.code === 'OPERATOR_AT_CAPACITY') continue;
-        if (error instanceof NotFoundError) continue;
-        if (error instanceof ConflictError && (error.code === 'ALREADY_ASSIGNED' || error.code === 'SESSION_CLOSED')) return null;
-        throw error;
-      }
+  /**
+   * Gives one free seat to the oldest waiting session that can use it (FIFO), whichever session that is.
+   * Each arrival calls this once, so arrivals assign in queue order however many run at once: when two
+   * processes reach for the same head of the queue, the loser simply moves on to the next session. A
+   * session that finds no seat blocks the later ones competing for the same seats (any seat without a
+   * department, that department's otherwise), so a later session never jumps an earlier eligible one.
+   */
+  async assignNext(): Promise<Assignment | null> {
+    if (this.config.assignmentStrategy === 'manual') return null;
+    const waiting = await this.db.models.ChatSession.findAll({
+      attributes: ['id', 'department', 'customerId', 'requeuedFrom'],
+      where: { status: 'waiting' },
+      order: QUEUE_ORDER,
+      limit: DRAIN_BATCH,
+    });
+    const blocked = new Set<string>();
+    for (const session of waiting) {
+      if (blocked.has(ANY_SEAT) || (session.department && blocked.has(session.department))) continue;
+      const outcome = await this.tryRoute(session, this.config.assignmentStrategy).catch((error: unknown) => this.routeFailure(session.id, error));
+      if (outcome.kind === 'assigned') return outcome.assignment;
+      if (outcome.kind === 'no-seat') blocked.add(session.department ?? ANY_SEAT);
     }
     return null;
   }
 
   /**
    * Hands every free seat to the oldest eligible waiting session. Calls that arrive while a drain runs are
-   * folded into one more pass, so a burst of triggers costs at most two passes.
+   * folded into one more run, so a burst of triggers costs at most two.
    */
   drain(): Promise<number> {
     if (this.draining) {
@@ -136,7 +144,7 @@ export class Assigner {
       try {
         do {
           this.drainAgain = false;
-          total += await this.drainPass();
+          while (await this.assignNext()) total++;
         } while (this.drainAgain);
       } finally {
         this.draining = null;
@@ -146,40 +154,37 @@ export class Assigner {
     return this.draining;
   }
 
-  /**
-   * One pass over the queue in FIFO order. A session that finds no seat blocks the later sessions that would
-   * compete for the same seats (any seat for a session without a department, that department's otherwise),
-   * so a seat freed in the middle of the pass goes to the oldest eligible session on the next pass, never to
-   * a later one. Every assignment restarts the pass from the head of the queue.
-   */
-  private async drainPass(): Promise<number> {
-    if (this.config.assignmentStrategy === 'manual') return 0;
-    let assigned = 0;
-    restart: for (;;) {
-      const waiting = await this.db.models.ChatSession.findAll({
-        attributes: ['id', 'department'],
-        where: { status: 'waiting' },
-        order: QUEUE_ORDER,
-        limit: DRAIN_BATCH,
-      });
-      const blocked = new Set<string>();
-      for (const { id, department } of waiting) {
-        if (blocked.has(ANY_SEAT) || (department && blocked.has(department))) continue;
-        const assignment = await this.route(id).catch((error: unknown) => this.drainFailure(id, error));
-        if (assignment) {
-          assigned++;
-          continue restart;
-        }
-        blocked.add(department ?? ANY_SEAT);
+  private async tryRoute(session: ChatSession, strategyName: StrategyName): Promise<RouteOutcome> {
+    if (strategyName === 'manual') return NO_SEAT;
+    const candidates = await this.candidates(session);
+    if (candidates.length === 0) return NO_SEAT;
+    const previous = await this.previousOperator(session, candidates);
+    const lastRoundRobinId = strategyName === 'round-robin' ? await this.cache.getRotation() : null;
+    const ordered = STRATEGY_FUNCTIONS[strategyName](candidates, { lastRoundRobinId });
+    const attempts = previous ? [previous, ...ordered.filter((c) => c.id !== previous.id)] : ordered;
+    for (const candidate of attempts) {
+      const isPrevious = candidate === previous;
+      try {
+        const assignment = await this.claim(session.id, candidate.id, {
+          allowBusy: false,
+          strategy: isPrevious ? 'previous-operator' : strategyName,
+          reason: isPrevious ? 'previous operator' : describeChoice(strategyName, candidate),
+        });
+        if (strategyName === 'round-robin' && !isPrevious) await this.cache.setRotation(candidate.id);
+        return { kind: 'assigned', assignment };
+      } catch (error) {
+        if (error instanceof NotFoundError || (error instanceof ConflictError && error.code === 'OPERATOR_AT_CAPACITY')) continue;
+        if (error instanceof ConflictError && (error.code === 'ALREADY_ASSIGNED' || error.code === 'SESSION_CLOSED')) return GONE;
+        throw error;
       }
-      return assigned;
     }
+    return NO_SEAT;
   }
 
-  /** Another process took or closed the session since it was listed: expected, not worth a log line. */
-  private drainFailure(sessionId: string, error: unknown): null {
-    if (!(error instanceof ConflictError)) this.logger.error({ err: error, sessionId }, 'routing a waiting session failed');
-    return null;
+  /** A failure to route one session is logged and treated as "taken"; the queue moves on. */
+  private routeFailure(sessionId: string, error: unknown): RouteOutcome {
+    this.logger.error({ err: error, sessionId }, 'routing a waiting session failed');
+    return GONE;
   }
 
   /**
@@ -207,7 +212,7 @@ export class Assigner {
     const dto = await sessionDTO(this.db, await getSession(this.db, sessionId));
     this.events.emit('session.unassigned', { session: dto, operatorId, reason });
     if (systemMessage) this.events.emit('message.created', { message: systemMessage, session: dto });
-    this.events.emit('queue.changed', { waiting: await waitingCount(this.db) });
+    this.events.emit('queue.changed', {});
     return dto;
   }
 

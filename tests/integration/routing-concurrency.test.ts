@@ -1,4 +1,4 @@
-import { availableBackends, type Backend, type ProvisionedBackend } from '../helpers/backends';
+import { availableBackends, deleteRedisKeys, type Backend, type ProvisionedBackend } from '../helpers/backends';
 import { startTestServer, type TestServer } from '../helpers/testServer';
 
 /**
@@ -64,7 +64,11 @@ for (const backend of availableBackends()) {
         const { servers, operatorIds } = deployment;
         const { db } = servers[0]!.server;
         try {
-          const created = await Promise.all(Array.from({ length: CUSTOMERS }, (_, n) => createSession(servers[n % servers.length]!, n)));
+          const creating = Promise.all(Array.from({ length: CUSTOMERS }, (_, n) => createSession(servers[n % servers.length]!, n)));
+          // Redis emptied mid-run (as by FLUSHALL or a restart): nothing is lost, the counts come back right.
+          const prefix = deployment.provisioned.env.REDIS_KEY_PREFIX;
+          if (prefix) await deleteRedisKeys(prefix);
+          const created = await creating;
           expect(new Set(created.map((s) => s.id)).size).toBe(CUSTOMERS);
 
           const { ChatSession, Operator, SessionEvent } = db.models;
@@ -78,6 +82,12 @@ for (const backend of availableBackends()) {
             const held = active.filter((s) => Number(s.operatorId) === id).length;
             expect(held).toBe(CAPACITY);
             expect(operator?.activeSessions).toBe(held);
+          }
+          // The cache, rebuilt from the database, agrees with it on every operator's load.
+          await Promise.all(servers.map((s) => s.server.cache.ensureBuilt()));
+          for (const server of servers) {
+            const cached = (await server.server.cache.getOperators()) ?? [];
+            for (const id of operatorIds) expect(cached.find((o) => o.id === id)?.activeSessions).toBe(CAPACITY);
           }
           // Invariant 2: one assignment per session, never two.
           const assignedEvents = await SessionEvent.count({ where: { type: 'assigned' } });

@@ -1,0 +1,33 @@
+import { loadConfig } from '../../config';
+import { createServer } from '../../src/server';
+
+/**
+ * Benchmark child: our server, in its own process (like the bare server), configured only by the environment
+ * the benchmark gives it. Tells the parent its port over IPC; stops cleanly when told or when the parent goes.
+ */
+const server = createServer(loadConfig(process.env));
+
+let stopping = false;
+function stop(code: number): void {
+  if (stopping) return;
+  stopping = true;
+  const deadline = setTimeout(() => process.exit(code), 10_000);
+  deadline.unref();
+  void server.stop().finally(() => process.exit(code));
+}
+
+process.on('SIGTERM', () => stop(0));
+process.on('SIGINT', () => stop(0));
+process.on('disconnect', () => stop(0));
+
+server.start().then(
+  (port) => process.send?.({ type: 'listening', port }),
+  (error: unknown) => {
+    process.stderr.write(`bench chat server failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+    stop(1);
+  },
+);
+// The parent asks for this process's CPU time around each run: CPU per request, whatever else loads the machine.
+process.on('message', (message: { type?: string }) => {
+  if (message.type === 'cpu') process.send?.({ type: 'cpu', usage: process.cpuUsage() });
+});

@@ -1,0 +1,381 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import os from 'node:os';
+import path from 'node:path';
+import autocannon from 'autocannon';
+import Redis from 'ioredis';
+import mysql from 'mysql2/promise';
+
+/**
+ * `npm run bench:http` — a benchmark, not a test: it measures and reports.
+ *
+ * Our server and a bare Express server each run in a child process of their own (autocannon's load generator
+ * runs in this process, so both servers compete with it for the CPU in the same way). Our server runs on a
+ * fresh MariaDB database and a private Redis key prefix, both removed at the end, even on failure.
+ *
+ * Environment: BENCH_DURATION (seconds per throughput run, 10), BENCH_WARMUP (seconds, 2), BENCH_CONNECTIONS (50),
+ * BENCH_POST_RATE (offered req/s for the message POST, 500), BENCH_MYSQL_HOST/PORT/USER/PASSWORD
+ * (127.0.0.1:3306 root, no password), BENCH_REDIS_URL (redis://127.0.0.1:6379), BENCH_CPU_PROF=1 (write a
+ * V8 CPU profile of our server to BENCH_CPU_PROF_DIR, default ./bench-profiles).
+ *
+ * Exit code: 0 when it ran (targets met or not: it reports), 1 when a request to one of our endpoints failed
+ * (a non-2xx answer or a connection error) or the benchmark could not run.
+ */
+
+const positive = (name: string, fallback: number): number => {
+  const value = Number(process.env[name] ?? fallback);
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number`);
+  return value;
+};
+
+const DURATION = positive('BENCH_DURATION', 10);
+const WARMUP = positive('BENCH_WARMUP', 2);
+const CONNECTIONS = positive('BENCH_CONNECTIONS', 50);
+const POST_RATE = positive('BENCH_POST_RATE', 500);
+const TARGET_RATIO = 0.5;
+const TARGET_POST_P99_MS = 25;
+
+const mysqlTarget = {
+  host: process.env.BENCH_MYSQL_HOST ?? '127.0.0.1',
+  port: Number(process.env.BENCH_MYSQL_PORT ?? 3306),
+  user: process.env.BENCH_MYSQL_USER ?? 'root',
+  password: process.env.BENCH_MYSQL_PASSWORD ?? '',
+};
+const redisUrl = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+const suffix = randomBytes(4).toString('hex');
+const databaseName = `chat_bench_${suffix}`;
+const redisPrefix = `bench:${suffix}:`;
+const ADMIN = { email: 'bench-admin@example.com', password: `admin-${suffix}-password` };
+
+// ---------------------------------------------------------------------------------------------------------
+// Resources, and their cleanup (runs once, on success, failure or Ctrl-C).
+
+const children: ChildProcess[] = [];
+let databaseCreated = false;
+
+function startChild(entry: string, env: Record<string, string>, execArgv: string[] = []): Promise<{ child: ChildProcess; port: number }> {
+  const child = fork(path.join(__dirname, entry), [], {
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', NODE_ENV: 'production', ...env },
+    execArgv,
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  children.push(child);
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${entry} did not start within 60 s`)), 60_000);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${entry} exited with code ${code} before listening`));
+    });
+    child.on('message', (message: { type?: string; port?: number }) => {
+      if (message.type === 'listening' && typeof message.port === 'number') {
+        clearTimeout(timer);
+        resolve({ child, port: message.port });
+      }
+    });
+  });
+}
+
+/** The child's user + system CPU time so far, in milliseconds (asked over IPC). */
+function cpuMs(child: ChildProcess): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('no CPU reading from a server')), 5_000);
+    const listener = (message: { type?: string; usage?: NodeJS.CpuUsage }): void => {
+      if (message.type !== 'cpu' || !message.usage) return;
+      clearTimeout(timer);
+      child.off('message', listener);
+      resolve((message.usage.user + message.usage.system) / 1000);
+    };
+    child.on('message', listener);
+    child.send({ type: 'cpu' });
+  });
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const killer = setTimeout(() => child.kill('SIGKILL'), 12_000);
+  await exited;
+  clearTimeout(killer);
+}
+
+async function deleteRedisKeys(prefix: string): Promise<number> {
+  const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  let deleted = 0;
+  try {
+    await redis.connect();
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
+      cursor = next;
+      if (keys.length > 0) deleted += await redis.unlink(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+  return deleted;
+}
+
+let cleaning: Promise<void> | null = null;
+function cleanup(): Promise<void> {
+  cleaning ??= (async () => {
+    const problems: string[] = [];
+    await Promise.all(children.map((child) => stopChild(child).catch((e: Error) => problems.push(`stopping a server: ${e.message}`))));
+    if (databaseCreated) {
+      try {
+        const connection = await mysql.createConnection(mysqlTarget);
+        await connection.query(`DROP DATABASE IF EXISTS \`${databaseName}\``);
+        await connection.end();
+      } catch (error) {
+        problems.push(`dropping ${databaseName}: ${(error as Error).message}`);
+      }
+    }
+    await deleteRedisKeys(redisPrefix).catch((e: Error) => problems.push(`deleting Redis keys ${redisPrefix}*: ${e.message}`));
+    for (const problem of problems) console.error(`cleanup: ${problem}`);
+    console.log(`cleaned up: servers stopped, database ${databaseName} dropped, Redis keys ${redisPrefix}* deleted`);
+  })();
+  return cleaning;
+}
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    console.error(`\n${signal}: cleaning up`);
+    void cleanup().finally(() => process.exit(130));
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// A tiny API client for seeding.
+
+interface Envelope<T> {
+  success: boolean;
+  data: T;
+  error?: { code: string; message: string };
+}
+
+async function api<T>(base: string, method: string, url: string, options: { token?: string; body?: unknown } = {}): Promise<T> {
+  const res = await fetch(`${base}${url}`, {
+    method,
+    headers: {
+      ...(options.body !== undefined ? { 'content-type': 'application/json' } : {}),
+      ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+    },
+    body: options.body !== undefined ? JSON.stringify(options.body) : undefined,
+  });
+  const envelope = (await res.json()) as Envelope<T>;
+  if (!res.ok || !envelope.success) throw new Error(`${method} ${url} → ${res.status} ${envelope.error?.code ?? ''} ${envelope.error?.message ?? ''}`);
+  return envelope.data;
+}
+
+interface Seeded {
+  operatorToken: string;
+  sessionId: string;
+  afterId: number;
+  pageSize: number;
+  availableBody: string;
+  availableCount: number;
+}
+
+/** An admin (bootstrapped), 10 operators (6 online with room, 1 busy, 3 offline), a session assigned to one. */
+async function seed(base: string): Promise<Seeded> {
+  const admin = await api<{ token: string }>(base, 'POST', '/api/auth/login', { body: ADMIN });
+  const operators: Array<{ id: number; email: string; password: string }> = [];
+  for (let i = 1; i <= 10; i++) {
+    const spec = {
+      name: `Bench Operator ${i}`,
+      email: `bench-op${i}@example.com`,
+      password: `operator-${i}-${suffix}`,
+      maxConcurrentSessions: 3 + (i % 3),
+      departments: i % 2 === 0 ? ['sales'] : ['support', 'sales'],
+    };
+    const created = await api<{ id: number }>(base, 'POST', '/api/operators', { token: admin.token, body: spec });
+    operators.push({ id: created.id, email: spec.email, password: spec.password });
+  }
+  for (const [index, operator] of operators.entries()) {
+    const status = index < 6 ? 'online' : index === 6 ? 'busy' : 'offline';
+    if (status !== 'offline') await api(base, 'PUT', `/api/operators/${operator.id}/status`, { token: admin.token, body: { status } });
+  }
+  const ticket = await api<{ session: { id: string; status: string; operatorId: number | null } }>(base, 'POST', '/api/chat/sessions', {
+    body: { customerName: 'Bench Customer', customerEmail: 'bench-customer@example.com', message: 'Hello, I need help with my order.' },
+  });
+  const assigned = operators.find((o) => o.id === ticket.session.operatorId);
+  if (ticket.session.status !== 'active' || !assigned) throw new Error(`the seed session was not assigned (status ${ticket.session.status})`);
+  const { token: operatorToken } = await api<{ token: string }>(base, 'POST', '/api/auth/login', {
+    body: { email: assigned.email, password: assigned.password },
+  });
+  const sessionId = ticket.session.id;
+  for (let i = 1; i <= 50; i++) {
+    await api(base, 'POST', `/api/chat/sessions/${sessionId}/messages`, {
+      token: operatorToken,
+      body: { content: `Seed message ${i}: a line of ordinary chat text, about as long as most are.`, clientMessageId: `seed-${i}` },
+    });
+  }
+  const all = await api<Array<{ id: number }>>(base, 'GET', `/api/chat/messages/${sessionId}?limit=200`, { token: operatorToken });
+  const pageSize = 10;
+  const afterId = all[all.length - pageSize - 1]?.id;
+  if (afterId === undefined) throw new Error('seeding stored fewer messages than expected');
+  const res = await fetch(`${base}/api/operators/available`, { headers: { authorization: `Bearer ${operatorToken}` } });
+  const availableBody = await res.text();
+  const available = (JSON.parse(availableBody) as Envelope<unknown[]>).data;
+  if (!res.ok || available.length === 0) throw new Error(`GET /api/operators/available → ${res.status}, ${available?.length ?? 0} operators`);
+  return { operatorToken, sessionId, afterId, pageSize, availableBody, availableCount: available.length };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Measuring.
+
+interface Row {
+  name: string;
+  mode: string;
+  ours: boolean;
+  result: autocannon.Result;
+  /** Server CPU time per answered request, ms. */
+  cpuPerRequest: number;
+}
+
+const loadAverage = (): string => os.loadavg().map((n) => n.toFixed(2)).join(' / ');
+const ms = (n: number | undefined): string => (n === undefined ? '-' : n < 10 ? n.toFixed(2) : n.toFixed(1));
+const failures = (r: autocannon.Result): number => r.non2xx + r.errors;
+
+function table(rows: Row[]): string {
+  const header = ['endpoint', 'load', 'req/s', 'p50 ms', 'p99 ms', 'max ms', 'server CPU ms/req', '2xx', 'non-2xx', 'errors'];
+  const lines = rows.map((r) => [
+    r.name,
+    r.mode,
+    r.result.requests.average.toFixed(0),
+    ms(r.result.latency.p50),
+    ms(r.result.latency.p99),
+    ms(r.result.latency.max),
+    r.cpuPerRequest.toFixed(3),
+    String(r.result['2xx']),
+    String(r.result.non2xx),
+    String(r.result.errors),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] ?? '').length)));
+  const format = (cells: string[]): string => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
+  return [format(header), widths.map((w) => '-'.repeat(w)).join('  '), ...lines.map(format)].join('\n');
+}
+
+async function main(): Promise<number> {
+  console.log(`bench:http — ${DURATION} s per run after ${WARMUP} s of warm-up, ${CONNECTIONS} connections, message POST at ${POST_RATE} req/s`);
+  console.log(`machine: ${os.cpus().length} CPUs, load average ${loadAverage()} (numbers are only comparable on an otherwise idle machine)`);
+
+  const admin = await mysql.createConnection(mysqlTarget);
+  await admin.query(`CREATE DATABASE \`${databaseName}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+  databaseCreated = true;
+  await admin.end();
+
+  const profileDir = path.resolve(process.env.BENCH_CPU_PROF_DIR ?? 'bench-profiles');
+  const ours = await startChild(
+    'chatServer.js',
+    {
+      PORT: '0',
+      LOG_LEVEL: 'silent',
+      DB_DIALECT: 'mysql',
+      DB_HOST: mysqlTarget.host,
+      DB_PORT: String(mysqlTarget.port),
+      DB_USER: mysqlTarget.user,
+      DB_PASSWORD: mysqlTarget.password,
+      DB_NAME: databaseName,
+      REDIS_URL: redisUrl,
+      REDIS_KEY_PREFIX: redisPrefix,
+      JWT_SECRET: randomBytes(32).toString('hex'),
+      ADMIN_EMAIL: ADMIN.email,
+      ADMIN_PASSWORD: ADMIN.password,
+      RATE_LIMIT_SESSIONS_PER_MINUTE: '0',
+      RATE_LIMIT_LOGINS_PER_MINUTE: '0',
+      RATE_LIMIT_MESSAGES_PER_10_SECONDS: '0',
+      MAX_CONNECTIONS_PER_IP: '0',
+      SESSION_IDLE_TIMEOUT_MINUTES: '0',
+      // The seeded operators are online through REST, with no socket: keep them present for the whole run.
+      OPERATOR_PRESENCE_GRACE_SECONDS: '86400',
+    },
+    process.env.BENCH_CPU_PROF === '1' ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
+  );
+  const base = `http://127.0.0.1:${ours.port}`;
+  console.log(`our server (child pid ${ours.child.pid}) on ${base}, MariaDB ${databaseName}, Redis prefix ${redisPrefix}`);
+
+  const seeded = await seed(base);
+  console.log(`seeded: admin, 10 operators (6 online, 1 busy, 3 offline; ${seeded.availableCount} available), session ${seeded.sessionId} with 51 messages`);
+
+  const bare = await startChild('bareServer.js', { BENCH_BARE_BODY: JSON.stringify(JSON.parse(seeded.availableBody)) });
+  console.log(`bare Express server (child pid ${bare.child.pid}) on port ${bare.port}, answering the same ${Buffer.byteLength(seeded.availableBody)}-byte body`);
+
+  const auth = { authorization: `Bearer ${seeded.operatorToken}` };
+  const rows: Row[] = [];
+  const run = async (name: string, mode: string, isOurs: boolean, options: autocannon.Options): Promise<void> => {
+    process.stdout.write(`running ${name} (${mode}) ... `);
+    const server = isOurs ? ours.child : bare.child;
+    if (WARMUP > 0) await autocannon({ ...options, duration: WARMUP });
+    const cpuBefore = await cpuMs(server);
+    const result = await autocannon(options);
+    const cpuPerRequest = ((await cpuMs(server)) - cpuBefore) / Math.max(1, result['2xx'] + result.non2xx);
+    rows.push({ name, mode, ours: isOurs, result, cpuPerRequest });
+    console.log(`${result.requests.average.toFixed(0)} req/s, p99 ${ms(result.latency.p99)} ms`);
+  };
+
+  const throughput = { connections: CONNECTIONS, duration: DURATION };
+  await run('bare Express: same body', `max, ${CONNECTIONS} conn`, false, { ...throughput, url: `http://127.0.0.1:${bare.port}/api/operators/available` });
+  await run('GET /api/operators/available', `max, ${CONNECTIONS} conn`, true, { ...throughput, url: `${base}/api/operators/available`, headers: auth });
+  await run(`GET /api/chat/messages/:id?after (${seeded.pageSize} msgs)`, `max, ${CONNECTIONS} conn`, true, {
+    ...throughput,
+    url: `${base}/api/chat/messages/${seeded.sessionId}?after=${seeded.afterId}`,
+    headers: auth,
+  });
+  let sequence = 0;
+  await run('POST /api/chat/sessions/:id/messages', `fixed ${POST_RATE} req/s`, true, {
+    url: base,
+    connections: CONNECTIONS,
+    duration: DURATION,
+    overallRate: POST_RATE,
+    requests: [
+      {
+        method: 'POST',
+        path: `/api/chat/sessions/${seeded.sessionId}/messages`,
+        headers: { ...auth, 'content-type': 'application/json' },
+        // A fresh clientMessageId for every request: each one stores a row (no idempotent replays).
+        setupRequest: (req) => ({
+          ...req,
+          body: JSON.stringify({ content: 'Thanks, I will check that and get back to you shortly.', clientMessageId: `bench-${suffix}-${++sequence}` }),
+        }),
+      },
+    ],
+  });
+
+  // The comparison is fair only if ours still answered the body the bare server was given.
+  const after = await fetch(`${base}/api/operators/available`, { headers: auth }).then((r) => r.text());
+  if (after !== seeded.availableBody) console.warn('note: GET /api/operators/available changed during the run; the bare body no longer matches');
+
+  console.log(`\n${table(rows)}\n`);
+  console.log(`load average after the runs: ${loadAverage()}`);
+
+  const [bareRow, availableRow, , postRow] = rows;
+  const ratio = availableRow && bareRow ? availableRow.result.requests.average / bareRow.result.requests.average : 0;
+  const postP99 = postRow?.result.latency.p99 ?? Number.POSITIVE_INFINITY;
+  const postRate = postRow ? postRow.result.requests.average : 0;
+  const verdict = (ok: boolean): string => (ok ? 'PASS' : 'FAIL');
+  console.log(`available ÷ bare throughput: ${(ratio * 100).toFixed(1)}% (target ≥ ${TARGET_RATIO * 100}%)  ${verdict(ratio >= TARGET_RATIO)}`);
+  console.log(
+    `message POST p99 at ${POST_RATE} req/s offered (${postRate.toFixed(0)} req/s served): ${ms(postP99)} ms (target ≤ ${TARGET_POST_P99_MS} ms)  ${verdict(postP99 <= TARGET_POST_P99_MS)}`,
+  );
+
+  const failed = rows.filter((r) => r.ours && failures(r.result) > 0);
+  for (const row of failed) {
+    const codes = Object.entries(row.result.statusCodeStats ?? {})
+      .map(([code, { count }]) => `${code}×${count}`)
+      .join(', ');
+    console.error(`FAILED REQUESTS on ${row.name}: ${row.result.non2xx} non-2xx (${codes}), ${row.result.errors} errors, ${row.result.timeouts} timeouts`);
+  }
+  return failed.length > 0 ? 1 : 0;
+}
+
+main()
+  .catch((error: unknown) => {
+    console.error(`bench:http failed: ${error instanceof Error ? error.message : String(error)}`);
+    return 1;
+  })
+  .then(async (code) => {
+    await cleanup();
+    process.exit(code);
+  });

@@ -1,0 +1,184 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import mysql from 'mysql2/promise';
+import Redis from 'ioredis';
+
+/**
+ * `npm run bench:routing`: two server processes on one MariaDB + Redis (as under pm2), many operators, and a
+ * burst of customers spread over both processes. Reports assignments per second, the latency of a session's
+ * creation + claim, the time from arrival to assignment, and the invariant violations found afterwards in
+ * the database (must be 0). Target: ≥ 500 assignments/s.
+ */
+const SESSIONS = Number(process.env.BENCH_SESSIONS ?? 2000);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
+const OPERATORS = Number(process.env.BENCH_OPERATORS ?? 20);
+const CAPACITY = Math.ceil((SESSIONS * 1.1) / OPERATORS);
+const TARGET_PER_SECOND = 500;
+
+const mysqlTarget = { host: '127.0.0.1', port: 3306, user: 'root', password: '' };
+const redisUrl = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const suffix = randomBytes(4).toString('hex');
+const databaseName = `chat_bench_routing_${suffix}`;
+const redisPrefix = `bench-routing:${suffix}:`;
+const ADMIN = { email: 'bench-admin@example.com', password: 'bench-admin-password' };
+
+const children: ChildProcess[] = [];
+
+function startServer(): Promise<string> {
+  const child = fork(path.join(__dirname, 'chatServer.js'), [], {
+    env: {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      NODE_ENV: 'production',
+      PORT: '0',
+      DB_HOST: mysqlTarget.host,
+      DB_USER: mysqlTarget.user,
+      DB_NAME: databaseName,
+      DB_POOL_MAX: '20',
+      REDIS_URL: redisUrl,
+      REDIS_KEY_PREFIX: redisPrefix,
+      JWT_SECRET: randomBytes(32).toString('hex'),
+      ADMIN_EMAIL: ADMIN.email,
+      ADMIN_PASSWORD: ADMIN.password,
+      LOG_LEVEL: 'error',
+      RATE_LIMIT_SESSIONS_PER_MINUTE: '0',
+      RATE_LIMIT_LOGINS_PER_MINUTE: '0',
+      SESSION_IDLE_TIMEOUT_MINUTES: '0',
+      // The operators here hold no socket; keep them present for the whole run.
+      OPERATOR_PRESENCE_GRACE_SECONDS: '3600',
+    },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  children.push(child);
+  return new Promise((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`server exited with code ${code} before listening`)));
+    child.on('message', (message: { type?: string; port?: number }) => {
+      if (message.type === 'listening') resolve(`http://127.0.0.1:${message.port}`);
+    });
+  });
+}
+
+async function api<T>(base: string, method: string, url: string, body?: unknown, token?: string): Promise<T> {
+  const res = await fetch(`${base}${url}`, {
+    method,
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const envelope = (await res.json()) as { data: T; error?: { code: string } };
+  if (!res.ok) throw new Error(`${method} ${url} → ${res.status} ${envelope.error?.code ?? ''}`);
+  return envelope.data;
+}
+
+const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+
+async function main(): Promise<number> {
+  const admin = await mysql.createConnection(mysqlTarget);
+  await admin.query(`CREATE DATABASE \`${databaseName}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+  await admin.end();
+  // The first process migrates and bootstraps the admin; the second starts on the ready schema.
+  const first = await startServer();
+  const bases = [first, await startServer()];
+
+  const { token } = await api<{ token: string }>(first, 'POST', '/api/auth/login', ADMIN);
+  for (let i = 0; i < OPERATORS; i++) {
+    const operator = await api<{ id: number }>(first, 'POST', '/api/operators', {
+      name: `Bench operator ${i}`,
+      email: `bench-op${i}@example.com`,
+      password: 'bench-operator-password',
+      maxConcurrentSessions: CAPACITY,
+    }, token);
+    await api(first, 'PUT', `/api/operators/${operator.id}/status`, { status: 'online' }, token);
+  }
+  console.log(`routing benchmark: ${SESSIONS} customers, ${CONCURRENCY} at a time over 2 processes, ${OPERATORS} operators × ${CAPACITY} seats`);
+
+  const latencies: number[] = [];
+  let assignedAtOnce = 0;
+  let failed = 0;
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async (_, worker) => {
+      while (next < SESSIONS) {
+        const n = next++;
+        const t0 = performance.now();
+        try {
+          const { session } = await api<{ session: { status: string } }>(bases[(n + worker) % 2]!, 'POST', '/api/chat/sessions', { customerName: `Customer ${n}` });
+          if (session.status === 'active') assignedAtOnce++;
+        } catch {
+          failed++;
+        }
+        latencies.push(performance.now() - t0);
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+
+  const db = await mysql.createConnection({ ...mysqlTarget, database: databaseName });
+  const [[totals]] = (await db.query(
+    "SELECT SUM(status = 'active') AS active, SUM(status = 'waiting') AS waiting FROM chat_sessions",
+  )) as unknown as [[{ active: string; waiting: string }]];
+  const [overCapacity] = (await db.query(
+    'SELECT COUNT(*) AS n FROM operators WHERE active_sessions > max_concurrent_sessions',
+  )) as unknown as [[{ n: number }]];
+  const [counterDrift] = (await db.query(
+    `SELECT COUNT(*) AS n FROM operators o
+       WHERE o.active_sessions <> (SELECT COUNT(*) FROM chat_sessions s WHERE s.operator_id = o.id AND s.status = 'active')`,
+  )) as unknown as [[{ n: number }]];
+  const [doubleAssigned] = (await db.query(
+    "SELECT COUNT(*) AS n FROM (SELECT session_id FROM session_events WHERE type = 'assigned' GROUP BY session_id HAVING COUNT(*) > 1) d",
+  )) as unknown as [[{ n: number }]];
+  const [waits] = (await db.query(
+    'SELECT TIMESTAMPDIFF(MICROSECOND, created_at, assigned_at) / 1000 AS ms FROM chat_sessions WHERE assigned_at IS NOT NULL ORDER BY ms',
+  )) as unknown as [Array<{ ms: string }>];
+  await db.end();
+
+  const active = Number(totals.active);
+  const violations = Number(overCapacity[0].n) + Number(counterDrift[0].n) + Number(doubleAssigned[0].n) + (active + Number(totals.waiting) === SESSIONS ? 0 : 1);
+  const sorted = [...latencies].sort((a, b) => a - b);
+  const waitMs = waits.map((w) => Number(w.ms));
+  const rate = active / seconds;
+  const row = (label: string, value: string): string => `${label.padEnd(44)} ${value}`;
+  console.log('');
+  console.log(row('sessions created (failed requests)', `${SESSIONS - failed} (${failed})`));
+  console.log(row('assigned (at once, in the response)', `${active} (${assignedAtOnce})`));
+  console.log(row('wall time', `${seconds.toFixed(2)} s`));
+  console.log(row('assignments per second', `${rate.toFixed(0)}  (target ≥ ${TARGET_PER_SECOND}: ${rate >= TARGET_PER_SECOND ? 'PASS' : 'FAIL'})`));
+  console.log(row('create + claim request p50 / p99', `${percentile(sorted, 50).toFixed(1)} ms / ${percentile(sorted, 99).toFixed(1)} ms`));
+  console.log(row('arrival → assigned p50 / p99 (database times)', `${percentile(waitMs, 50).toFixed(1)} ms / ${percentile(waitMs, 99).toFixed(1)} ms`));
+  console.log(row('invariant violations', `${violations} (over capacity ${overCapacity[0].n}, counter drift ${counterDrift[0].n}, double assignment ${doubleAssigned[0].n})`));
+  return violations === 0 && failed === 0 ? 0 : 1;
+}
+
+async function cleanup(): Promise<void> {
+  await Promise.all(
+    children.map(
+      (child) =>
+        new Promise<void>((resolve) => {
+          if (child.exitCode !== null) return resolve();
+          child.once('exit', () => resolve());
+          child.kill('SIGTERM');
+        }),
+    ),
+  );
+  const admin = await mysql.createConnection(mysqlTarget);
+  await admin.query(`DROP DATABASE IF EXISTS \`${databaseName}\``);
+  await admin.end();
+  const redis = new Redis(redisUrl);
+  let cursor = '0';
+  do {
+    const [nextCursor, keys] = await redis.scan(cursor, 'MATCH', `${redisPrefix}*`, 'COUNT', 500);
+    cursor = nextCursor;
+    if (keys.length > 0) await redis.unlink(...keys);
+  } while (cursor !== '0');
+  redis.disconnect();
+}
+
+main()
+  .catch((error: unknown) => {
+    console.error(`bench:routing failed: ${error instanceof Error ? error.message : String(error)}`);
+    return 1;
+  })
+  .then(async (code) => {
+    await cleanup().catch((error: Error) => console.error(`cleanup: ${error.message}`));
+    process.exit(code);
+  });
