@@ -66,6 +66,28 @@ const boundedLimit = (max: number): Schema[string] => ({
 });
 
 const sessionId: Schema[string] = { in: ['params'], isUUID: { options: 4, errorMessage: 'must be a session id (UUID)' } };
+const sessionInBody: Schema[string] = {
+  in: ['body'],
+  isString: { errorMessage: 'must be a string', bail: true },
+  isUUID: { options: 4, errorMessage: 'must be a session id (UUID)' },
+};
+
+const rating = (): Schema[string] => ({
+  in: ['body'],
+  custom: { options: (v: unknown) => typeof v === 'number', errorMessage: 'must be a number', bail: true },
+  isInt: { options: { min: 1, max: 5 }, errorMessage: 'must be an integer from 1 to 5' },
+  toInt: true,
+});
+
+/** A transfer names exactly one target: an operator or a department. */
+const transferTarget: Schema[string] = {
+  in: ['body'],
+  custom: {
+    options: (_v: unknown, { req }: { req: { body?: Record<string, unknown> } }) =>
+      (req.body?.operatorId === undefined) !== (req.body?.department === undefined),
+    errorMessage: 'give exactly one of operatorId or department',
+  },
+};
 
 export interface Schemas {
   sessionParam: Schema;
@@ -84,12 +106,22 @@ export interface Schemas {
   setStatus: Schema;
   assign: Schema;
   customerParam: Schema;
-  /** Socket payloads. */
+  /** Socket payloads: `/customer` events (the session is the socket's own). */
   socketSend: Schema;
   socketSync: Schema;
   socketTyping: Schema;
   socketRead: Schema;
+  socketClose: Schema;
+  socketRate: Schema;
+  /** `/operator` events name their session. */
   socketSessionRef: Schema;
+  socketStatus: Schema;
+  operatorSend: Schema;
+  operatorSync: Schema;
+  operatorTyping: Schema;
+  operatorRead: Schema;
+  operatorClose: Schema;
+  operatorTransfer: Schema;
 }
 
 export function buildSchemas(config: Config): Schemas {
@@ -168,25 +200,13 @@ export function buildSchemas(config: Config): Schemas {
       sessionId,
       operatorId: positiveId('body', true),
       department: departmentField(),
-      _target: {
-        in: ['body'],
-        custom: {
-          options: (_v: unknown, { req }: { req: { body?: Record<string, unknown> } }) =>
-            (req.body?.operatorId === undefined) !== (req.body?.department === undefined),
-          errorMessage: 'give exactly one of operatorId or department',
-        },
-      },
+      _target: transferTarget,
     },
     postMessage: { sessionId, content, type: messageType, clientMessageId: clientMessageId(false) },
     listMessages: { sessionId, after: messageId('query'), before: messageId('query'), limit: boundedLimit(200) },
     rateSession: {
       sessionId,
-      rating: {
-        in: ['body'],
-        custom: { options: (v: unknown) => typeof v === 'number', errorMessage: 'must be a number', bail: true },
-        isInt: { options: { min: 1, max: 5 }, errorMessage: 'must be an integer from 1 to 5' },
-        toInt: true,
-      },
+      rating: rating(),
       comment: optionalString(2000),
     },
     history: {
@@ -240,6 +260,15 @@ export function buildSchemas(config: Config): Schemas {
     socketSync: { afterId: messageId('body', false) },
     socketTyping: { isTyping: { in: ['body'], isBoolean: { options: { strict: true }, errorMessage: 'must be true or false' } } },
     socketRead: { upToId: messageId('body', false) },
-    socketSessionRef: { sessionId: { in: ['body'], ...single('body'), isUUID: { options: 4, errorMessage: 'must be a session id (UUID)' } } },
+    socketClose: { reason: optionalString(500) },
+    socketRate: { rating: rating(), comment: optionalString(2000) },
+    socketSessionRef: { sessionId: sessionInBody },
+    socketStatus: { status: { in: ['body'], isIn: { options: [OPERATOR_STATUSES], errorMessage: `one of ${OPERATOR_STATUSES.join(', ')}` } } },
+    operatorSend: { sessionId: sessionInBody, content, type: messageType, clientMessageId: clientMessageId(true) },
+    operatorSync: { sessionId: sessionInBody, afterId: messageId('body', false) },
+    operatorTyping: { sessionId: sessionInBody, isTyping: { in: ['body'], isBoolean: { options: { strict: true }, errorMessage: 'must be true or false' } } },
+    operatorRead: { sessionId: sessionInBody, upToId: messageId('body', false) },
+    operatorClose: { sessionId: sessionInBody, reason: optionalString(500) },
+    operatorTransfer: { sessionId: sessionInBody, operatorId: positiveId('body', true), department: departmentField(), _target: transferTarget },
   };
 }

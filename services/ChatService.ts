@@ -152,6 +152,10 @@ export class ChatService {
     return sessionDTOs(this.db, sessions);
   }
 
+  waitingCount(): Promise<number> {
+    return waitingCount(this.db);
+  }
+
   /** The waiting queue, in the order it is served. */
   async listQueue(): Promise<SessionDTO[]> {
     return sessionDTOs(this.db, await findSessions(this.db, { status: 'waiting' }, QUEUE_ORDER));
@@ -219,7 +223,7 @@ export class ChatService {
 
   /** Moves an active session to another operator (who must have a free seat) or back to a department's queue. */
   async transfer(actor: Actor, sessionId: string, target: { operatorId?: number; department?: string }): Promise<SessionDTO> {
-    const session = await this.participant(actor, sessionId, { customerAllowed: false });
+    const session = await this.participant(actor, sessionId, { customerAllowed: false, light: false });
     if (session.status === 'closed') throw new ConflictError('SESSION_CLOSED', 'The session is closed');
     if (session.status === 'waiting') {
       if (target.operatorId === undefined) return this.requeueToDepartment(session, target.department as string, null);
@@ -258,12 +262,14 @@ export class ChatService {
   }
 
   async postMessage(actor: Actor, sessionId: string, input: PostMessageInput): Promise<{ message: MessageDTO; created: boolean }> {
-    const session = await this.participant(actor, sessionId);
-    if (input.clientMessageId) {
-      const existing = await this.messages.findByClientId(sessionId, input.clientMessageId);
+    // The hot path: a light read of the session (no join), then the grouped write.
+    const session = await this.participant(actor, sessionId, { customerAllowed: true, light: true });
+    if (session.status === 'closed') {
+      // A retry of a message stored before the close still gets its message back.
+      const existing = input.clientMessageId ? await this.messages.findByClientId(sessionId, input.clientMessageId) : null;
       if (existing) return { message: existing, created: false };
+      throw new ConflictError('SESSION_CLOSED', 'The session is closed');
     }
-    if (session.status === 'closed') throw new ConflictError('SESSION_CLOSED', 'The session is closed');
     const content = input.content;
     if (content.trim() === '') throw new ValidationError('Message is blank', [{ field: 'content', message: 'must not be blank' }]);
     if (content.length > this.config.maxMessageLength) {
@@ -277,7 +283,9 @@ export class ChatService {
       content,
       clientMessageId: input.clientMessageId ?? null,
     });
-    if (result.created) this.events.emit('message.created', { message: result.message, session: await sessionDTO(this.db, session) });
+    if (result.created) {
+      this.events.emit('message.created', { message: result.message, session: { id: session.id, status: session.status, operatorId: operatorOf(session) } });
+    }
     return result;
   }
 
@@ -323,20 +331,43 @@ export class ChatService {
     return { online: online > 0, availableOperators: available, waiting, estimatedWaitSeconds: Math.max(estimatedWaitSeconds, 0) };
   }
 
+  /** Marks the other side's messages up to an id as read and tells the other side. */
   async markRead(actor: Actor, sessionId: string, upToId: number): Promise<number> {
-    await this.participant(actor, sessionId);
-    return this.messages.markRead(sessionId, actor.kind === 'customer' ? 'customer' : 'operator', upToId);
+    const session = await this.participant(actor, sessionId, { customerAllowed: true, light: true });
+    const by = actor.kind === 'customer' ? 'customer' : 'operator';
+    const changed = await this.messages.markRead(sessionId, by, upToId);
+    this.events.emit('messages.read', { sessionId, operatorId: operatorOf(session), by, upToId });
+    return changed;
+  }
+
+  /** A typing indicator, checked like a message (the customer, the assigned operator or an admin) but not stored. */
+  async typing(actor: Actor, sessionId: string, isTyping: boolean): Promise<void> {
+    const session = await this.participant(actor, sessionId, { customerAllowed: true, light: true });
+    if (session.status === 'closed') throw new ConflictError('SESSION_CLOSED', 'The session is closed');
+    this.events.emit('typing', { sessionId, operatorId: operatorOf(session), senderType: actor.kind === 'customer' ? 'customer' : 'operator', isTyping });
+  }
+
+  /** Reconnect sync: every message newer than afterId, ascending. */
+  async syncMessages(actor: Actor, sessionId: string, afterId: number): Promise<MessageDTO[]> {
+    await this.readable(actor, sessionId, true);
+    return this.messages.since(sessionId, afterId);
   }
 
   /** The session if the actor may see it: any operator, or its own customer (others get 404, not 403). */
-  private async readable(actor: Actor, sessionId: string): Promise<ChatSession> {
+  private async readable(actor: Actor, sessionId: string, light = false): Promise<ChatSession> {
     if (actor.kind === 'customer' && actor.sessionId !== sessionId) throw new NotFoundError('Session not found');
-    return getSession(this.db, sessionId);
+    if (!light) return getSession(this.db, sessionId);
+    const session = await this.db.models.ChatSession.findByPk(sessionId, { attributes: ['id', 'status', 'operatorId', 'customerId'] });
+    if (!session) throw new NotFoundError('Session not found');
+    return session;
   }
 
-  /** The session if the actor takes part in it: its customer, its assigned operator, or an admin. */
-  private async participant(actor: Actor, sessionId: string, options = { customerAllowed: true }): Promise<ChatSession> {
-    const session = await this.readable(actor, sessionId);
+  /**
+   * The session if the actor takes part in it: its customer, its assigned operator, or an admin. `light`
+   * reads only what the check needs.
+   */
+  private async participant(actor: Actor, sessionId: string, options = { customerAllowed: true, light: false }): Promise<ChatSession> {
+    const session = await this.readable(actor, sessionId, options.light);
     if (actor.kind === 'system' || isAdmin(actor)) return session;
     if (actor.kind === 'customer') {
       if (!options.customerAllowed) throw new ForbiddenError('Customers cannot do this');
@@ -365,10 +396,14 @@ export class ChatService {
     const queued = await sessionDTO(this.db, await getSession(this.db, session.id));
     if (systemMessage) this.events.emit('message.created', { message: systemMessage, session: queued });
     this.events.emit('session.transferred', { session: queued, fromOperatorId: fromId, toOperatorId: null });
-    const assignment = await this.assigner.route(session.id);
+    // A drain (this process's sweep, or another process) may route it first: the transfer happened all the same.
+    const assignment = await this.assigner.route(session.id).catch((error: unknown) => {
+      if (error instanceof ConflictError && (error.code === 'ALREADY_ASSIGNED' || error.code === 'SESSION_CLOSED')) return null;
+      throw error;
+    });
     if (!assignment) this.events.emit('queue.changed', {});
     if (fromId !== null) void this.assigner.drain();
-    return assignment?.session ?? queued;
+    return assignment?.session ?? (await sessionDTO(this.db, await getSession(this.db, session.id)));
   }
 
   /** With IDENTITY_SECRET a customerId must carry its HMAC; returns whether the customer is verified. */
@@ -399,6 +434,10 @@ export class ChatService {
   private queueReason(): string {
     return this.config.assignmentStrategy === 'manual' ? 'manual routing: waiting for an operator to take it' : 'no operator available';
   }
+}
+
+function operatorOf(session: ChatSession): number | null {
+  return session.operatorId === null || session.operatorId === undefined ? null : Number(session.operatorId);
 }
 
 function closeLine(closedBy: string, reason?: string): string {

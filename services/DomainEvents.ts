@@ -2,6 +2,9 @@ import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import type { MessageDTO, OperatorDTO, SessionDTO } from './dto';
 
+/** Enough of a session to know who should hear about it. */
+export type SessionRef = Pick<SessionDTO, 'id' | 'status' | 'operatorId'>;
+
 /**
  * What happened, told by the services after the change is committed. The NotificationService turns these
  * into socket emits and webhooks; the services never know who listens.
@@ -15,9 +18,14 @@ export interface DomainEventMap {
   'session.rated': { session: SessionDTO };
   /** The waiting queue changed (a session joined or left it): positions may have moved. */
   'queue.changed': Record<string, never>;
-  'message.created': { message: MessageDTO; session: SessionDTO };
+  'message.created': { message: MessageDTO; session: SessionRef };
   'operator.status_changed': { operator: OperatorDTO; previous: string };
   'operator.updated': { operator: OperatorDTO };
+  /** Every token of the operator was ended (logout, disabled): their live connections must end too. */
+  'operator.signed_out': { operatorId: number };
+  /** Typing indicators are not stored; they only travel. */
+  typing: { sessionId: string; operatorId: number | null; senderType: 'customer' | 'operator'; isTyping: boolean };
+  'messages.read': { sessionId: string; operatorId: number | null; by: 'customer' | 'operator'; upToId: number };
 }
 
 export type DomainEventName = keyof DomainEventMap;

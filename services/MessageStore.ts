@@ -1,16 +1,9 @@
-import { Op, UniqueConstraintError } from 'sequelize';
+import { Op } from 'sequelize';
 import type { Db } from '../models/db';
-import type { MessageType, SenderType } from '../models';
 import { toMessageDTO, type MessageDTO } from './dto';
+import { MessageWriter, type NewMessage, type StoredMessage } from './MessageWriter';
 
-export interface NewMessage {
-  sessionId: string;
-  senderType: Exclude<SenderType, 'system'>;
-  senderId: string | null;
-  type: MessageType;
-  content: string;
-  clientMessageId: string | null;
-}
+export type { NewMessage, StoredMessage };
 
 export interface MessagePage {
   messages: MessageDTO[];
@@ -19,33 +12,25 @@ export interface MessagePage {
 
 /** Stores and reads messages. Idempotent on (sessionId, clientMessageId) through the unique index. */
 export class MessageStore {
-  constructor(private readonly db: Db) {}
+  private readonly writer: MessageWriter;
+
+  constructor(private readonly db: Db) {
+    this.writer = new MessageWriter(db);
+  }
 
   async findByClientId(sessionId: string, clientMessageId: string): Promise<MessageDTO | null> {
     const existing = await this.db.models.ChatMessage.findOne({ where: { sessionId, clientMessageId } });
     return existing ? toMessageDTO(existing) : null;
   }
 
-  /** Stores the message, or returns the one already stored under its clientMessageId (created: false). */
-  async store(message: NewMessage): Promise<{ message: MessageDTO; created: boolean }> {
-    const now = new Date();
-    const { ChatMessage, ChatSession } = this.db.models;
-    try {
-      const row = await ChatMessage.create({ ...message, createdAt: now });
-      const touch = ChatSession.update({ lastMessageAt: now }, { where: { id: message.sessionId } });
-      const firstResponse =
-        message.senderType === 'operator'
-          ? ChatSession.update({ firstResponseAt: now }, { where: { id: message.sessionId, firstResponseAt: null } })
-          : Promise.resolve();
-      await Promise.all([touch, firstResponse]);
-      return { message: toMessageDTO(row), created: true };
-    } catch (error) {
-      if (error instanceof UniqueConstraintError && message.clientMessageId) {
-        const existing = await this.findByClientId(message.sessionId, message.clientMessageId);
-        if (existing) return { message: existing, created: false };
-      }
-      throw error;
-    }
+  /** Stores the message (grouped with others arriving at once), or returns the one stored under its clientMessageId. */
+  store(message: NewMessage): Promise<StoredMessage> {
+    return this.writer.store(message);
+  }
+
+  /** Resolves once every message handed in is committed. */
+  idle(): Promise<void> {
+    return this.writer.idle();
   }
 
   /**
@@ -71,14 +56,17 @@ export class MessageStore {
     return { messages: rows.slice(0, limit).reverse().map(toMessageDTO), hasMore: rows.length > limit };
   }
 
-  /** Everything newer than afterId (reconnect sync), in pages the caller need not know about. */
+  /** Everything newer than afterId (reconnect sync), read in pages so a long absence costs no huge query. */
   async since(sessionId: string, afterId: number): Promise<MessageDTO[]> {
-    const rows = await this.db.models.ChatMessage.findAll({
-      where: { sessionId, id: { [Op.gt]: afterId } },
-      order: [['id', 'ASC']],
-      limit: 1000,
-    });
-    return rows.map(toMessageDTO);
+    const all: MessageDTO[] = [];
+    let cursor = afterId;
+    for (;;) {
+      const page = await this.list(sessionId, { after: cursor, limit: 1000 });
+      all.push(...page.messages);
+      const last = page.messages[page.messages.length - 1];
+      if (!page.hasMore || !last) return all;
+      cursor = last.id;
+    }
   }
 
   /** Marks the other side's messages up to an id as read; returns how many changed. */

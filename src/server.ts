@@ -19,6 +19,9 @@ import { OperatorService } from '../services/OperatorService';
 import { Assigner } from '../services/routing/Assigner';
 import { PresenceService } from '../services/PresenceService';
 import { Sweeper } from '../services/Sweeper';
+import { NotificationService } from '../services/NotificationService';
+import { createRealtime, type Realtime } from './realtime';
+import { roomAudience } from './realtime/rooms';
 import { buildSchemas } from '../middleware/schemas';
 import { createRateLimiters } from '../middleware/rateLimits';
 import { createApp } from './app';
@@ -36,6 +39,7 @@ export interface ChatServer {
   auth: AuthService;
   presence: PresenceService;
   sweeper: Sweeper;
+  realtime: Realtime;
   /** Migrates (when configured), bootstraps the admin, builds the cache, listens. Resolves with the port. */
   start(): Promise<number>;
   /** Graceful stop in DESIGN.md's order; runs once however often it is called. */
@@ -67,9 +71,12 @@ export function createServer(config: Config, options: ServerOptions = {}): ChatS
   events.on('operator.updated', ({ operator }) => auth.forget(operator.id));
   let accepting = false;
 
-  const routes = { config, schemas: buildSchemas(config), limiters: createRateLimiters(config, redis), auth, chat, operators };
+  const schemas = buildSchemas(config);
+  const routes = { config, schemas, limiters: createRateLimiters(config, redis), auth, chat, operators };
   const app = createApp({ config, logger, db, cache, isAccepting: () => accepting, routes });
   const httpServer = http.createServer(app);
+  const realtime = createRealtime(httpServer, { config, logger, schemas, auth, chat, operators, presence });
+  const notifications = new NotificationService(db, events, roomAudience(realtime.customers, realtime.operators), logger);
 
   if (redis) {
     // ioredis logs nothing itself; without a listener an 'error' event would be thrown.
@@ -94,6 +101,8 @@ export function createServer(config: Config, options: ServerOptions = {}): ChatS
       });
     }
     await cache.start();
+    await realtime.start();
+    notifications.start();
     if (config.jwtSecretGenerated) {
       logger.warn('JWT_SECRET is not set: using a random secret, so operator tokens end with this process');
     }
@@ -117,8 +126,11 @@ export function createServer(config: Config, options: ServerOptions = {}): ChatS
     stopping ??= (async () => {
       accepting = false;
       await sweeper.stop();
+      await realtime.disconnectAll();
       await drainHttp(httpServer, drainTimeoutMs);
-      await assigner.idle();
+      await Promise.all([assigner.idle(), chat.messages.idle()]);
+      notifications.stop();
+      await realtime.close();
       await cache.stop();
       await db.close();
       logger.info('chat server stopped');
@@ -126,7 +138,7 @@ export function createServer(config: Config, options: ServerOptions = {}): ChatS
     return stopping;
   }
 
-  return { app, httpServer, db, cache, logger, events, chat, operators, auth, presence, sweeper, start, stop };
+  return { app, httpServer, db, cache, logger, events, chat, operators, auth, presence, sweeper, realtime, start, stop };
 }
 
 /** Stops accepting connections, lets in-flight requests finish, then cuts whatever is left at the deadline. */

@@ -8,7 +8,8 @@ import type { HttpMethod, RouteGroup, RouteSpec } from '../../routes/registry';
 import type { AuthService } from '../../services/AuthService';
 import type { ChatService } from '../../services/ChatService';
 import type { OperatorService } from '../../services/OperatorService';
-import type { TestServer } from './testServer';
+import type { Backend } from './backends';
+import { startTestServer, type TestServer } from './testServer';
 
 /**
  * Small REST helpers for the integration tests: who is calling (admin, operator, customer), and what the
@@ -305,4 +306,12 @@ export async function liveToken(url: string, staff: Staff): Promise<string> {
   const me = await request(url).get('/api/auth/me').set(bearer(staff.token));
   if (me.status === 401) staff.token = (await login(url, staff.email, staff.password)).token;
   return staff.token;
+}
+
+/**
+ * A server for the REST suites. Their operators never hold a socket, so only their REST calls keep their
+ * presence alive; a long grace keeps a quiet operator from being set offline halfway through a slow run.
+ */
+export function startApiServer(backend: Backend, env: Record<string, string> = {}): Promise<TestServer> {
+  return startTestServer(backend, { env: { OPERATOR_PRESENCE_GRACE_SECONDS: '3600', ...env } });
 }

@@ -3,7 +3,7 @@ import request from 'supertest';
 import { access, type AccessRule } from '../../middleware/auth';
 import { mountGroup, type RouteGroup } from '../../routes/registry';
 import { describeEachBackend } from '../helpers/backends';
-import { startTestServer, type TestServer } from '../helpers/testServer';
+import type { TestServer } from '../helpers/testServer';
 import {
   bearer,
   call,
@@ -23,6 +23,7 @@ import {
   type Customer,
   type RegisteredRoute,
   type Staff,
+  startApiServer,
 } from '../helpers/api';
 
 /**
@@ -124,7 +125,7 @@ describeEachBackend('authorization matrix', (backend) => {
   let badTokens: string[];
 
   beforeAll(async () => {
-    server = await startTestServer(backend);
+    server = await startApiServer(backend);
     url = server.url;
     admin = await createAdmin(server);
     operator = await createOperator(url, admin.token, { name: 'Assigned Operator', maxConcurrentSessions: 100 });

@@ -3,7 +3,7 @@ import request from 'supertest';
 import type { ParamSchema } from 'express-validator';
 import { validateInput } from '../../middleware/validation';
 import { describeEachBackend } from '../helpers/backends';
-import { startTestServer, type TestServer } from '../helpers/testServer';
+import type { TestServer } from '../helpers/testServer';
 import {
   bearer,
   call,
@@ -23,6 +23,7 @@ import {
   type RegisteredRoute,
   type SampleIds,
   type Staff,
+  startApiServer,
 } from '../helpers/api';
 
 /**
@@ -183,7 +184,7 @@ describeEachBackend('bad input on every route', (backend) => {
   let customer: Customer;
 
   beforeAll(async () => {
-    server = await startTestServer(backend);
+    server = await startApiServer(backend);
     url = server.url;
     admin = await createAdmin(server);
     operator = await createOperator(url, admin.token, { maxConcurrentSessions: 10 });

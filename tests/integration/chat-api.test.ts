@@ -1,7 +1,7 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { describeEachBackend } from '../helpers/backends';
-import { startTestServer, type TestServer } from '../helpers/testServer';
+import type { TestServer } from '../helpers/testServer';
 import {
   bearer,
   closeSession,
@@ -9,6 +9,7 @@ import {
   createOperator,
   createSession,
   expectError,
+  expectStatus,
   getOperator,
   getSession,
   listMessages,
@@ -18,6 +19,7 @@ import {
   type MessageBody,
   type SessionBody,
   type Staff,
+  startApiServer,
 } from '../helpers/api';
 
 /** The chat REST API as the widget and the operator console use it. */
@@ -35,7 +37,7 @@ describeEachBackend('chat API', (backend) => {
   let second: Customer;
 
   beforeAll(async () => {
-    server = await startTestServer(backend, { env: { MAX_MESSAGE_LENGTH: String(MAX_MESSAGE_LENGTH) } });
+    server = await startApiServer(backend, { MAX_MESSAGE_LENGTH: String(MAX_MESSAGE_LENGTH) });
     url = server.url;
     admin = await createAdmin(server);
     alice = await createOperator(url, admin.token, { name: 'Alice Agent', maxConcurrentSessions: 20 });
@@ -48,12 +50,12 @@ describeEachBackend('chat API', (backend) => {
 
   const availability = async () => {
     const res = await request(url).get('/api/chat/availability');
-    expect(res.status).toBe(200);
+    expectStatus(res, 200);
     return res.body.data as { online: boolean; availableOperators: number; waiting: number; estimatedWaitSeconds: number };
   };
   const events = async (sessionId: string) => {
     const res = await request(url).get(`/api/chat/sessions/${sessionId}/events`).set(bearer(admin.token));
-    expect(res.status).toBe(200);
+    expectStatus(res, 200);
     return res.body.data as Array<{ type: string; operatorId: number | null; detail: Record<string, unknown> | null; createdAt: string }>;
   };
   const activeSessionsOf = async (staff: Staff) => (await getOperator(url, admin.token, staff.id)).activeSessions;
@@ -63,7 +65,7 @@ describeEachBackend('chat API', (backend) => {
       expect(await availability()).toMatchObject({ online: false, availableOperators: 0, waiting: 0 });
 
       const res = await request(url).post('/api/chat/sessions').send({ customerName: 'Carla', customerId: 'cust-1', message: 'Hello, anyone there?' });
-      expect(res.status).toBe(201);
+      expectStatus(res, 201);
       expect(res.body.success).toBe(true);
       first = res.body.data;
       expect(typeof first.customerToken).toBe('string');
@@ -133,14 +135,14 @@ describeEachBackend('chat API', (backend) => {
     it('the same clientMessageId twice: 201, then 200 with the first message, and one row only', async () => {
       const path = `/api/chat/sessions/${first.session.id}/messages`;
       const created = await request(url).post(path).set(bearer(first.customerToken)).send({ content: 'Is my order shipped?', clientMessageId: 'web-1' });
-      expect(created.status).toBe(201);
+      expectStatus(created, 201);
       expect(created.body.data).toMatchObject({ senderType: 'customer', content: 'Is my order shipped?', clientMessageId: 'web-1', sessionId: first.session.id });
       const retried = await request(url).post(path).set(bearer(first.customerToken)).send({ content: 'Is my order shipped?', clientMessageId: 'web-1' });
-      expect(retried.status).toBe(200);
+      expectStatus(retried, 200);
       expect(retried.body.data).toEqual(created.body.data);
       // A retry with edited text still returns what was stored first.
       const edited = await request(url).post(path).set(bearer(first.customerToken)).send({ content: 'edited', clientMessageId: 'web-1' });
-      expect(edited.status).toBe(200);
+      expectStatus(edited, 200);
       expect(edited.body.data.id).toBe(created.body.data.id);
 
       const messages = await listMessages(url, alice.token, first.session.id, '?limit=200');
@@ -161,7 +163,7 @@ describeEachBackend('chat API', (backend) => {
 
       const page = async (query: string) => {
         const res = await request(url).get(`/api/chat/messages/${second.session.id}${query}`).set(bearer(alice.token));
-        expect(res.status).toBe(200);
+        expectStatus(res, 200);
         return { ids: (res.body.data as MessageBody[]).map((m) => m.id), hasMore: res.body.meta.hasMore as boolean };
       };
       expect(await page('?limit=3')).toEqual({ ids: ids.slice(-3), hasMore: true });
@@ -195,7 +197,7 @@ describeEachBackend('chat API', (backend) => {
   describe('closing and rating', () => {
     it('rating an open session is 409', async () => {
       const res = await request(url).post(`/api/chat/sessions/${first.session.id}/rating`).set(bearer(first.customerToken)).send({ rating: 5 });
-      expect(res.status).toBe(409);
+      expectStatus(res, 409);
       expect((await getSession(url, first.customerToken, first.session.id)).rating).toBeNull();
     });
 
@@ -215,7 +217,7 @@ describeEachBackend('chat API', (backend) => {
       expect(await activeSessionsOf(alice)).toBe(seatsBefore - 1);
       // A client retrying a message it sent before the close gets its acknowledgement, not an error.
       const retry = await request(url).post(`/api/chat/sessions/${first.session.id}/messages`).set(bearer(first.customerToken)).send({ content: 'Is my order shipped?', clientMessageId: 'web-1' });
-      expect(retry.status).toBe(200);
+      expectStatus(retry, 200);
       expect(retry.body.data).toMatchObject({ clientMessageId: 'web-1', content: 'Is my order shipped?' });
       const messages = await listMessages(url, first.customerToken, first.session.id, '?limit=200');
       expect(messages.map((m) => m.content)).not.toContain('still there?');
@@ -230,10 +232,10 @@ describeEachBackend('chat API', (backend) => {
         expect(res.body.error.details).toEqual([expect.objectContaining({ field: 'rating' })]);
       }
       const rated = await request(url).post(path).set(bearer(first.customerToken)).send({ rating: 4, comment: 'Quick and kind' });
-      expect(rated.status).toBe(200);
+      expectStatus(rated, 200);
       expect(rated.body.data).toMatchObject({ id: first.session.id, rating: 4, ratingComment: 'Quick and kind' });
       const again = await request(url).post(path).set(bearer(first.customerToken)).send({ rating: 1 });
-      expect(again.status).toBe(409);
+      expectStatus(again, 409);
       expect(again.body.success).toBe(false);
       expect((await getSession(url, alice.token, first.session.id)).rating).toBe(4);
     });
@@ -270,7 +272,7 @@ describeEachBackend('chat API', (backend) => {
       const aliceBefore = await activeSessionsOf(alice);
 
       const res = await request(url).put(`/api/chat/sessions/${moving.session.id}/transfer`).set(bearer(alice.token)).send({ operatorId: bob.id });
-      expect(res.status).toBe(200);
+      expectStatus(res, 200);
       expect(res.body.data).toMatchObject({ id: moving.session.id, status: 'active', operatorId: bob.id, operator: { id: bob.id, name: 'Bob Backup' } });
       expect(await activeSessionsOf(alice)).toBe(aliceBefore - 1);
       expect(await activeSessionsOf(bob)).toBe(1);
@@ -299,7 +301,7 @@ describeEachBackend('chat API', (backend) => {
     it('to a department nobody serves yet: back to the queue; an operator of that department then picks it up', async () => {
       const aliceBefore = await activeSessionsOf(alice);
       const res = await request(url).put(`/api/chat/sessions/${staying.session.id}/transfer`).set(bearer(alice.token)).send({ department: 'billing' });
-      expect(res.status).toBe(200);
+      expectStatus(res, 200);
       expect(res.body.data).toMatchObject({ id: staying.session.id, status: 'waiting', operatorId: null, department: 'billing', queuePosition: 1 });
       expect(await activeSessionsOf(alice)).toBe(aliceBefore - 1);
       const messages = await listMessages(url, staying.customerToken, staying.session.id);
@@ -317,13 +319,13 @@ describeEachBackend('chat API', (backend) => {
       const holder = another.session.operatorId!;
       const holderToken = [alice, bob, billing].find((s) => s.id === holder)!.token;
       const res = await request(url).put(`/api/chat/sessions/${another.session.id}/transfer`).set(bearer(holderToken)).send({ department: 'billing' });
-      expect(res.status).toBe(200);
+      expectStatus(res, 200);
       expect(res.body.data).toMatchObject({ status: 'active', operatorId: billing.id, department: 'billing' });
     });
 
     it('an admin may transfer any session', async () => {
       const res = await request(url).put(`/api/chat/sessions/${moving.session.id}/transfer`).set(bearer(admin.token)).send({ operatorId: alice.id });
-      expect(res.status).toBe(200);
+      expectStatus(res, 200);
       expect(res.body.data).toMatchObject({ operatorId: alice.id });
       expect(await activeSessionsOf(bob)).toBe(0);
     });
@@ -337,7 +339,7 @@ describeEachBackend('chat API', (backend) => {
       do {
         const query: Record<string, string> = cursor ? { limit: '2', cursor } : { limit: '2' };
         const res = await request(url).get('/api/chat/sessions/history').query(query).set(bearer(alice.token));
-        expect(res.status).toBe(200);
+        expectStatus(res, 200);
         expect(res.body.data.length).toBeLessThanOrEqual(2);
         all.push(...res.body.data);
         cursor = res.body.meta.nextCursor;
@@ -358,7 +360,7 @@ describeEachBackend('chat API', (backend) => {
     it('history filters: status, operatorId, customerId', async () => {
       const get = async (query: Record<string, string>) => {
         const res = await request(url).get('/api/chat/sessions/history').query({ limit: '100', ...query }).set(bearer(alice.token));
-        expect(res.status).toBe(200);
+        expectStatus(res, 200);
         return res.body.data as SessionBody[];
       };
       const closed = await get({ status: 'closed' });
@@ -385,14 +387,14 @@ describeEachBackend('chat API', (backend) => {
 
     it('active sessions: waiting and active for everyone, ?mine=true for my own', async () => {
       const everyone = await request(url).get('/api/chat/sessions/active').set(bearer(bob.token));
-      expect(everyone.status).toBe(200);
+      expectStatus(everyone, 200);
       const sessions = everyone.body.data as SessionBody[];
       expect(sessions.length).toBeGreaterThanOrEqual(3);
       expect(sessions.every((s) => s.status === 'active' || s.status === 'waiting')).toBe(true);
       expect(sessions.map((s) => s.id)).not.toContain(first.session.id);
 
       const mine = await request(url).get('/api/chat/sessions/active?mine=true').set(bearer(alice.token));
-      expect(mine.status).toBe(200);
+      expectStatus(mine, 200);
       const own = mine.body.data as SessionBody[];
       expect(own.length).toBe(await activeSessionsOf(alice));
       expect(own.length).toBeGreaterThan(0);
@@ -403,14 +405,14 @@ describeEachBackend('chat API', (backend) => {
 
     it("one customer's sessions, newest first", async () => {
       const res = await request(url).get('/api/users/cust-1/sessions').set(bearer(bob.token));
-      expect(res.status).toBe(200);
+      expectStatus(res, 200);
       const sessions = res.body.data as SessionBody[];
       expect(sessions.length).toBe(2);
       expect(sessions.every((s) => s.customerId === 'cust-1')).toBe(true);
       expect(sessions[1]!.id).toBe(first.session.id);
       expect(Date.parse(sessions[0]!.createdAt)).toBeGreaterThanOrEqual(Date.parse(sessions[1]!.createdAt));
       const unknown = await request(url).get('/api/users/no-such-customer/sessions').set(bearer(bob.token));
-      expect(unknown.status).toBe(200);
+      expectStatus(unknown, 200);
       expect(unknown.body.data).toEqual([]);
     });
 
@@ -441,7 +443,7 @@ describeEachBackend('chat API with IDENTITY_SECRET', (backend) => {
   let url: string;
 
   beforeAll(async () => {
-    server = await startTestServer(backend, { env: { IDENTITY_SECRET: secret } });
+    server = await startApiServer(backend, { IDENTITY_SECRET: secret });
     url = server.url;
   });
 
@@ -464,11 +466,11 @@ describeEachBackend('chat API with IDENTITY_SECRET', (backend) => {
     const customerId = `user-${randomUUID()}`;
     const identityHash = sign(customerId);
     const created = await request(url).post('/api/chat/sessions').send({ customerId, identityHash, message: 'first tab' });
-    expect(created.status).toBe(201);
+    expectStatus(created, 201);
     const { session, customerToken } = created.body.data as Customer;
 
     const resumed = await request(url).post('/api/chat/sessions').send({ customerId, identityHash, message: 'second tab' });
-    expect(resumed.status).toBe(200);
+    expectStatus(resumed, 200);
     expect(resumed.body.data.session.id).toBe(session.id);
     const freshToken: string = resumed.body.data.customerToken;
     expect(freshToken).not.toBe(customerToken);

@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { describeEachBackend } from '../helpers/backends';
-import { startTestServer, type TestServer } from '../helpers/testServer';
+import type { TestServer } from '../helpers/testServer';
 import { sleep, waitFor } from '../helpers/wait';
 import {
   PASSWORD,
@@ -10,6 +10,7 @@ import {
   createOperator,
   createSession,
   expectError,
+  expectStatus,
   expectErrorEnvelope,
   expectNoSecrets,
   getOperator,
@@ -22,6 +23,7 @@ import {
   type OperatorBody,
   type SessionBody,
   type Staff,
+  startApiServer,
 } from '../helpers/api';
 
 /** Operators, their accounts and their work, as the operator console and an admin see them. */
@@ -42,7 +44,7 @@ describeEachBackend('operator accounts', (backend) => {
   let admin: Staff;
 
   beforeAll(async () => {
-    server = await startTestServer(backend, { env: { ADMIN_EMAIL: adminEmail, ADMIN_PASSWORD: adminPassword } });
+    server = await startApiServer(backend, { ADMIN_EMAIL: adminEmail, ADMIN_PASSWORD: adminPassword });
     url = server.url;
   });
 
@@ -52,7 +54,7 @@ describeEachBackend('operator accounts', (backend) => {
 
   it('the bootstrap admin logs in: 200 with a token and the operator, never a hash', async () => {
     const res = await send(request(url).post('/api/auth/login').send({ email: 'boss@example.com', password: adminPassword }));
-    expect(res.status).toBe(200);
+    expectStatus(res, 200);
     expect(res.body.data).toEqual({ token: expect.any(String), operator: expect.objectContaining({ email: 'boss@example.com', role: 'admin', status: 'offline' }) });
     expectNoSecrets(res.text, adminPassword);
     const operator = res.body.data.operator as OperatorBody;
@@ -60,20 +62,20 @@ describeEachBackend('operator accounts', (backend) => {
 
     // The email is matched whatever its case.
     const upper = await send(request(url).post('/api/auth/login').send({ email: adminEmail.toUpperCase(), password: adminPassword }));
-    expect(upper.status).toBe(200);
+    expectStatus(upper, 200);
   });
 
   it('an unknown email and a wrong password get the same 401', async () => {
     const unknown = await send(request(url).post('/api/auth/login').send({ email: 'nobody@example.com', password: adminPassword }));
     const wrong = await send(request(url).post('/api/auth/login').send({ email: admin.email, password: 'not-the-password' }));
     expectError(unknown, 401, 'UNAUTHENTICATED');
-    expect(wrong.status).toBe(401);
+    expectStatus(wrong, 401);
     expect(wrong.body).toEqual(unknown.body);
   });
 
   it('GET /auth/me is the caller', async () => {
     const res = await send(request(url).get('/api/auth/me').set(bearer(admin.token)));
-    expect(res.status).toBe(200);
+    expectStatus(res, 200);
     expect(res.body.data).toMatchObject({ id: admin.id, email: 'boss@example.com', role: 'admin' });
   });
 
@@ -81,7 +83,7 @@ describeEachBackend('operator accounts', (backend) => {
     const tab1 = await login(url, admin.email, adminPassword);
     const tab2 = await login(url, admin.email, adminPassword);
     const out = await send(request(url).post('/api/auth/logout').set(bearer(tab1.token)));
-    expect(out.status).toBe(200);
+    expectStatus(out, 200);
     for (const token of [tab1.token, tab2.token, admin.token]) {
       expectError(await send(request(url).get('/api/auth/me').set(bearer(token))), 401, 'UNAUTHENTICATED');
     }
@@ -94,13 +96,13 @@ describeEachBackend('operator accounts', (backend) => {
     const res = await send(
       request(url).post('/api/operators').set(bearer(admin.token)).send({ name: 'Nina New', email, password: PASSWORD, maxConcurrentSessions: 4, departments: ['sales', 'vip'] }),
     );
-    expect(res.status).toBe(201);
+    expectStatus(res, 201);
     expect(res.body.data).toMatchObject({ name: 'Nina New', email, role: 'operator', status: 'offline', maxConcurrentSessions: 4, departments: ['sales', 'vip'], activeSessions: 0 });
     expect(typeof res.body.data.id).toBe('number');
     expect((await login(url, email)).operator.id).toBe(res.body.data.id);
 
     const defaults = await send(request(url).post('/api/operators').set(bearer(admin.token)).send({ name: 'Otto', email: uniqueEmail(), password: PASSWORD }));
-    expect(defaults.status).toBe(201);
+    expectStatus(defaults, 201);
     expect(defaults.body.data).toMatchObject({ role: 'operator', departments: [], maxConcurrentSessions: expect.any(Number) });
 
     for (const duplicate of [email, email.toUpperCase()]) {
@@ -121,7 +123,7 @@ describeEachBackend('operator accounts', (backend) => {
       const res = await send(
         request(url).patch(`/api/operators/${olga.id}`).set(bearer(admin.token)).send({ maxConcurrentSessions: 7, departments: ['support'], name: 'Olga O.' }),
       );
-      expect(res.status).toBe(200);
+      expectStatus(res, 200);
       expect(res.body.data).toMatchObject({ id: olga.id, maxConcurrentSessions: 7, departments: ['support'], name: 'Olga O.' });
       expect(await getOperator(url, olga.token, olga.id)).toMatchObject({ maxConcurrentSessions: 7, departments: ['support'], name: 'Olga O.' });
     });
@@ -138,7 +140,7 @@ describeEachBackend('operator accounts', (backend) => {
 
     it('password: the old one stops working, and so do the tokens issued with it', async () => {
       const res = await send(request(url).patch(`/api/operators/${olga.id}`).set(bearer(admin.token)).send({ password: 'a-brand-new-password' }));
-      expect(res.status).toBe(200);
+      expectStatus(res, 200);
       expectNoSecrets(res.text, 'a-brand-new-password');
       expectError(await send(request(url).post('/api/auth/login').send({ email: olga.email, password: PASSWORD })), 401, 'UNAUTHENTICATED');
       expectError(await send(request(url).get('/api/auth/me').set(bearer(olga.token))), 401, 'UNAUTHENTICATED');
@@ -149,7 +151,7 @@ describeEachBackend('operator accounts', (backend) => {
     it('disabled: the token is refused at once, login is refused like a wrong password; enabled again, login works', async () => {
       await setStatus(url, olga.token, olga.id, 'online');
       const res = await send(request(url).patch(`/api/operators/${olga.id}`).set(bearer(admin.token)).send({ disabled: true }));
-      expect(res.status).toBe(200);
+      expectStatus(res, 200);
       expect(res.body.data).toMatchObject({ status: 'offline' });
       expectError(await send(request(url).get('/api/auth/me').set(bearer(olga.token))), 401, 'UNAUTHENTICATED');
       const refused = await send(request(url).post('/api/auth/login').send({ email: olga.email, password: olga.password }));
@@ -181,7 +183,7 @@ describeEachBackend('operators at work', (backend) => {
   const opened: Customer[] = [];
 
   beforeAll(async () => {
-    server = await startTestServer(backend);
+    server = await startApiServer(backend);
     url = server.url;
     admin = await createAdmin(server);
     ann = await createOperator(url, admin.token, { name: 'Ann', maxConcurrentSessions: 2 });
@@ -197,7 +199,7 @@ describeEachBackend('operators at work', (backend) => {
   const ids = (list: Array<{ id: number | string }>) => list.map((o) => o.id);
   const get = async (path: string, token = admin.token) => {
     const res = await send(request(url).get(path).set(bearer(token)));
-    expect(res.status).toBe(200);
+    expectStatus(res, 200);
     return res.body.data;
   };
   const open = async (body: Parameters<typeof createSession>[1] = {}) => {
@@ -214,7 +216,7 @@ describeEachBackend('operators at work', (backend) => {
 
   it('PUT status: an operator sets their own (200); online and busy are "online", only online with a free seat is "available"', async () => {
     const res = await send(request(url).put(`/api/operators/${ann.id}/status`).set(bearer(ann.token)).send({ status: 'online' }));
-    expect(res.status).toBe(200);
+    expectStatus(res, 200);
     expect(res.body.data).toMatchObject({ id: ann.id, status: 'online' });
     await setStatus(url, ben.token, ben.id, 'online');
     await setStatus(url, cat.token, cat.id, 'busy');
@@ -279,7 +281,7 @@ describeEachBackend('operators at work', (backend) => {
     it('an operator takes a waiting session for themselves (even while busy)', async () => {
       const q2 = byName('Q2');
       const res = await send(request(url).post('/api/operators/assign').set(bearer(cat.token)).send({ sessionId: q2.session.id, operatorId: cat.id }));
-      expect(res.status).toBe(200);
+      expectStatus(res, 200);
       expect(res.body.data.session).toMatchObject({ id: q2.session.id, status: 'active', operatorId: cat.id });
       expect(res.body.data.operator).toMatchObject({ id: cat.id, activeSessions: 1 });
       expect(await getSession(url, q2.customerToken, q2.session.id)).toMatchObject({ operatorId: cat.id });
@@ -303,7 +305,7 @@ describeEachBackend('operators at work', (backend) => {
       expect(await getSession(url, q3.customerToken, q3.session.id)).toMatchObject({ status: 'waiting' });
 
       const byAdmin = await send(request(url).post('/api/operators/assign').set(bearer(admin.token)).send({ sessionId: q3.session.id, operatorId: dora.id }));
-      expect(byAdmin.status).toBe(200);
+      expectStatus(byAdmin, 200);
       expect(byAdmin.body.data.session).toMatchObject({ id: q3.session.id, status: 'active', operatorId: dora.id });
       expect(await getOperator(url, admin.token, dora.id)).toMatchObject({ activeSessions: 1 });
     });
@@ -355,7 +357,7 @@ describeEachBackend('operators at work', (backend) => {
       responseTimes.push((Date.parse(reply.createdAt) - Date.parse(customer.session.assignedAt!)) / 1000);
       await closeSession(url, eve.token, customer.session.id);
       const rated = await send(request(url).post(`/api/chat/sessions/${customer.session.id}/rating`).set(bearer(customer.customerToken)).send({ rating }));
-      expect(rated.status).toBe(200);
+      expectStatus(rated, 200);
     }
     // A third chat stays open and unanswered: it counts as active, not in the averages.
     await open({ customerName: 'Still open' });
@@ -384,12 +386,12 @@ describeEachBackend('operators at work', (backend) => {
     const eve = ((await get('/api/operators')) as OperatorBody[]).find((o) => o.name === 'Eve')!;
     expect(eve).toMatchObject({ status: 'online', activeSessions: 1 });
     const narrowed = await send(request(url).patch(`/api/operators/${eve.id}`).set(bearer(admin.token)).send({ maxConcurrentSessions: 1 }));
-    expect(narrowed.status).toBe(200);
+    expectStatus(narrowed, 200);
     const waiting = await open({ customerName: 'Patient' });
     expect(waiting.session.status).toBe('waiting');
 
     const widened = await send(request(url).patch(`/api/operators/${eve.id}`).set(bearer(admin.token)).send({ maxConcurrentSessions: 2 }));
-    expect(widened.status).toBe(200);
+    expectStatus(widened, 200);
     const picked = await waitFor(
       async () => {
         const session = await getSession(url, waiting.customerToken, waiting.session.id);
@@ -407,7 +409,7 @@ describeEachBackend('rate limits', (backend) => {
   let url: string;
 
   beforeAll(async () => {
-    server = await startTestServer(backend, { env: { RATE_LIMIT_LOGINS_PER_MINUTE: '3', RATE_LIMIT_SESSIONS_PER_MINUTE: '3' } });
+    server = await startApiServer(backend, { RATE_LIMIT_LOGINS_PER_MINUTE: '3', RATE_LIMIT_SESSIONS_PER_MINUTE: '3' });
     url = server.url;
   });
 

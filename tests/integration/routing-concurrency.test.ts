@@ -48,7 +48,7 @@ async function createSession(server: TestServer, n: number): Promise<{ id: strin
   return body.data.session;
 }
 
-async function waitFor(check: () => Promise<boolean>, timeoutMs = 5_000): Promise<void> {
+async function waitFor(check: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error('condition not met in time');
@@ -116,7 +116,7 @@ for (const backend of availableBackends()) {
           for (const server of servers) await server.close();
           await deployment.provisioned.dispose();
         }
-      });
+      }, 240_000);
     }
   });
 }

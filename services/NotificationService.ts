@@ -1,0 +1,134 @@
+import type { Logger } from 'pino';
+import type { Db } from '../models/db';
+import type { DomainEvents } from './DomainEvents';
+import type { SessionDTO } from './dto';
+import { QUEUE_ORDER } from './sessionQueries';
+
+/**
+ * Where notifications go, by audience. Implemented over Socket.IO rooms (src/realtime/rooms.ts), which the
+ * Redis adapter carries to every process; this service never sees a socket.
+ */
+export interface Audience {
+  /** Every customer socket of a session (all tabs). */
+  customer(sessionId: string, event: string, payload: unknown): void;
+  /** Every socket of one operator. */
+  operator(operatorId: number, event: string, payload: unknown): void;
+  /** Every online operator (the queue's audience). */
+  queue(event: string, payload: unknown): void;
+  /** Every connected operator. */
+  operators(event: string, payload: unknown): void;
+  /** Adds or removes an operator's sockets from the queue audience. */
+  setInQueue(operatorId: number, inQueue: boolean): void;
+  /** Ends every connection of an operator (logout, disabled). */
+  disconnectOperator(operatorId: number): void;
+}
+
+const QUEUE_PUSH_DELAY_MS = 50;
+
+const operatorRef = (session: SessionDTO): { id: number; name: string } | null => session.operator;
+
+/**
+ * The one place where domain events become notifications (PROTOCOL.md's server → client events). Queue
+ * positions are pushed to every waiting customer whenever the queue changes, a burst of changes folded into
+ * one push.
+ */
+export class NotificationService {
+  private queueTimer: NodeJS.Timeout | null = null;
+  private readonly unsubscribe: Array<() => void> = [];
+
+  constructor(
+    private readonly db: Db,
+    private readonly events: DomainEvents,
+    private readonly audience: Audience,
+    private readonly logger: Logger,
+  ) {}
+
+  start(): void {
+    const { events, audience } = this;
+    const on = this.unsubscribe.push.bind(this.unsubscribe);
+    on(
+      events.on('session.created', ({ session }) => {
+        if (session.status === 'waiting') audience.queue('session:new', { session });
+      }),
+    );
+    on(
+      events.on('session.assigned', ({ session, operatorId }) => {
+        audience.customer(session.id, 'session:assigned', { session, operator: operatorRef(session) });
+        audience.operator(operatorId, 'session:assigned', { session });
+      }),
+    );
+    on(
+      events.on('session.transferred', ({ session, fromOperatorId, toOperatorId }) => {
+        audience.customer(session.id, 'session:transferred', { session, operator: operatorRef(session) });
+        if (fromOperatorId !== null) audience.operator(fromOperatorId, 'session:unassigned', { session });
+        if (toOperatorId !== null) audience.operator(toOperatorId, 'session:assigned', { session });
+        else audience.queue('session:new', { session });
+      }),
+    );
+    on(
+      events.on('session.unassigned', ({ session, operatorId }) => {
+        audience.operator(operatorId, 'session:unassigned', { session });
+        audience.queue('session:new', { session });
+      }),
+    );
+    on(
+      events.on('session.closed', ({ session, operatorId }) => {
+        audience.customer(session.id, 'session:closed', { session });
+        if (operatorId !== null) audience.operator(operatorId, 'session:closed', { session });
+        else audience.queue('session:closed', { session });
+      }),
+    );
+    on(
+      events.on('message.created', ({ message, session }) => {
+        audience.customer(session.id, 'message:new', { message });
+        if (session.operatorId !== null) audience.operator(session.operatorId, 'message:new', { message });
+      }),
+    );
+    on(
+      events.on('typing', ({ sessionId, operatorId, senderType, isTyping }) => {
+        if (senderType === 'operator') audience.customer(sessionId, 'typing', { senderType, isTyping });
+        else if (operatorId !== null) audience.operator(operatorId, 'typing', { sessionId, senderType, isTyping });
+      }),
+    );
+    on(
+      events.on('messages.read', ({ sessionId, operatorId, by, upToId }) => {
+        if (by === 'operator') audience.customer(sessionId, 'messages:read', { upToId, by });
+        else if (operatorId !== null) audience.operator(operatorId, 'messages:read', { sessionId, upToId, by });
+      }),
+    );
+    on(
+      events.on('operator.status_changed', ({ operator }) => {
+        audience.setInQueue(operator.id, operator.status === 'online');
+        audience.operators('operator:status', { operatorId: operator.id, status: operator.status });
+      }),
+    );
+    on(
+      events.on('operator.updated', ({ operator }) => {
+        if (operator.disabled) audience.disconnectOperator(operator.id);
+      }),
+    );
+    on(events.on('operator.signed_out', ({ operatorId }) => audience.disconnectOperator(operatorId)));
+    on(events.on('queue.changed', () => this.scheduleQueuePush()));
+  }
+
+  stop(): void {
+    for (const off of this.unsubscribe.splice(0)) off();
+    if (this.queueTimer) clearTimeout(this.queueTimer);
+    this.queueTimer = null;
+  }
+
+  /** The waiting count to the queue's audience; each waiting customer their position. */
+  async pushQueue(): Promise<void> {
+    const waiting = await this.db.models.ChatSession.findAll({ attributes: ['id'], where: { status: 'waiting' }, order: QUEUE_ORDER });
+    this.audience.queue('queue:updated', { waiting: waiting.length });
+    waiting.forEach(({ id }, index) => this.audience.customer(id, 'session:queued', { position: index + 1, waiting: waiting.length }));
+  }
+
+  private scheduleQueuePush(): void {
+    if (this.queueTimer) return;
+    this.queueTimer = setTimeout(() => {
+      this.queueTimer = null;
+      this.pushQueue().catch((error: unknown) => this.logger.warn({ err: error }, 'queue push failed'));
+    }, QUEUE_PUSH_DELAY_MS);
+  }
+}

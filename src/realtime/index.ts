@@ -1,0 +1,122 @@
+import type http from 'node:http';
+import type { Logger } from 'pino';
+import { Server, type Namespace } from 'socket.io';
+import { createAdapter } from '@socket.io/redis-adapter';
+import type Redis from 'ioredis';
+import type { Config } from '../../config';
+import { createRedis } from '../../config/redis';
+import type { Schemas } from '../../middleware/schemas';
+import type { AuthService } from '../../services/AuthService';
+import type { ChatService } from '../../services/ChatService';
+import type { OperatorService } from '../../services/OperatorService';
+import type { PresenceService } from '../../services/PresenceService';
+import { corsOrigin } from '../app';
+import { registerCustomerNamespace } from './customerNamespace';
+import type { CustomerClientEvents, CustomerServerEvents, InterServerEvents, OperatorClientEvents, OperatorServerEvents, SocketData } from './events';
+import { registerOperatorNamespace } from './operatorNamespace';
+
+export interface RealtimeDeps {
+  config: Config;
+  logger: Logger;
+  schemas: Schemas;
+  auth: AuthService;
+  chat: ChatService;
+  operators: OperatorService;
+  presence: PresenceService;
+}
+
+export interface Realtime {
+  io: Server;
+  customers: Namespace<CustomerClientEvents, CustomerServerEvents, InterServerEvents, SocketData>;
+  operators: Namespace<OperatorClientEvents, OperatorServerEvents, InterServerEvents, SocketData>;
+  /** Connects the adapter's Redis clients (when Redis is configured). */
+  start(): Promise<void>;
+  /** Disconnects every socket and waits for their presence updates (shutdown, first step). */
+  disconnectAll(): Promise<void>;
+  /** Closes the engine and the adapter's Redis clients (shutdown, once nothing emits any more). */
+  close(): Promise<void>;
+}
+
+/** Room and handshake overhead on top of the largest message a client may send. */
+const PACKET_OVERHEAD_BYTES = 4 * 1024;
+
+/**
+ * Socket.IO on the HTTP server: `/customer` and `/operator`. With Redis, the Redis pub/sub adapter makes
+ * every process's rooms one: a customer on one process and an operator on another hear each other.
+ */
+export function createRealtime(httpServer: http.Server, deps: RealtimeDeps): Realtime {
+  const { config, logger } = deps;
+  const origins = corsOrigin(config);
+  const io = new Server(httpServer, {
+    // A message of MAX_MESSAGE_LENGTH characters of up to 4 bytes each, not the 1 MB default.
+    maxHttpBufferSize: config.maxMessageLength * 4 + PACKET_OVERHEAD_BYTES,
+    cors: { origin: origins === false ? [] : origins },
+    allowRequest: (req, callback) => callback(null, originAllowed(req.headers.origin, req.headers.host, config.corsOrigins)),
+    serveClient: false,
+  });
+
+  const connectionsPerIp = new Map<string, number>();
+  io.engine.on('connection', (socket: { remoteAddress: string; on(event: 'close', listener: () => void): void; close(): void }) => {
+    const ip = socket.remoteAddress;
+    const count = (connectionsPerIp.get(ip) ?? 0) + 1;
+    connectionsPerIp.set(ip, count);
+    socket.on('close', () => {
+      const left = (connectionsPerIp.get(ip) ?? 1) - 1;
+      if (left <= 0) connectionsPerIp.delete(ip);
+      else connectionsPerIp.set(ip, left);
+    });
+    if (config.maxConnectionsPerIp > 0 && count > config.maxConnectionsPerIp) {
+      logger.warn({ ip, count }, 'too many connections from one address; closing');
+      socket.close();
+    }
+  });
+
+  let pub: Redis | null = null;
+  let sub: Redis | null = null;
+  if (config.redis) {
+    // The adapter's clients queue commands while reconnecting: a broadcast must not be dropped on a blip.
+    pub = createRedis(config.redis, { enableOfflineQueue: true, maxRetriesPerRequest: null, commandTimeout: undefined });
+    sub = pub.duplicate();
+    for (const client of [pub, sub]) client.on('error', (error: Error) => logger.debug({ err: error.message }, 'socket.io adapter redis error'));
+    io.adapter(createAdapter(pub, sub, { key: `${config.redis.keyPrefix}socket.io` }));
+  }
+
+  const customers = io.of('/customer') as Realtime['customers'];
+  const operators = io.of('/operator') as Realtime['operators'];
+  const pending = new Set<Promise<void>>();
+  registerCustomerNamespace(customers as unknown as Namespace, deps);
+  registerOperatorNamespace(operators as unknown as Namespace, { ...deps, pending });
+
+  return {
+    io,
+    customers,
+    operators,
+    async start() {
+      await Promise.all([pub, sub].map((client) => client?.connect().catch((error: Error) => logger.warn({ err: error.message }, 'socket.io adapter: redis unreachable at start'))));
+    },
+    async disconnectAll() {
+      customers.disconnectSockets(true);
+      operators.disconnectSockets(true);
+      await new Promise((resolve) => setImmediate(resolve));
+      await Promise.all([...pending]);
+    },
+    async close() {
+      io.engine.close();
+      await Promise.all([pub, sub].map((client) => client?.quit().catch(() => client.disconnect())));
+    },
+  };
+}
+
+/**
+ * The handshake's Origin against CORS_ORIGINS, for polling and websocket alike (browsers do not apply CORS
+ * to websockets). No Origin (not a browser) passes; unset CORS_ORIGINS means the server's own origin only.
+ */
+function originAllowed(origin: string | undefined, host: string | undefined, allowed: string[] | null): boolean {
+  if (!origin) return true;
+  if (allowed?.includes('*') || allowed?.includes(origin)) return true;
+  try {
+    return new URL(origin).host === host;
+  } catch {
+    return false;
+  }
+}
