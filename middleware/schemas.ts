@@ -263,7 +263,7 @@ export function buildSchemas(config: Config): Schemas {
     socketClose: { reason: optionalString(500) },
     socketRate: { rating: rating(), comment: optionalString(2000) },
     socketSessionRef: { sessionId: sessionInBody },
-    socketStatus: { status: { in: ['body'], isIn: { options: [OPERATOR_STATUSES], errorMessage: `one of ${OPERATOR_STATUSES.join(', ')}` } } },
+    socketStatus: { status: oneOf(OPERATOR_STATUSES, 'body', false) },
     operatorSend: { sessionId: sessionInBody, content, type: messageType, clientMessageId: clientMessageId(true) },
     operatorSync: { sessionId: sessionInBody, afterId: messageId('body', false) },
     operatorTyping: { sessionId: sessionInBody, isTyping: { in: ['body'], isBoolean: { options: { strict: true }, errorMessage: 'must be true or false' } } },
