@@ -5,6 +5,7 @@ import type { OperatorRole } from '../models';
 import { UnauthenticatedError } from '../src/errors';
 import type { Actor } from './actor';
 import type { ChatService } from './ChatService';
+import type { DomainEvents } from './DomainEvents';
 import { toOperatorDTO, type OperatorDTO } from './dto';
 import { hashPassword, verifyPassword } from './passwords';
 
@@ -13,10 +14,22 @@ const AUDIENCE = 'operator';
 const TOKEN_LIFETIME = '12h';
 /** How long a verified operator token is trusted before the operator row is read again. */
 const OPERATOR_CHECK_TTL_MS = 5_000;
+/**
+ * Bound on the verified-token memo (the oldest entry goes first). A console sends the same token with every
+ * request, so checking its signature once is enough; the operator's state is still checked on each request.
+ */
+const VERIFIED_TOKENS_MAX = 10_000;
 
 interface OperatorClaims {
   role: OperatorRole;
   tv: number;
+}
+
+interface VerifiedToken {
+  operatorId: number;
+  claims: OperatorClaims;
+  /** The token's `exp`, in ms since the epoch: never trusted past it. */
+  expiresAt: number;
 }
 
 /**
@@ -27,11 +40,14 @@ export class AuthService {
   private readonly key: Uint8Array;
   private dummyHash: Promise<string> | null = null;
   private readonly checked = new Map<number, { tokenVersion: number; role: OperatorRole; disabled: boolean; at: number }>();
+  /** Operator tokens whose signature and claims jose has accepted, in the order they were first seen. */
+  private readonly verified = new Map<string, VerifiedToken>();
 
   constructor(
     private readonly db: Db,
     private readonly chat: ChatService,
     jwtSecret: string,
+    private readonly events: DomainEvents,
     /** Told of every authenticated operator call: a sign of life for presence. */
     private readonly onOperatorSeen: (operatorId: number) => void = () => undefined,
   ) {
@@ -58,7 +74,8 @@ export class AuthService {
   /** Ends every token the operator holds. */
   async logout(operatorId: number): Promise<void> {
     await this.db.models.Operator.update({ tokenVersion: literal('token_version + 1'), version: literal('version + 1') }, { where: { id: operatorId } });
-    this.checked.delete(operatorId);
+    this.forget(operatorId);
+    this.events.emit('operator.signed_out', { operatorId });
   }
 
   /** A bearer token → the actor; throws UNAUTHENTICATED for anything that is not a valid, current token. */
@@ -70,19 +87,32 @@ export class AuthService {
   }
 
   private async authenticateOperator(token: string): Promise<Actor> {
-    let operatorId: number;
-    let claims: OperatorClaims;
-    try {
-      const { payload } = await jwtVerify(token, this.key, { issuer: ISSUER, audience: AUDIENCE, algorithms: ['HS256'] });
-      operatorId = Number(payload.sub);
-      claims = { role: payload.role as OperatorRole, tv: Number(payload.tv) };
-    } catch {
-      throw new UnauthenticatedError('Invalid or expired token');
-    }
+    const { operatorId, claims } = await this.verifyOperatorToken(token);
     const current = await this.currentState(operatorId);
     if (!current || current.disabled || current.tokenVersion !== claims.tv) throw new UnauthenticatedError('Token no longer valid');
     this.onOperatorSeen(operatorId);
     return { kind: 'operator', operatorId, role: current.role };
+  }
+
+  /** Signature, issuer, audience and expiry, checked by jose once per token; remembered until the token expires. */
+  private async verifyOperatorToken(token: string): Promise<VerifiedToken> {
+    const known = this.verified.get(token);
+    if (known && Date.now() < known.expiresAt) return known;
+    if (known) this.verified.delete(token);
+    let verified: VerifiedToken;
+    try {
+      const { payload } = await jwtVerify(token, this.key, { issuer: ISSUER, audience: AUDIENCE, algorithms: ['HS256'], requiredClaims: ['exp'] });
+      verified = {
+        operatorId: Number(payload.sub),
+        claims: { role: payload.role as OperatorRole, tv: Number(payload.tv) },
+        expiresAt: (payload.exp as number) * 1000,
+      };
+    } catch {
+      throw new UnauthenticatedError('Invalid or expired token');
+    }
+    if (this.verified.size >= VERIFIED_TOKENS_MAX) this.verified.delete(this.verified.keys().next().value as string);
+    this.verified.set(token, verified);
+    return verified;
   }
 
   /** The operator's token version, role and enabled flag, re-read at most every few seconds per process. */
@@ -99,8 +129,11 @@ export class AuthService {
     return state;
   }
 
-  /** Forget what this process remembers of an operator (after a change made here). */
+  /** Forget what this process remembers of an operator (after a change made here), their tokens included. */
   forget(operatorId: number): void {
     this.checked.delete(operatorId);
+    // A scan of the remembered tokens (those in recent use, at most VERIFIED_TOKENS_MAX): forgetting is rare next to
+    // authenticating, so it is not worth keeping a second index.
+    for (const [token, verified] of this.verified) if (verified.operatorId === operatorId) this.verified.delete(token);
   }
 }

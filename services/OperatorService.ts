@@ -52,6 +52,9 @@ const round1 = (n: number | null): number | null => (n === null ? null : Math.ro
 
 /** Operators: their records, status and load, and the entry points into routing. */
 export class OperatorService {
+  /** The last answer of available() and the cached list it was computed from. Shared: callers never mutate it. */
+  private lastAvailable: { source: CachedOperator[]; result: AvailableOperator[] } | null = null;
+
   constructor(
     private readonly db: Db,
     private readonly cache: StateCache,
@@ -74,7 +77,9 @@ export class OperatorService {
 
   /** Online and below capacity, least loaded first; served from the cache, the database when it is down. */
   async available(): Promise<AvailableOperator[]> {
-    const cached = await this.cache.getOperators();
+    const cached = await this.cache.getOperatorsForDisplay();
+    // The cache hands out the same list until it changes: filter and sort it once per list, not per request.
+    if (cached !== null && cached === this.lastAvailable?.source) return this.lastAvailable.result;
     const operators: CachedOperator[] =
       cached ??
       (await this.db.models.Operator.findAll({ where: { disabled: false } })).map((o) => ({
@@ -87,7 +92,7 @@ export class OperatorService {
         lastAssignedAt: o.lastAssignedAt ? o.lastAssignedAt.toISOString() : null,
         version: o.version,
       }));
-    return operators
+    const result = operators
       .filter((o) => o.status === 'online' && o.activeSessions < o.maxConcurrentSessions)
       .sort((a, b) => a.activeSessions / a.maxConcurrentSessions - b.activeSessions / b.maxConcurrentSessions || a.id - b.id)
       .map(({ id, name, status, activeSessions, maxConcurrentSessions, departments, lastAssignedAt }) => ({
@@ -99,6 +104,8 @@ export class OperatorService {
         departments,
         lastAssignedAt,
       }));
+    this.lastAvailable = cached === null ? null : { source: cached, result };
+    return result;
   }
 
   async get(operatorId: number): Promise<OperatorDTO> {
@@ -146,6 +153,8 @@ export class OperatorService {
     await this.db.models.Operator.update(changes, { where: { id: operatorId } });
     const after = toOperatorDTO(await this.assigner.refreshOperator(operatorId));
     this.events.emit('operator.updated', { operator: after });
+    // A new password or disabling ends every token of the operator: their open connections end with them.
+    if (input.password !== undefined || input.disabled === true) this.events.emit('operator.signed_out', { operatorId });
     if (after.status !== before.status) this.events.emit('operator.status_changed', { operator: after, previous: before.status });
     if ((input.maxConcurrentSessions ?? 0) > before.maxConcurrentSessions || input.departments !== undefined) void this.assigner.drain();
     return after;

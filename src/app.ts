@@ -47,11 +47,14 @@ export function createApp(deps: AppDeps): Express {
         res.setHeader('X-Request-Id', id);
         return id;
       },
-      customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+      // 503 is an expected answer (not ready, shutting down), not a failure of the request.
+      customLogLevel: (_req, res, error) => (res.statusCode === 503 ? 'warn' : error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
       autoLogging: { ignore: (req) => req.url === '/health' },
       // One short line per request: no headers (they carry tokens), no bodies (they carry messages).
+      // Our serializers read the raw req/res themselves: wrapping them would first copy every header, per request.
+      wrapSerializers: false,
       serializers: {
-        req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url.split('?')[0] }),
+        req: (req: { id: unknown; method: string; url: string; originalUrl?: string }) => ({ id: req.id, method: req.method, url: (req.originalUrl ?? req.url).split('?')[0] }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
       },
     }),
@@ -67,9 +70,10 @@ export function createApp(deps: AppDeps): Express {
   app.use(cors({ origin: corsOrigin(config), credentials: false, exposedHeaders: ['Retry-After', 'X-Request-Id'] }));
   app.use(express.json({ limit: config.bodyLimitBytes }));
 
-  app.use(healthRouter(deps));
   // withDocs adds GET /api/docs(.json): the OpenAPI document of every group, itself included.
   for (const group of withDocs(apiGroups(deps.routes))) app.use(group.prefix, mountGroup(group, deps.routes.auth));
+  // After the API: mounted at '/', the health router would otherwise be entered by every API request.
+  app.use(healthRouter(deps));
 
   app.use(notFound);
   app.use(errorHandler);

@@ -65,7 +65,7 @@ export function createServer(config: Config, options: ServerOptions = {}): ChatS
   const operators = new OperatorService(db, cache, events, assigner);
   const presence = new PresenceService(db, assigner, events, config, logger);
   const sweeper = new Sweeper(db, chat, assigner, presence, config, logger);
-  const auth = new AuthService(db, chat, config.jwtSecret, (operatorId) => {
+  const auth = new AuthService(db, chat, config.jwtSecret, events, (operatorId) => {
     presence.touch(operatorId).catch((error: unknown) => logger.warn({ err: error, operatorId }, 'presence touch failed'));
   });
   events.on('operator.updated', ({ operator }) => auth.forget(operator.id));

@@ -15,7 +15,7 @@ export function authenticateSocket(auth: AuthService, kind: Actor['kind']): Midd
       next(new Error('UNAUTHENTICATED'));
       return;
     }
-    auth.authenticate(token).then(
+    authenticateFresh(auth, token).then(
       (actor) => {
         if (actor.kind !== kind) return next(new Error('UNAUTHENTICATED'));
         socket.data.actor = actor;
@@ -24,4 +24,17 @@ export function authenticateSocket(auth: AuthService, kind: Actor['kind']): Midd
       () => next(new Error('UNAUTHENTICATED')),
     );
   };
+}
+
+/**
+ * A handshake opens a connection that is not checked again, so an operator's token is checked against their
+ * current row, not against this process's few-seconds memo: a logout or a disabling done on another process
+ * does not clear that memo, and the console's automatic reconnect would otherwise get straight back in. The
+ * memo is dropped only once the token has verified, so forged tokens cannot make a process forget anything.
+ */
+async function authenticateFresh(auth: AuthService, token: string): Promise<Actor> {
+  const actor = await auth.authenticate(token);
+  if (actor.kind !== 'operator') return actor;
+  auth.forget(actor.operatorId);
+  return auth.authenticate(token);
 }

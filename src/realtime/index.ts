@@ -95,8 +95,10 @@ export function createRealtime(httpServer: http.Server, deps: RealtimeDeps): Rea
       await Promise.all([pub, sub].map((client) => client?.connect().catch((error: Error) => logger.warn({ err: error.message }, 'socket.io adapter: redis unreachable at start'))));
     },
     async disconnectAll() {
-      customers.disconnectSockets(true);
-      operators.disconnectSockets(true);
+      // This process's sockets only: through the Redis adapter a plain disconnectSockets() would end every
+      // connection of every process, so stopping one process would disconnect the whole deployment.
+      customers.local.disconnectSockets(true);
+      operators.local.disconnectSockets(true);
       await new Promise((resolve) => setImmediate(resolve));
       await Promise.all([...pending]);
     },
