@@ -25,15 +25,8 @@ export interface CreateOperatorInput {
 
 export type UpdateOperatorInput = Partial<Omit<CreateOperatorInput, 'email'>> & { disabled?: boolean };
 
-export interface AvailableOperator {
-  id: number;
-  name: string;
-  status: OperatorStatus;
-  activeSessions: number;
-  maxConcurrentSessions: number;
-  departments: string[];
-  lastAssignedAt: string | null;
-}
+/** What GET /available shows of an operator: the cached record without its internal version. */
+export type AvailableOperator = Omit<CachedOperator, 'version'>;
 
 export interface OperatorStats {
   operators: Array<{
