@@ -11,6 +11,7 @@ import { issueCustomerToken, parseCustomerToken, secretMatches } from './custome
 import type { DomainEvents } from './DomainEvents';
 import { toSessionEventDTO, type MessageDTO, type SessionDTO, type SessionEventDTO } from './dto';
 import { MessageStore, type MessagePage } from './MessageStore';
+import type { Admit } from './MessageWriter';
 import type { Assigner } from './routing/Assigner';
 import { QUEUE_ORDER, findSession, findSessions, getSession, sessionDTO, sessionDTOs, waitingCount } from './sessionQueries';
 import { addSessionEvent, addSystemMessage } from './systemMessages';
@@ -262,31 +263,39 @@ export class ChatService {
   }
 
   async postMessage(actor: Actor, sessionId: string, input: PostMessageInput): Promise<{ message: MessageDTO; created: boolean }> {
-    // The hot path: a light read of the session (no join), then the grouped write.
-    const session = await this.participant(actor, sessionId, { customerAllowed: true, light: true });
-    if (session.status === 'closed') {
-      // A retry of a message stored before the close still gets its message back.
-      const existing = input.clientMessageId ? await this.messages.findByClientId(sessionId, input.clientMessageId) : null;
-      if (existing) return { message: existing, created: false };
-      throw new ConflictError('SESSION_CLOSED', 'The session is closed');
-    }
+    // The hot path: no read of its own. The grouped write reads the group's sessions once, in its transaction,
+    // and runs these checks there, in the order a participant check would (not found, forbidden, closed, content).
+    if (actor.kind === 'customer' && actor.sessionId !== sessionId) throw new NotFoundError('Session not found');
     const content = input.content;
-    if (content.trim() === '') throw new ValidationError('Message is blank', [{ field: 'content', message: 'must not be blank' }]);
-    if (content.length > this.config.maxMessageLength) {
-      throw new ValidationError('Message is too long', [{ field: 'content', message: `at most ${this.config.maxMessageLength} characters` }]);
-    }
+    const admit: Admit = (session, exists) => {
+      if (!session) throw new NotFoundError('Session not found');
+      if (actor.kind === 'operator' && !isAdmin(actor) && session.operatorId !== actor.operatorId) {
+        throw new ForbiddenError('Only the assigned operator or an admin may do this');
+      }
+      // A retry of a message stored before the close still gets its message back.
+      if (session.status === 'closed' && !exists) throw new ConflictError('SESSION_CLOSED', 'The session is closed');
+      if (session.status !== 'closed') {
+        if (content.trim() === '') throw new ValidationError('Message is blank', [{ field: 'content', message: 'must not be blank' }]);
+        if (content.length > this.config.maxMessageLength) {
+          throw new ValidationError('Message is too long', [{ field: 'content', message: `at most ${this.config.maxMessageLength} characters` }]);
+        }
+      }
+      return { senderId: actor.kind === 'operator' ? String(actor.operatorId) : session.customerId };
+    };
     const result = await this.messages.store({
       sessionId,
       senderType: actor.kind === 'customer' ? 'customer' : 'operator',
-      senderId: actor.kind === 'operator' ? String(actor.operatorId) : (session.customerId ?? null),
+      senderId: null,
       type: input.type ?? 'text',
       content,
       clientMessageId: input.clientMessageId ?? null,
+      admit,
     });
-    if (result.created) {
-      this.events.emit('message.created', { message: result.message, session: { id: session.id, status: session.status, operatorId: operatorOf(session) } });
+    if (result.created && result.session) {
+      const { id, status, operatorId } = result.session;
+      this.events.emit('message.created', { message: result.message, session: { id, status, operatorId } });
     }
-    return result;
+    return { message: result.message, created: result.created };
   }
 
   async listMessages(actor: Actor, sessionId: string, options: { after?: number; before?: number; limit: number }): Promise<MessagePage> {

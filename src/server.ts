@@ -21,7 +21,6 @@ import { PresenceService } from '../services/PresenceService';
 import { Sweeper } from '../services/Sweeper';
 import { NotificationService } from '../services/NotificationService';
 import { createRealtime, type Realtime } from './realtime';
-import { roomAudience } from './realtime/rooms';
 import { buildSchemas } from '../middleware/schemas';
 import { createRateLimiters } from '../middleware/rateLimits';
 import { createApp } from './app';
@@ -76,7 +75,7 @@ export function createServer(config: Config, options: ServerOptions = {}): ChatS
   const app = createApp({ config, logger, db, cache, isAccepting: () => accepting, routes });
   const httpServer = http.createServer(app);
   const realtime = createRealtime(httpServer, { config, logger, schemas, auth, chat, operators, presence });
-  const notifications = new NotificationService(db, events, roomAudience(realtime.customers, realtime.operators), logger);
+  const notifications = new NotificationService(db, events, realtime.audience, logger);
 
   if (redis) {
     // ioredis logs nothing itself; without a listener an 'error' event would be thrown.

@@ -27,7 +27,13 @@ server.start().then(
     stop(1);
   },
 );
-// The parent asks for this process's CPU time around each run: CPU per request, whatever else loads the machine.
+// The parent asks for this process's CPU time around each run: CPU per request, whatever else loads the machine;
+// and for its memory (bench:realtime, after a full GC when the child runs with --expose-gc).
 process.on('message', (message: { type?: string }) => {
   if (message.type === 'cpu') process.send?.({ type: 'cpu', usage: process.cpuUsage() });
+  if (message.type === 'memory') {
+    global.gc?.();
+    global.gc?.();
+    process.send?.({ type: 'memory', usage: process.memoryUsage() });
+  }
 });

@@ -14,6 +14,8 @@ import { corsOrigin } from '../app';
 import { registerCustomerNamespace } from './customerNamespace';
 import type { CustomerClientEvents, CustomerServerEvents, InterServerEvents, OperatorClientEvents, OperatorServerEvents, SocketData } from './events';
 import { registerOperatorNamespace } from './operatorNamespace';
+import { roomAudience } from './rooms';
+import type { Audience } from '../../services/NotificationService';
 
 export interface RealtimeDeps {
   config: Config;
@@ -31,6 +33,8 @@ export interface Realtime {
   operators: Namespace<OperatorClientEvents, OperatorServerEvents, InterServerEvents, SocketData>;
   /** Connects the adapter's Redis clients (when Redis is configured). */
   start(): Promise<void>;
+  /** Where the NotificationService sends: this layer's rooms, silent once closing. */
+  audience: Audience;
   /** Disconnects every socket and waits for their presence updates (shutdown, first step). */
   disconnectAll(): Promise<void>;
   /** Closes the engine and the adapter's Redis clients (shutdown, once nothing emits any more). */
@@ -84,6 +88,7 @@ export function createRealtime(httpServer: http.Server, deps: RealtimeDeps): Rea
   const customers = io.of('/customer') as Realtime['customers'];
   const operators = io.of('/operator') as Realtime['operators'];
   const pending = new Set<Promise<void>>();
+  let open = true;
   registerCustomerNamespace(customers as unknown as Namespace, deps);
   registerOperatorNamespace(operators as unknown as Namespace, { ...deps, pending });
 
@@ -102,7 +107,9 @@ export function createRealtime(httpServer: http.Server, deps: RealtimeDeps): Rea
       await new Promise((resolve) => setImmediate(resolve));
       await Promise.all([...pending]);
     },
+    audience: roomAudience(customers as unknown as Namespace, operators as unknown as Namespace, () => open),
     async close() {
+      open = false;
       io.engine.close();
       await Promise.all([pub, sub].map((client) => client?.quit().catch(() => client.disconnect())));
     },

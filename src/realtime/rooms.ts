@@ -2,18 +2,27 @@ import type { Namespace } from 'socket.io';
 import type { Audience } from '../../services/NotificationService';
 import { rooms } from './events';
 
-/** PROTOCOL.md's audiences as Socket.IO rooms; the adapter carries each emit to every process. */
-export function roomAudience(customers: Namespace, operators: Namespace): Audience {
+/**
+ * PROTOCOL.md's audiences as Socket.IO rooms; the adapter carries each emit to every process. Once the
+ * realtime layer is closing (`isOpen` false) nothing is sent: the adapter's Redis clients are going away, and
+ * a publish on a closed client would reject with nobody to catch it.
+ */
+export function roomAudience(customers: Namespace, operators: Namespace, isOpen: () => boolean): Audience {
+  const when =
+    <A extends unknown[]>(send: (...args: A) => void) =>
+    (...args: A): void => {
+      if (isOpen()) send(...args);
+    };
   return {
-    customer: (sessionId, event, payload) => void customers.to(rooms.session(sessionId)).emit(event, payload),
-    operator: (operatorId, event, payload) => void operators.to(rooms.operator(operatorId)).emit(event, payload),
-    queue: (event, payload) => void operators.to(rooms.queue).emit(event, payload),
-    operators: (event, payload) => void operators.to(rooms.operators).emit(event, payload),
-    setInQueue: (operatorId, inQueue) => {
+    customer: when((sessionId: string, event: string, payload: unknown) => customers.to(rooms.session(sessionId)).emit(event, payload)),
+    operator: when((operatorId: number, event: string, payload: unknown) => operators.to(rooms.operator(operatorId)).emit(event, payload)),
+    queue: when((event: string, payload: unknown) => operators.to(rooms.queue).emit(event, payload)),
+    operators: when((event: string, payload: unknown) => operators.to(rooms.operators).emit(event, payload)),
+    setInQueue: when((operatorId: number, inQueue: boolean) => {
       const sockets = operators.in(rooms.operator(operatorId));
       if (inQueue) sockets.socketsJoin(rooms.queue);
       else sockets.socketsLeave(rooms.queue);
-    },
-    disconnectOperator: (operatorId) => operators.in(rooms.operator(operatorId)).disconnectSockets(true),
+    }),
+    disconnectOperator: when((operatorId: number) => operators.in(rooms.operator(operatorId)).disconnectSockets(true)),
   };
 }
