@@ -196,7 +196,7 @@ export class ChatService {
     const session = await this.participant(actor, sessionId);
     if (session.status === 'closed') throw new ConflictError('SESSION_CLOSED', 'The session is already closed');
     const closedBy = actor.kind === 'customer' ? 'customer' : actor.kind === 'operator' ? 'operator' : 'system';
-    const operatorId = session.operatorId === null || session.operatorId === undefined ? null : Number(session.operatorId);
+    const operatorId = operatorOf(session);
     let systemMessage: MessageDTO | null = null;
     let released = false;
     await this.db.transaction(async (transaction) => {
@@ -382,7 +382,7 @@ export class ChatService {
       if (!options.customerAllowed) throw new ForbiddenError('Customers cannot do this');
       return session;
     }
-    if (session.operatorId === null || session.operatorId === undefined || Number(session.operatorId) !== actor.operatorId) {
+    if (operatorOf(session) !== actor.operatorId) {
       throw new ForbiddenError('Only the assigned operator or an admin may do this');
     }
     return session;
