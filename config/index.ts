@@ -28,6 +28,19 @@ export interface RedisConfig {
   keyPrefix: string;
 }
 
+/** Where domain events are posted (services/webhooks); present only when WEBHOOK_URL is set. */
+export interface WebhookConfig {
+  url: string;
+  /** Signs every body: `X-Signature: sha256=<hex HMAC-SHA256(secret, raw body)>`. */
+  secret: string;
+  /** One attempt's deadline. */
+  timeoutMs: number;
+  /** Attempts per event before it is given up (logged and counted). */
+  maxAttempts: number;
+  /** The first retry's delay; each further retry waits twice as long. */
+  retryBaseMs: number;
+}
+
 export interface Config {
   env: string;
   port: number;
@@ -55,6 +68,16 @@ export interface Config {
   rateLimitMessagesPer10Seconds: number;
   maxConnectionsPerIp: number;
   logLevel: LogLevel;
+  /** null: no webhooks. */
+  webhook: WebhookConfig | null;
+  /** Set: GET /metrics answers only `Authorization: Bearer <metricsToken>`; unset: anyone who reaches it. */
+  metricsToken?: string;
+  /**
+   * How many processes serve this deployment on this host (ecosystem.config.js sets it from PM2_INSTANCES).
+   * Above 1, Socket.IO takes WebSocket only: pm2's cluster has no sticky sessions, and a long-polling client's
+   * requests would land on processes that never saw its handshake.
+   */
+  clusterInstances: number;
 }
 
 /** Thrown with every problem found, so start-up can print one line per problem. */
@@ -170,6 +193,32 @@ export function loadConfig(env: Env = process.env): Config {
     }
   }
 
+  const clusterInstances = int('CLUSTER_INSTANCES', 1, 1, 256);
+  if (clusterInstances > 1 && redis === null) {
+    problems.push(`CLUSTER_INSTANCES=${clusterInstances} needs Redis (REDIS_URL or REDIS_HOST): the processes must share the cache and Socket.IO rooms`);
+  }
+  if (clusterInstances > 1 && jwtSecretRaw === undefined) {
+    problems.push(`CLUSTER_INSTANCES=${clusterInstances} needs JWT_SECRET: every process must accept the tokens the others sign`);
+  }
+
+  const webhookUrl = raw('WEBHOOK_URL');
+  const webhookSecret = env.WEBHOOK_SECRET || undefined;
+  // Read whatever the URL says, so every knob is validated (and documented) even while webhooks are off.
+  const webhookTimeoutMs = int('WEBHOOK_TIMEOUT_MS', 5_000, 100, 60_000);
+  const webhookMaxAttempts = int('WEBHOOK_MAX_ATTEMPTS', 6, 1, 20);
+  const webhookRetryBaseMs = int('WEBHOOK_RETRY_BASE_MS', 1_000, 10, 600_000);
+  if (webhookUrl !== undefined && !isHttpUrl(webhookUrl)) {
+    // The value is not echoed: a URL may carry credentials.
+    problems.push('WEBHOOK_URL must be an http:// or https:// URL');
+  }
+  if (webhookUrl !== undefined && webhookSecret === undefined) {
+    problems.push('WEBHOOK_SECRET is required when WEBHOOK_URL is set (every delivery is signed)');
+  }
+  const webhook: WebhookConfig | null =
+    webhookUrl !== undefined && webhookSecret !== undefined
+      ? { url: webhookUrl, secret: webhookSecret, timeoutMs: webhookTimeoutMs, maxAttempts: webhookMaxAttempts, retryBaseMs: webhookRetryBaseMs }
+      : null;
+
   const config: Config = {
     env: raw('NODE_ENV') ?? 'development',
     port: int('PORT', 3001, 0, 65535),
@@ -194,8 +243,20 @@ export function loadConfig(env: Env = process.env): Config {
     rateLimitMessagesPer10Seconds: int('RATE_LIMIT_MESSAGES_PER_10_SECONDS', 30, 0, 1_000_000),
     maxConnectionsPerIp: int('MAX_CONNECTIONS_PER_IP', 100, 0, 1_000_000),
     logLevel: oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
+    webhook,
+    metricsToken: env.METRICS_TOKEN || undefined,
+    clusterInstances,
   };
 
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+function isHttpUrl(value: string): boolean {
+  try {
+    const { protocol } = new URL(value);
+    return protocol === 'http:' || protocol === 'https:';
+  } catch {
+    return false;
+  }
 }

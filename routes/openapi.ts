@@ -8,7 +8,7 @@ import type { HttpMethod, RouteGroup, RouteSpec } from './registry';
 
 /**
  * The OpenAPI 3.0 document, built from the same route groups the app mounts (so it cannot drift from them),
- * plus the service endpoints that live outside the registry (/health, /ready).
+ * plus the service endpoints that live outside the registry (/health, /ready, /metrics).
  */
 
 type Json = Record<string, unknown>;
@@ -49,6 +49,8 @@ export interface ServiceEndpoint {
   path: string;
   summary: string;
   responses: Record<string, Json>;
+  /** Who may call it, when not simply anyone. */
+  access?: string;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -424,17 +426,39 @@ export const SERVICE_ENDPOINTS: readonly ServiceEndpoint[] = [
       '503': { description: 'SERVICE_UNAVAILABLE: shutting down, or the database or cache unreachable; details say which', content: { 'application/json': { schema: ref('Error') } } },
     },
   },
+  {
+    method: 'get',
+    path: '/metrics',
+    summary: 'Prometheus text exposition: HTTP, sockets, messages, assignments, queue, waits, webhooks, Node.js process (every process of the deployment when they share Redis)',
+    access: 'Anyone, unless METRICS_TOKEN is set: then `Authorization: Bearer <METRICS_TOKEN>`',
+    responses: {
+      '200': { description: 'The figures', content: { 'text/plain': { schema: { type: 'string' } } } },
+      '401': { description: 'UNAUTHENTICATED: METRICS_TOKEN is set and the request does not carry it', content: { 'application/json': { schema: ref('Error') } } },
+    },
+  },
+  {
+    method: 'get',
+    path: '/',
+    summary: 'The demo host page with the customer widget (routes/pages.ts; the widget itself is /widget.js)',
+    responses: { '200': { description: 'The page', content: { 'text/html': { schema: { type: 'string' } } } } },
+  },
+  {
+    method: 'get',
+    path: '/console',
+    summary: 'The operator console (routes/pages.ts)',
+    responses: { '200': { description: 'The page', content: { 'text/html': { schema: { type: 'string' } } } } },
+  },
 ];
 
 function serviceOperation(endpoint: ServiceEndpoint): OpenApiOperation {
   return {
     operationId: operationId(endpoint.method, endpoint.path),
     summary: endpoint.summary,
-    description: `Who may call it: ${describeAccess({ kind: 'public' })}.`,
+    description: `Who may call it: ${endpoint.access ?? describeAccess({ kind: 'public' })}.`,
     tags: [SERVICE_TAG],
     security: [],
     responses: endpoint.responses,
-    'x-access': describeAccess({ kind: 'public' }),
+    'x-access': endpoint.access ?? describeAccess({ kind: 'public' }),
   };
 }
 
@@ -454,7 +478,7 @@ function packageVersion(): string {
 }
 
 const TAG_DESCRIPTIONS: Record<string, string> = {
-  service: 'Health and readiness of the process',
+  service: 'Health, readiness and metrics of the process, and the pages it serves',
   auth: 'Operator login and the calling operator',
   chat: 'Chat sessions and their messages',
   operators: 'Operators, their status and load, and routing',

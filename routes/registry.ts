@@ -2,6 +2,7 @@ import { Router, type Request, type RequestHandler, type Response } from 'expres
 import type { AuthService } from '../services/AuthService';
 import { authorize, type AccessRule } from '../middleware/auth';
 import { validate, type Schema } from '../middleware/validation';
+import { recordRoutePattern } from '../middleware/routePattern';
 
 export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
@@ -32,7 +33,8 @@ export function mountGroup(group: RouteGroup, auth: AuthService): Router {
   const router = Router();
   for (const route of group.routes) {
     if (!route.access) throw new Error(`route ${route.method.toUpperCase()} ${group.prefix}${route.path} has no access rule`);
-    const chain: RequestHandler[] = [authorize(auth, route.access), ...(route.before ?? [])];
+    const pattern = `${group.prefix}${route.path === '/' ? '' : route.path}`;
+    const chain: RequestHandler[] = [recordRoutePattern(pattern), authorize(auth, route.access), ...(route.before ?? [])];
     if (route.schema) chain.push(validate(route.schema));
     chain.push(async (req, res, next) => {
       try {

@@ -9,11 +9,11 @@ import { isAdmin } from './actor';
 import type { StateCache } from './cache/StateCache';
 import { issueCustomerToken, parseCustomerToken, secretMatches } from './customerTokens';
 import type { DomainEvents } from './DomainEvents';
-import { toSessionEventDTO, type MessageDTO, type SessionDTO, type SessionEventDTO } from './dto';
+import { toSessionDTO, toSessionEventDTO, type MessageDTO, type SessionDTO, type SessionEventDTO } from './dto';
 import { MessageStore, type MessagePage } from './MessageStore';
 import type { Admit } from './MessageWriter';
 import type { Assigner } from './routing/Assigner';
-import { QUEUE_ORDER, findSession, findSessions, getSession, sessionDTO, sessionDTOs, waitingCount } from './sessionQueries';
+import { QUEUE_ORDER, findSession, findSessions, getSession, queuePosition, sessionDTO, sessionDTOs, waitingCount } from './sessionQueries';
 import { addSessionEvent, addSystemMessage } from './systemMessages';
 
 export interface CreateSessionInput {
@@ -93,9 +93,8 @@ export class ChatService {
     const id = randomUUID();
     const { token, hash } = issueCustomerToken(id);
     const now = new Date();
-    let firstMessage: MessageDTO | null = null;
-    await this.db.transaction(async (transaction) => {
-      await this.db.models.ChatSession.create(
+    const created = await this.db.transaction(async (transaction) => {
+      const row = await this.db.models.ChatSession.create(
         {
           id,
           status: 'waiting',
@@ -111,7 +110,11 @@ export class ChatService {
         { transaction },
       );
       await addSessionEvent(this.db, id, 'created', transaction, null, { verifiedCustomer: verified });
+      return toSessionDTO(row, await queuePosition(this.db, row, transaction));
     });
+    // Told the moment it commits, with nothing awaited in between: routing (a sweep, an operator coming
+    // online) may take the session within milliseconds, and its session.assigned must not come first.
+    this.events.emit('session.created', { session: created });
     if (input.message !== undefined) {
       const stored = await this.messages.store({
         sessionId: id,
@@ -121,22 +124,19 @@ export class ChatService {
         content: input.message,
         clientMessageId: null,
       });
-      firstMessage = stored.message;
+      // Whoever holds the session by now (as the message's write read it) hears of the message.
+      this.events.emit('message.created', { message: stored.message, session: stored.session ?? created });
     }
-    const created = await sessionDTO(this.db, await getSession(this.db, id));
-    this.events.emit('session.created', { session: created });
-    if (firstMessage) this.events.emit('message.created', { message: firstMessage, session: created });
 
-    // Each arrival hands one free seat to the oldest waiting session (FIFO), which is this one unless others
-    // wait ahead of it; whoever is ahead got their seat from the arrivals before.
-    const next = await this.assigner.assignNext();
-    const assignment = next?.session.id === id ? next : null;
+    // Routed with every other arrival of the moment, in FIFO order: this session gets a seat unless the free
+    // seats went to sessions that were waiting before it.
+    await this.assigner.drain();
     const current = await getSession(this.db, id);
     if (current.status === 'waiting') {
       await this.db.transaction((t) => addSessionEvent(this.db, id, 'queued', t, null, { reason: this.queueReason() }));
       this.events.emit('queue.changed', {});
     }
-    const session = assignment?.session ?? (await sessionDTO(this.db, current));
+    const session = await sessionDTO(this.db, current);
     return { session, customerToken: token, resumed: false };
   }
 
@@ -294,6 +294,9 @@ export class ChatService {
     if (result.created && result.session) {
       const { id, status, operatorId } = result.session;
       this.events.emit('message.created', { message: result.message, session: { id, status, operatorId } });
+      if (result.firstResponseSeconds !== undefined) {
+        this.events.emit('session.first_response', { sessionId: id, operatorId, seconds: result.firstResponseSeconds });
+      }
     }
     return { message: result.message, created: result.created };
   }

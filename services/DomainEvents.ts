@@ -19,6 +19,8 @@ export interface DomainEventMap {
   /** The waiting queue changed (a session joined or left it): positions may have moved. */
   'queue.changed': Record<string, never>;
   'message.created': { message: MessageDTO; session: SessionRef };
+  /** An operator answered a session for the first time since it was assigned. */
+  'session.first_response': { sessionId: string; operatorId: number | null; seconds: number };
   'operator.status_changed': { operator: OperatorDTO; previous: string };
   'operator.updated': { operator: OperatorDTO };
   /** Every token of the operator was ended (logout, disabled): their live connections must end too. */

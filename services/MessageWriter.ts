@@ -40,6 +40,8 @@ export interface StoredMessage {
   created: boolean;
   /** The session as the group read it (who else is to hear of the message). */
   session: SessionState | null;
+  /** On the message that was the session's first operator answer: seconds since the session was assigned. */
+  firstResponseSeconds?: number;
 }
 
 interface Pending {
@@ -135,14 +137,25 @@ export class MessageWriter {
     const { ChatMessage, ChatSession } = this.db.models;
     const sessionIds = [...new Set(group.map(({ message }) => message.sessionId))];
     const sessions = new Map<string, SessionState>();
+    /** Assigned sessions still waiting for their operator's first answer, with the time they were assigned. */
+    const unanswered = new Map<string, Date>();
     const sessionRows = (await ChatSession.findAll({
-      attributes: ['id', 'status', 'operatorId', 'customerId'],
+      attributes: ['id', 'status', 'operatorId', 'customerId', 'assignedAt', 'firstResponseAt'],
       where: { id: { [Op.in]: sessionIds } },
       transaction,
       raw: true,
-    })) as unknown as Array<{ id: string; status: SessionStatus; operatorId: number | string | null; customerId: string | null }>;
+    })) as unknown as Array<{
+      id: string;
+      status: SessionStatus;
+      operatorId: number | string | null;
+      customerId: string | null;
+      // Raw rows: a Date from mysql2, a string from SQLite.
+      assignedAt: Date | string | null;
+      firstResponseAt: Date | string | null;
+    }>;
     for (const row of sessionRows) {
       sessions.set(row.id, { id: row.id, status: row.status, operatorId: row.operatorId === null ? null : Number(row.operatorId), customerId: row.customerId ?? null });
+      if (row.assignedAt !== null && row.firstResponseAt === null) unanswered.set(row.id, new Date(row.assignedAt));
     }
 
     // Stored already (retries), looked up by key on the unique index.
@@ -151,6 +164,7 @@ export class MessageWriter {
     for (const row of found) stored.set(keyOf(row.sessionId, row.clientMessageId as string), toMessageDTO(row));
 
     const outcomes: Array<Outcome | { key: string; first: boolean }> = [];
+    const firstAnswers = new Map<string, number>();
     const fresh = new Map<string, NewMessage & { clientMessageId: string }>();
     for (const { message } of group) {
       const key = keyOf(message.sessionId, message.clientMessageId);
@@ -192,11 +206,22 @@ export class MessageWriter {
       if (answered.length > 0) {
         await ChatSession.update({ firstResponseAt: now }, { where: { id: { [Op.in]: answered }, firstResponseAt: null }, transaction, silent: true });
       }
+      for (const sessionId of answered) {
+        const assignedAt = unanswered.get(sessionId);
+        if (assignedAt) firstAnswers.set(sessionId, Math.max(0, (now.getTime() - assignedAt.getTime()) / 1000));
+      }
     }
     return outcomes.map((outcome, index) => {
       if (!('key' in outcome)) return outcome;
       const { message } = group[index] as Pending;
-      return { stored: { message: stored.get(outcome.key) as MessageDTO, created: outcome.first, session: sessions.get(message.sessionId) ?? null } };
+      const result: StoredMessage = { message: stored.get(outcome.key) as MessageDTO, created: outcome.first, session: sessions.get(message.sessionId) ?? null };
+      // The group's first operator message of the session is its first answer; the rest of the group is not.
+      const seconds = outcome.first && message.senderType === 'operator' ? firstAnswers.get(message.sessionId) : undefined;
+      if (seconds !== undefined) {
+        result.firstResponseSeconds = seconds;
+        firstAnswers.delete(message.sessionId);
+      }
+      return { stored: result };
     });
   }
 }

@@ -13,6 +13,8 @@ export interface Audience {
   customer(sessionId: string, event: string, payload: unknown): void;
   /** Every socket of one operator. */
   operator(operatorId: number, event: string, payload: unknown): void;
+  /** Each waiting customer (every tab) their place in the queue, as [sessionId, position] pairs. */
+  queuePositions(positions: Array<[string, number]>, waiting: number): void;
   /** Every online operator (the queue's audience). */
   queue(event: string, payload: unknown): void;
   /** Every connected operator. */
@@ -121,7 +123,7 @@ export class NotificationService {
   async pushQueue(): Promise<void> {
     const waiting = await this.db.models.ChatSession.findAll({ attributes: ['id'], where: { status: 'waiting' }, order: QUEUE_ORDER });
     this.audience.queue('queue:updated', { waiting: waiting.length });
-    waiting.forEach(({ id }, index) => this.audience.customer(id, 'session:queued', { position: index + 1, waiting: waiting.length }));
+    this.audience.queuePositions(waiting.map(({ id }, index) => [id, index + 1]), waiting.length);
   }
 
   private scheduleQueuePush(): void {

@@ -27,13 +27,14 @@ export async function findSessions(db: Db, where: WhereOptions, order: [string, 
 }
 
 /** 1-based place in the queue of a waiting session. */
-export async function queuePosition(db: Db, session: ChatSession): Promise<number> {
+export async function queuePosition(db: Db, session: ChatSession, transaction?: Transaction): Promise<number> {
   const queuedAt = session.queuedAt ?? new Date(0);
   const ahead = await db.models.ChatSession.count({
     where: {
       status: 'waiting',
       [Op.or]: [{ queuedAt: { [Op.lt]: queuedAt } }, { queuedAt, id: { [Op.lt]: session.id } }],
     },
+    transaction,
   });
   return ahead + 1;
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import express, { type Express } from 'express';
+import express, { type Express, type RequestHandler } from 'express';
 import cors from 'cors';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
@@ -9,10 +9,13 @@ import type { Db } from '../models/db';
 import type { StateCache } from '../services/cache/StateCache';
 import { errorHandler, notFound } from '../middleware/errorHandler';
 import { healthRouter } from '../routes/health';
+import { metricsRouter, type MetricsDeps } from '../routes/metrics';
+import { runInRequestContext } from './requestContext';
 import type { RouteContext } from '../routes/context';
 import { apiGroups } from '../routes';
 import { withDocs } from '../routes/docs';
 import { mountGroup } from '../routes/registry';
+import { pagesRouter } from '../routes/pages';
 
 export interface AppDeps {
   config: Config;
@@ -21,6 +24,8 @@ export interface AppDeps {
   cache: StateCache;
   isAccepting: () => boolean;
   routes: RouteContext;
+  /** `record` counts and times each request; `endpoint` serves GET /metrics. */
+  metrics: { record: RequestHandler; endpoint: MetricsDeps };
 }
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -59,6 +64,9 @@ export function createApp(deps: AppDeps): Express {
       },
     }),
   );
+  // Everything logged while serving the request (services included) carries its id.
+  app.use((req, _res, next) => runInRequestContext({ reqId: String(req.id) }, next));
+  app.use(deps.metrics.record);
   app.use(
     helmet({
       // The server is often run on plain HTTP (localhost, behind a TLS proxy); never rewrite its URLs to https.
@@ -74,6 +82,9 @@ export function createApp(deps: AppDeps): Express {
   for (const group of withDocs(apiGroups(deps.routes))) app.use(group.prefix, mountGroup(group, deps.routes.auth));
   // After the API: mounted at '/', the health router would otherwise be entered by every API request.
   app.use(healthRouter(deps));
+  app.use(metricsRouter(deps.metrics.endpoint));
+  // The widget and console pages last: nothing of theirs may shadow an API or service route.
+  app.use(pagesRouter());
 
   app.use(notFound);
   app.use(errorHandler);

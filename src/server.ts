@@ -20,6 +20,10 @@ import { Assigner } from '../services/routing/Assigner';
 import { PresenceService } from '../services/PresenceService';
 import { Sweeper } from '../services/Sweeper';
 import { NotificationService } from '../services/NotificationService';
+import { WebhookDispatcher } from '../services/webhooks/WebhookDispatcher';
+import { ServerMetrics } from './metrics/ServerMetrics';
+import { ClusterMetrics } from './metrics/clusterMetrics';
+import { httpMetrics } from './metrics/httpMetrics';
 import { createRealtime, type Realtime } from './realtime';
 import { buildSchemas } from '../middleware/schemas';
 import { createRateLimiters } from '../middleware/rateLimits';
@@ -51,6 +55,9 @@ export interface ServerOptions {
   drainTimeoutMs?: number;
 }
 
+/** How long queued and in-flight webhook deliveries get on stop. */
+const WEBHOOK_STOP_DEADLINE_MS = 1_500;
+
 /** The composition root: builds every dependency from the config and wires them together. */
 export function createServer(config: Config, options: ServerOptions = {}): ChatServer {
   const logger = options.logger ?? createLogger(config.logLevel);
@@ -69,13 +76,18 @@ export function createServer(config: Config, options: ServerOptions = {}): ChatS
   });
   events.on('operator.updated', ({ operator }) => auth.forget(operator.id));
   let accepting = false;
+  const metrics = new ServerMetrics({ events, logger, waitingSessions: () => db.models.ChatSession.count({ where: { status: 'waiting' } }) });
+  const clusterMetrics = new ClusterMetrics(metrics.registry, redis, logger);
+  const webhooks = config.webhook ? new WebhookDispatcher(events, config.webhook, metrics.webhooks, logger) : null;
 
   const schemas = buildSchemas(config);
   const routes = { config, schemas, limiters: createRateLimiters(config, redis), auth, chat, operators };
-  const app = createApp({ config, logger, db, cache, isAccepting: () => accepting, routes });
+  const metricsEndpoint = { render: () => clusterMetrics.render(), contentType: clusterMetrics.contentType, token: config.metricsToken };
+  const app = createApp({ config, logger, db, cache, isAccepting: () => accepting, routes, metrics: { record: httpMetrics(metrics), endpoint: metricsEndpoint } });
   const httpServer = http.createServer(app);
   const realtime = createRealtime(httpServer, { config, logger, schemas, auth, chat, operators, presence });
   const notifications = new NotificationService(db, events, realtime.audience, logger);
+  metrics.watchSockets(() => ({ '/customer': realtime.customers.sockets.size, '/operator': realtime.operators.sockets.size }));
 
   if (redis) {
     // ioredis logs nothing itself; without a listener an 'error' event would be thrown.
@@ -93,7 +105,7 @@ export function createServer(config: Config, options: ServerOptions = {}): ChatS
     } else if ((await migrator.pending()).length > 0) {
       throw new Error('the database schema is not up to date: run `npm run db:init` or set DB_MIGRATE_ON_START=true');
     }
-    await bootstrapAdmin(db, logger, config.adminEmail, config.adminPassword);
+    await bootstrapAdmin(db, logger, config.adminEmail, config.adminPassword, config.env === 'development');
     if (redis) {
       await redis.connect().catch((error: Error) => {
         logger.warn({ err: error.message }, 'redis unreachable at start; serving from the database until it answers');
@@ -102,6 +114,9 @@ export function createServer(config: Config, options: ServerOptions = {}): ChatS
     await cache.start();
     await realtime.start();
     notifications.start();
+    metrics.start();
+    webhooks?.start();
+    clusterMetrics.start();
     if (config.jwtSecretGenerated) {
       logger.warn('JWT_SECRET is not set: using a random secret, so operator tokens end with this process');
     }
@@ -128,7 +143,11 @@ export function createServer(config: Config, options: ServerOptions = {}): ChatS
       await realtime.disconnectAll();
       await drainHttp(httpServer, drainTimeoutMs);
       await Promise.all([assigner.idle(), chat.messages.idle()]);
+      // Nothing emits any more: what is queued for the webhook gets a short while, never the whole stop.
+      await webhooks?.stop(WEBHOOK_STOP_DEADLINE_MS);
       notifications.stop();
+      metrics.stop();
+      await clusterMetrics.stop();
       await realtime.close();
       await cache.stop();
       await db.close();

@@ -1,10 +1,13 @@
 import { mysqlReachable, redisReachable } from './helpers/realBackends';
+import { buildWeb, webBuildIsStale } from '../scripts/buildWeb';
 
 /**
  * Decides once per run whether the MariaDB + Redis suites run. Workers inherit the environment set here.
  * With REQUIRE_REAL_BACKENDS=1 (CI) an unreachable one fails the run instead of being skipped.
  */
 export default async function globalSetup(): Promise<void> {
+  // The browser suites load the built pages (dist/public): build them once here, not in parallel workers.
+  if (await webBuildIsStale()) await buildWeb();
   const [mysqlUp, redisUp] = await Promise.all([mysqlReachable(), redisReachable()]);
   process.env.TEST_MYSQL_AVAILABLE = mysqlUp ? '1' : '0';
   process.env.TEST_REDIS_AVAILABLE = redisUp ? '1' : '0';

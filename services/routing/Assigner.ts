@@ -1,4 +1,4 @@
-import { Op, col, literal, type Transaction } from 'sequelize';
+import { Op, col, fn, literal, type Transaction } from 'sequelize';
 import type { Logger } from 'pino';
 import type { Config, StrategyName } from '../../config';
 import type { Db } from '../../models/db';
@@ -7,10 +7,11 @@ import { ConflictError, NotFoundError } from '../../src/errors';
 import type { StateCache } from '../cache/StateCache';
 import { toCachedOperator } from '../cache/snapshot';
 import type { DomainEvents } from '../DomainEvents';
-import { toOperatorDTO, type MessageDTO, type OperatorDTO, type SessionDTO } from '../dto';
-import { QUEUE_ORDER, getSession, sessionDTO } from '../sessionQueries';
+import { toMessageDTO, toOperatorDTO, toSessionDTO, type MessageDTO, type OperatorDTO, type SessionDTO } from '../dto';
+import { QUEUE_ORDER, findSessions, getSession, sessionDTO } from '../sessionQueries';
 import { addSessionEvent, addSystemMessage } from '../systemMessages';
 import { STRATEGY_FUNCTIONS, describeChoice, type Candidate } from './strategies';
+import { planAssignments, type PlannedAssignment } from './plan';
 
 export interface Assignment {
   session: SessionDTO;
@@ -26,14 +27,19 @@ interface ClaimOptions {
   reason: string;
 }
 
-const DRAIN_BATCH = 100;
+/** How many sessions from the head of the queue one routing pass considers. */
+const PASS_SIZE = 100;
 
 /** What one routing attempt came to: assigned, no seat for it now, or no longer waiting (taken or closed). */
 type RouteOutcome = { kind: 'assigned'; assignment: Assignment } | { kind: 'no-seat' } | { kind: 'gone' };
 const NO_SEAT: RouteOutcome = { kind: 'no-seat' };
 const GONE: RouteOutcome = { kind: 'gone' };
-/** Marks, within one drain pass, that a session able to take any seat found none. */
-const ANY_SEAT = '\u0000any';
+
+/** What one routing pass did: how many sessions it looked at, how many it assigned. */
+interface PassResult {
+  considered: number;
+  assigned: number;
+}
 
 /**
  * The routing engine's moving part: claims an operator's seat and a waiting session together, atomically in
@@ -41,8 +47,10 @@ const ANY_SEAT = '\u0000any';
  * whatever the number of processes. Chooses candidates with the strategies, drains the queue.
  */
 export class Assigner {
-  private draining: Promise<number> | null = null;
-  private drainAgain = false;
+  /** The running drain loop, if any. */
+  private loop: Promise<void> | null = null;
+  /** Callers waiting for a drain that starts after their call (folded into one). */
+  private requested: { promise: Promise<void>; resolve: () => void } | null = null;
 
   constructor(
     private readonly db: Db,
@@ -54,7 +62,7 @@ export class Assigner {
 
   /** Resolves once no drain is running (used on shutdown, before the database closes). */
   async idle(): Promise<void> {
-    while (this.draining) await this.draining.catch(() => undefined);
+    while (this.loop) await this.loop;
   }
 
   /**
@@ -106,52 +114,166 @@ export class Assigner {
   }
 
   /**
-   * Gives one free seat to the oldest waiting session that can use it (FIFO), whichever session that is.
-   * Each arrival calls this once, so arrivals assign in queue order however many run at once: when two
-   * processes reach for the same head of the queue, the loser simply moves on to the next session. A
-   * session that finds no seat blocks the later ones competing for the same seats (any seat without a
-   * department, that department's otherwise), so a later session never jumps an earlier eligible one.
+   * Hands every free seat to the oldest eligible waiting sessions. Resolves once a drain that started after
+   * the call has finished, so a caller that just queued a session sees it routed (or still waiting for want
+   * of a seat). Calls that arrive while a drain runs are folded into the next one: a burst of triggers costs
+   * at most two. Never rejects: a failed pass is logged, and the sweeper's next drain tries again.
    */
-  async assignNext(): Promise<Assignment | null> {
-    if (this.config.assignmentStrategy === 'manual') return null;
-    const waiting = await this.db.models.ChatSession.findAll({
-      attributes: ['id', 'department', 'customerId', 'requeuedFrom'],
-      where: { status: 'waiting' },
-      order: QUEUE_ORDER,
-      limit: DRAIN_BATCH,
-    });
-    const blocked = new Set<string>();
-    for (const session of waiting) {
-      if (blocked.has(ANY_SEAT) || (session.department && blocked.has(session.department))) continue;
-      const outcome = await this.tryRoute(session, this.config.assignmentStrategy).catch((error: unknown) => this.routeFailure(session.id, error));
-      if (outcome.kind === 'assigned') return outcome.assignment;
-      if (outcome.kind === 'no-seat') blocked.add(session.department ?? ANY_SEAT);
+  drain(): Promise<void> {
+    if (!this.requested) {
+      let resolve: () => void = () => undefined;
+      const promise = new Promise<void>((r) => (resolve = r));
+      this.requested = { promise, resolve };
     }
-    return null;
+    const { promise } = this.requested;
+    this.loop ??= this.runDrains();
+    return promise;
+  }
+
+  private async runDrains(): Promise<void> {
+    try {
+      while (this.requested) {
+        const { resolve } = this.requested;
+        this.requested = null;
+        try {
+          let pass: PassResult;
+          do pass = await this.routePass();
+          while (pass.assigned > 0 && pass.considered === PASS_SIZE);
+        } catch (error) {
+          this.logger.error({ err: error }, 'routing pass failed');
+        }
+        resolve();
+      }
+    } finally {
+      // Same synchronous step as the loop's last check: a drain() call cannot slip in between and be missed.
+      this.loop = null;
+    }
   }
 
   /**
-   * Hands every free seat to the oldest eligible waiting session. Calls that arrive while a drain runs are
-   * folded into one more run, so a burst of triggers costs at most two.
+   * One routing pass, in one transaction (DESIGN.md decision 4, for many sessions at once): locks the
+   * operators with a free seat, locks the head of the queue, plans who goes where as if routed one by one in
+   * FIFO order, then takes the seats and the sessions with conditional updates checked by row count. The
+   * operator locks make passes of every process take turns, so two processes never plan over the same seat.
    */
-  drain(): Promise<number> {
-    if (this.draining) {
-      this.drainAgain = true;
-      return this.draining;
+  private async routePass(): Promise<PassResult> {
+    const strategy = this.config.assignmentStrategy;
+    if (strategy === 'manual') return { considered: 0, assigned: 0 };
+    const { ChatSession, Operator } = this.db.models;
+    const rotation = strategy === 'round-robin' ? await this.cache.getRotation() : null;
+    const now = new Date();
+    const outcome = await this.db.transaction(async (transaction) => {
+      const seats = await Operator.findAll({
+        attributes: ['id', 'name', 'activeSessions', 'maxConcurrentSessions', 'lastAssignedAt', 'departments'],
+        where: { status: 'online', disabled: false, activeSessions: { [Op.lt]: col('max_concurrent_sessions') } },
+        order: [['id', 'ASC']],
+        lock: transaction.LOCK.UPDATE,
+        transaction,
+      });
+      if (seats.length === 0) return null;
+      // Read the head of the queue, then lock those rows by primary key: a locking range read of the queue
+      // index would also lock its gaps and hold up every new session's insert until this pass commits.
+      const head = await ChatSession.findAll({ attributes: ['id'], where: { status: 'waiting' }, order: QUEUE_ORDER, limit: PASS_SIZE, transaction });
+      if (head.length === 0) return null;
+      const sessions = await ChatSession.findAll({
+        attributes: ['id', 'department', 'customerId', 'requeuedFrom', 'queuedAt'],
+        where: { id: { [Op.in]: head.map((s) => s.id) }, status: 'waiting' },
+        order: QUEUE_ORDER,
+        lock: transaction.LOCK.UPDATE,
+        transaction,
+      });
+      const plan = planAssignments({
+        strategy,
+        sessions: sessions.map((s) => ({ id: s.id, department: s.department, customerId: s.customerId, requeuedFrom: s.requeuedFrom === null ? null : Number(s.requeuedFrom) })),
+        seats: seats.map((o) => ({ id: o.id, activeSessions: o.activeSessions, maxConcurrentSessions: o.maxConcurrentSessions, lastAssignedAt: o.lastAssignedAt, departments: o.departments })),
+        previousOperators: await this.previousOperators(sessions.map((s) => s.customerId), transaction),
+        lastRoundRobinId: rotation,
+        now,
+      });
+      const names = new Map(seats.map((o) => [o.id, o.name]));
+      const messages = plan.assignments.length > 0 ? await this.recordAssignments(plan.assignments, names, now, transaction) : new Map<string, MessageDTO>();
+      return { considered: head.length, plan, messages };
+    });
+    if (!outcome) return { considered: 0, assigned: 0 };
+    const { plan, messages } = outcome;
+    if (plan.assignments.length === 0) return { considered: outcome.considered, assigned: 0 };
+
+    if (plan.lastRoundRobinId !== null && plan.lastRoundRobinId !== rotation) await this.cache.setRotation(plan.lastRoundRobinId);
+    const operatorIds = [...new Set(plan.assignments.map((a) => a.operatorId))];
+    const [sessions] = await Promise.all([
+      findSessions(this.db, { id: { [Op.in]: plan.assignments.map((a) => a.sessionId) } }, QUEUE_ORDER),
+      this.refreshOperators(operatorIds),
+      ...plan.assignments.map((a) => this.cache.setSessionOperator(a.sessionId, a.operatorId)),
+    ]);
+    const dtos = new Map(sessions.map((s) => [s.id, toSessionDTO(s)]));
+    for (const assignment of plan.assignments) {
+      const session = dtos.get(assignment.sessionId);
+      if (!session) continue;
+      this.events.emit('session.assigned', { session, operatorId: assignment.operatorId, strategy: assignment.strategy, reason: assignment.reason });
+      const message = messages.get(assignment.sessionId);
+      if (message) this.events.emit('message.created', { message, session });
     }
-    this.draining = (async () => {
-      let total = 0;
-      try {
-        do {
-          this.drainAgain = false;
-          while (await this.assignNext()) total++;
-        } while (this.drainAgain);
-      } finally {
-        this.draining = null;
-      }
-      return total;
-    })();
-    return this.draining;
+    this.events.emit('queue.changed', {});
+    return { considered: outcome.considered, assigned: plan.assignments.length };
+  }
+
+  /**
+   * Writes a pass's plan in its transaction: every operator's seats in one conditional update and every
+   * session in another, both checked by row count (the rows are locked, so a mismatch means a bug, and the
+   * transaction rolls back); then the audit events and the "joined" lines. Returns the lines by session.
+   */
+  private async recordAssignments(plan: PlannedAssignment[], names: Map<number, string>, now: Date, transaction: Transaction): Promise<Map<string, MessageDTO>> {
+    const { ChatMessage, ChatSession, Operator, SessionEvent } = this.db.models;
+    const { sequelize } = this.db;
+    const seats = new Map<number, number>();
+    for (const { operatorId } of plan) seats.set(operatorId, (seats.get(operatorId) ?? 0) + 1);
+    // One CASE per column instead of a statement per operator and per session: a pass touches dozens of each.
+    const added = `CASE id ${[...seats].map(([id, n]) => `WHEN ${Number(id)} THEN ${Number(n)}`).join(' ')} END`;
+    const [operatorRows] = await Operator.update(
+      { activeSessions: literal(`active_sessions + ${added}`), lastAssignedAt: now, version: literal('version + 1') },
+      { where: { id: { [Op.in]: [...seats.keys()] }, status: 'online', disabled: false, [Op.and]: [literal(`active_sessions + ${added} <= max_concurrent_sessions`)] }, transaction },
+    );
+    const operatorOf = `CASE id ${plan.map((a) => `WHEN ${sequelize.escape(a.sessionId)} THEN ${Number(a.operatorId)}`).join(' ')} END`;
+    const [sessionRows] = await ChatSession.update(
+      { status: 'active', operatorId: literal(operatorOf), assignedAt: now, queuedAt: null },
+      { where: { id: { [Op.in]: plan.map((a) => a.sessionId) }, status: 'waiting' }, transaction },
+    );
+    if (operatorRows !== seats.size || sessionRows !== plan.length) throw new Error('routing pass: seats or sessions changed under lock');
+    await SessionEvent.bulkCreate(
+      plan.map((a) => ({ sessionId: a.sessionId, type: 'assigned' as const, operatorId: a.operatorId, detail: { strategy: a.strategy, reason: a.reason } })),
+      { transaction, validate: false },
+    );
+    await ChatMessage.bulkCreate(
+      plan.map((a) => ({ sessionId: a.sessionId, senderType: 'system' as const, senderId: null, type: 'system' as const, content: `${names.get(a.operatorId) ?? 'An operator'} joined the chat`, createdAt: now })),
+      { transaction, validate: false, returning: false },
+    );
+    // Ids read back rather than trusted from the driver (see MessageWriter). The session rows are locked, so
+    // no other line can be added to them before this commits: each one's newest system line is ours.
+    const sessionIds = plan.map((a) => a.sessionId);
+    const newest = (await ChatMessage.findAll({
+      attributes: [[fn('MAX', col('id')), 'id']],
+      where: { sessionId: { [Op.in]: sessionIds }, senderType: 'system' },
+      group: ['session_id'],
+      raw: true,
+      transaction,
+    })) as unknown as Array<{ id: number | string }>;
+    const lines = await ChatMessage.findAll({ where: { id: { [Op.in]: newest.map((row) => Number(row.id)) } }, transaction });
+    return new Map(lines.map((line) => [line.sessionId, toMessageDTO(line)]));
+  }
+
+  /** Each returning customer's most recent operator, in one read (empty when PREFER_PREVIOUS_OPERATOR is off). */
+  private async previousOperators(customerIds: Array<string | null>, transaction: Transaction): Promise<Map<string, number>> {
+    const customers = [...new Set(customerIds.filter((id): id is string => id !== null))];
+    const previous = new Map<string, number>();
+    if (!this.config.preferPreviousOperator || customers.length === 0) return previous;
+    const rows = await this.db.models.ChatSession.findAll({
+      attributes: ['customerId', 'operatorId'],
+      where: { customerId: { [Op.in]: customers }, operatorId: { [Op.ne]: null } },
+      order: [['createdAt', 'DESC']],
+      transaction,
+    });
+    for (const row of rows) if (row.customerId && !previous.has(row.customerId)) previous.set(row.customerId, Number(row.operatorId));
+    return previous;
   }
 
   private async tryRoute(session: ChatSession, strategyName: StrategyName): Promise<RouteOutcome> {
@@ -179,12 +301,6 @@ export class Assigner {
       }
     }
     return NO_SEAT;
-  }
-
-  /** A failure to route one session is logged and treated as "taken"; the queue moves on. */
-  private routeFailure(sessionId: string, error: unknown): RouteOutcome {
-    this.logger.error({ err: error, sessionId }, 'routing a waiting session failed');
-    return GONE;
   }
 
   /**
@@ -248,13 +364,23 @@ export class Assigner {
     );
   }
 
+  /** refreshOperator for several operators, in one read. */
+  private async refreshOperators(operatorIds: number[]): Promise<void> {
+    const operators = await this.db.models.Operator.findAll({ where: { id: { [Op.in]: operatorIds } } });
+    await Promise.all(operators.map((operator) => this.writeThrough(operator)));
+  }
+
   /** Re-reads an operator after a committed change and writes it through to the cache. */
   async refreshOperator(operatorId: number): Promise<Operator> {
     const operator = await this.db.models.Operator.findByPk(operatorId);
     if (!operator) throw new NotFoundError('Operator not found');
-    if (operator.disabled) await this.cache.removeOperator(operatorId);
-    else await this.cache.putOperator(toCachedOperator(operator));
+    await this.writeThrough(operator);
     return operator;
+  }
+
+  private async writeThrough(operator: Operator): Promise<void> {
+    if (operator.disabled) await this.cache.removeOperator(operator.id);
+    else await this.cache.putOperator(toCachedOperator(operator));
   }
 
   /** Online, enabled, below capacity, and serving the session's department when it has one. */

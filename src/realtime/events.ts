@@ -48,8 +48,17 @@ export interface OperatorServerEvents {
   'operator:status': (payload: { operatorId: number; status: OperatorStatus }) => void;
 }
 
-/** Events between server processes (none of our own: the adapter carries room broadcasts). */
-export type InterServerEvents = Record<string, never>;
+/** A waiting session's place in the queue, as [sessionId, position]. */
+export type QueuePosition = [string, number];
+
+/**
+ * Events between server processes (serverSideEmit over the adapter). Room broadcasts need none, but the
+ * queue's positions go to every waiting customer at once: one message for all of them instead of one publish
+ * per customer, and each process tells the customers connected to it.
+ */
+export interface InterServerEvents {
+  'queue:positions': (positions: QueuePosition[], waiting: number) => void;
+}
 
 export interface SocketData {
   actor: Actor;

@@ -1,7 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Socket } from 'socket.io';
 import { validateInput, type Schema } from '../../middleware/validation';
 import { toAppError } from '../errors';
+import { runInRequestContext } from '../requestContext';
 
 /**
  * The one wrapper every socket event goes through: validates the payload with the same schemas as REST,
@@ -24,7 +26,8 @@ export function onEvent<T>(
     }
     const payload = args.length > 1 ? args[0] : undefined;
     const reply = ack as (answer: unknown) => void;
-    void (async () => {
+    // Each event is a request of its own: its id is on every log line written while serving it.
+    void runInRequestContext({ reqId: randomUUID() }, async () => {
       try {
         const input = (await validateInput(schema, { body: payload ?? {} })) as T;
         const data = await handler(input);
@@ -34,7 +37,7 @@ export function onEvent<T>(
         if (appError.status >= 500) logger.error({ err: error, event, socketId: socket.id }, 'socket event failed');
         reply({ ok: false, error: appError.toBody() });
       }
-    })();
+    });
   });
 }
 

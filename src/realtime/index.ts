@@ -57,6 +57,9 @@ export function createRealtime(httpServer: http.Server, deps: RealtimeDeps): Rea
     cors: { origin: origins === false ? [] : origins },
     allowRequest: (req, callback) => callback(null, originAllowed(req.headers.origin, req.headers.host, config.corsOrigins)),
     serveClient: false,
+    // Clustered without sticky sessions, a long-polling client would be refused at random (its requests reach
+    // processes that never saw its handshake): refuse it at once instead, with engine.io's "Transport unknown".
+    transports: config.clusterInstances > 1 ? ['websocket'] : ['polling', 'websocket'],
   });
 
   const connectionsPerIp = new Map<string, number>();
@@ -100,14 +103,15 @@ export function createRealtime(httpServer: http.Server, deps: RealtimeDeps): Rea
       await Promise.all([pub, sub].map((client) => client?.connect().catch((error: Error) => logger.warn({ err: error.message }, 'socket.io adapter: redis unreachable at start'))));
     },
     async disconnectAll() {
-      // This process's sockets only: through the Redis adapter a plain disconnectSockets() would end every
-      // connection of every process, so stopping one process would disconnect the whole deployment.
-      customers.local.disconnectSockets(true);
-      operators.local.disconnectSockets(true);
+      // This process's connections only (a disconnectSockets() through the Redis adapter would end every
+      // process's), and by closing their transports rather than saying goodbye: a client told "io server
+      // disconnect" stays away, one that loses its transport reconnects by itself, to a process that is
+      // still serving (pm2 reload, a rolling restart), and syncs what it missed.
+      for (const namespace of [customers, operators]) for (const socket of namespace.sockets.values()) socket.conn.close();
       await new Promise((resolve) => setImmediate(resolve));
       await Promise.all([...pending]);
     },
-    audience: roomAudience(customers as unknown as Namespace, operators as unknown as Namespace, () => open),
+    audience: roomAudience(customers as unknown as Namespace, operators as unknown as Namespace, { isOpen: () => open, clustered: pub !== null }),
     async close() {
       open = false;
       io.engine.close();

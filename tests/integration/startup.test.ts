@@ -128,6 +128,36 @@ describe('the compiled server (node dist/bin/www.js)', () => {
     expect(await within(second.exited, 10_000, 'exit after SIGINT')).toEqual({ code: 0, signal: null });
     expect(second.logs().filter((line) => line.msg === 'chat server stopped')).toHaveLength(1);
   });
+
+  it('a first start on an empty database says, once, how to log in to the console; production never does', async () => {
+    const storage = path.join(workDir, 'first-run.sqlite');
+    const firstRun = (msg: unknown): boolean => typeof msg === 'string' && msg.startsWith('first run:');
+    const first = run({ PORT: '0', DB_STORAGE: storage });
+    const listening = await first.waitForLog((line) => line.msg === 'chat server listening');
+    const said = first.logs().find((line) => firstRun(line.msg));
+    const password = /as owner@example\.com with the password (\S+) /.exec(String(said?.msg))?.[1];
+    expect(password).toBeDefined();
+    const login = await fetch(`http://127.0.0.1:${Number(listening.port)}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'owner@example.com', password }),
+    });
+    expect(login.status).toBe(200);
+    first.child.kill('SIGTERM');
+    await within(first.exited, 10_000, 'first exit');
+
+    const again = run({ PORT: '0', DB_STORAGE: storage });
+    await again.waitForLog((line) => line.msg === 'chat server listening');
+    expect(again.logs().filter((line) => firstRun(line.msg))).toEqual([]);
+    again.child.kill('SIGTERM');
+    await within(again.exited, 10_000, 'second exit');
+
+    const production = run({ PORT: '0', DB_STORAGE: path.join(workDir, 'production.sqlite'), NODE_ENV: 'production' });
+    await production.waitForLog((line) => line.msg === 'chat server listening');
+    expect(production.logs().filter((line) => firstRun(line.msg))).toEqual([]);
+    production.child.kill('SIGTERM');
+    await within(production.exited, 10_000, 'production exit');
+  });
 });
 
 /** One raw HTTP/1.1 exchange on a socket we control, so a request can be held half-sent. */

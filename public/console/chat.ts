@@ -1,0 +1,26 @@
+import { MessageList } from '../shared/messageList';
+import { Outbox } from '../shared/outbox';
+import type { Session } from '../shared/protocol';
+
+/** One session the operator holds: its conversation (kept while other tabs are shown) and its counters. */
+export interface Chat {
+  session: Session;
+  list: MessageList;
+  unread: number;
+  /** Older messages exist on the server than the oldest shown. */
+  hasOlder: boolean;
+  customerTyping: boolean;
+  /** The highest customer message id already reported read. */
+  readSent: number;
+  /** Replies typed but not yet acknowledged. */
+  outbox: Outbox;
+}
+
+export function newChat(session: Session): Chat {
+  const list = new MessageList('operator', (message) => (message.senderType === 'customer' ? customerName(session) : 'Operator'), `Conversation with ${customerName(session)}`);
+  return { session, list, unread: 0, hasOlder: false, customerTyping: false, readSent: 0, outbox: new Outbox() };
+}
+
+export function customerName(session: Session): string {
+  return session.customerName ?? 'Visitor';
+}

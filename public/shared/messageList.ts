@@ -1,0 +1,165 @@
+import { el, replaceChildren } from './dom';
+import { clockTime, fullTime } from './format';
+import type { Message, SenderType } from './protocol';
+
+interface Entry {
+  message: Message;
+  node: HTMLLIElement;
+}
+
+/**
+ * The conversation as bubbles: own on one side, the other party's on the other, system lines in the middle,
+ * each with its time; own messages carry a tick (sending, sent, read). Messages are keyed by id, and a
+ * message still on its way by its clientMessageId, so a late echo, a sync or a second tab never shows one twice.
+ */
+export class MessageList {
+  readonly root: HTMLOListElement;
+  private readonly entries = new Map<number, Entry>();
+  private readonly pending = new Map<string, HTMLLIElement>();
+  private readUpTo = 0;
+
+  constructor(
+    private readonly own: Exclude<SenderType, 'system'>,
+    private readonly senderName: (message: Message) => string,
+    label: string,
+  ) {
+    this.root = el('ol', { className: 'messages', role: 'log', 'aria-live': 'polite', 'aria-label': label, tabindex: 0 });
+  }
+
+  clear(): void {
+    this.entries.clear();
+    this.pending.clear();
+    this.readUpTo = 0;
+    replaceChildren(this.root);
+  }
+
+  /** Shows a message the user just sent, before the server has stored it. */
+  addPending(clientMessageId: string, content: string): void {
+    const node = this.bubble(this.own, null, content, null, 'Sending…', '…');
+    node.dataset.pending = clientMessageId;
+    this.pending.set(clientMessageId, node);
+    this.root.appendChild(node);
+    this.scrollToEnd(true);
+  }
+
+  failPending(clientMessageId: string): void {
+    const node = this.pending.get(clientMessageId);
+    const tick = node?.querySelector('.msg-tick');
+    if (tick) {
+      tick.textContent = '!';
+      tick.setAttribute('aria-label', 'Not sent yet: will retry when the connection is back');
+      tick.setAttribute('title', 'Not sent yet: will retry when the connection is back');
+    }
+  }
+
+  /** Adds (or confirms) stored messages, wherever they belong by id. */
+  upsert(...messages: Message[]): void {
+    const atEnd = this.nearEnd();
+    for (const message of messages) {
+      if (this.entries.has(message.id)) continue;
+      const pendingNode = message.clientMessageId ? this.pending.get(message.clientMessageId) : undefined;
+      const node = this.render(message);
+      if (pendingNode && message.clientMessageId) {
+        this.pending.delete(message.clientMessageId);
+        pendingNode.remove();
+      }
+      this.insert(node, message.id);
+      this.entries.set(message.id, { message, node });
+    }
+    this.scrollToEnd(atEnd);
+  }
+
+  /** Marks own messages up to an id as read by the other side. */
+  markReadUpTo(upToId: number): void {
+    this.readUpTo = Math.max(this.readUpTo, upToId);
+    for (const { message, node } of this.entries.values()) {
+      if (message.senderType === this.own && message.id <= this.readUpTo) this.setTick(node, 'Read', '✓✓');
+    }
+  }
+
+  has(id: number): boolean {
+    return this.entries.has(id);
+  }
+
+  lastId(): number {
+    let last = 0;
+    for (const id of this.entries.keys()) last = Math.max(last, id);
+    return last;
+  }
+
+  oldestId(): number | null {
+    let oldest: number | null = null;
+    for (const id of this.entries.keys()) oldest = oldest === null ? id : Math.min(oldest, id);
+    return oldest;
+  }
+
+  /** The newest message from the other party (what a read receipt covers). */
+  lastOtherId(): number {
+    let last = 0;
+    for (const { message } of this.entries.values()) {
+      if (message.senderType !== this.own && message.senderType !== 'system') last = Math.max(last, message.id);
+    }
+    return last;
+  }
+
+  private render(message: Message): HTMLLIElement {
+    if (message.senderType === 'system') {
+      const node = el('li', { className: 'msg msg-system' }, el('span', { className: 'msg-text', text: message.content }), ' ', timeEl(message.createdAt));
+      node.dataset.id = String(message.id);
+      return node;
+    }
+    const mine = message.senderType === this.own;
+    const read = mine && (message.readAt !== null || message.id <= this.readUpTo);
+    const node = mine
+      ? this.bubble(message.senderType, message.createdAt, message.content, null, read ? 'Read' : 'Sent', read ? '✓✓' : '✓')
+      : this.bubble(message.senderType, message.createdAt, message.content, this.senderName(message), null, null);
+    node.dataset.id = String(message.id);
+    return node;
+  }
+
+  private bubble(sender: SenderType, createdAt: string | null, content: string, name: string | null, tickLabel: string | null, tick: string | null): HTMLLIElement {
+    const mine = sender === this.own;
+    const meta = el('span', { className: 'msg-meta' }, createdAt ? timeEl(createdAt) : null);
+    if (tickLabel && tick) meta.append(' ', el('span', { className: 'msg-tick', role: 'img', 'aria-label': tickLabel, title: tickLabel, text: tick }));
+    return el(
+      'li',
+      { className: `msg ${mine ? 'msg-own' : 'msg-other'}` },
+      name ? el('span', { className: 'msg-sender', text: name }) : null,
+      el('p', { className: 'msg-text', text: content }),
+      meta,
+    );
+  }
+
+  private setTick(node: HTMLLIElement, label: string, tick: string): void {
+    const element = node.querySelector('.msg-tick');
+    if (!element || element.getAttribute('aria-label') === label) return;
+    element.textContent = tick;
+    element.setAttribute('aria-label', label);
+    element.setAttribute('title', label);
+  }
+
+  /** Stored messages stay in id order; pending ones stay after every stored one. */
+  private insert(node: HTMLLIElement, id: number): void {
+    let before: Element | null = null;
+    for (const child of Array.from(this.root.children) as HTMLElement[]) {
+      const childId = child.dataset.id ? Number(child.dataset.id) : Number.POSITIVE_INFINITY;
+      if (childId > id) {
+        before = child;
+        break;
+      }
+    }
+    this.root.insertBefore(node, before);
+  }
+
+  private nearEnd(): boolean {
+    return this.root.scrollHeight - this.root.scrollTop - this.root.clientHeight < 80;
+  }
+
+  private scrollToEnd(wanted: boolean): void {
+    if (wanted) this.root.scrollTop = this.root.scrollHeight;
+  }
+}
+
+function timeEl(iso: string): HTMLTimeElement {
+  return el('time', { datetime: iso, title: fullTime(iso), text: clockTime(iso) });
+}

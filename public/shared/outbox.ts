@@ -1,0 +1,32 @@
+import { clientMessageId } from './ids';
+
+export interface Outgoing {
+  clientMessageId: string;
+  content: string;
+}
+
+/**
+ * Messages typed but not yet acknowledged. Each keeps its clientMessageId, so a resend after a reconnect is
+ * stored once (the server answers a repeated id with the first message).
+ */
+export class Outbox {
+  private readonly items = new Map<string, Outgoing>();
+
+  add(content: string): Outgoing {
+    const item = { clientMessageId: clientMessageId(), content };
+    this.items.set(item.clientMessageId, item);
+    return item;
+  }
+
+  done(id: string): void {
+    this.items.delete(id);
+  }
+
+  all(): Outgoing[] {
+    return [...this.items.values()];
+  }
+
+  clear(): void {
+    this.items.clear();
+  }
+}

@@ -1,0 +1,79 @@
+import { el, replaceChildren } from '../shared/dom';
+import { MessageList } from '../shared/messageList';
+import { TypingIndicator } from '../shared/typing';
+import type { Message } from '../shared/protocol';
+
+export interface ChatViewActions {
+  send(content: string): void;
+  keystroke(): void;
+  end(): void;
+}
+
+/** One session on the customer's side: status line, conversation, typing, composer, and what follows a close. */
+export class ChatView {
+  readonly root: HTMLElement;
+  readonly list: MessageList;
+  readonly typing: TypingIndicator;
+  private readonly status = el('p', { className: 'lc-status', role: 'status' });
+  private readonly connection = el('p', { className: 'lc-connection', role: 'status', text: 'Reconnecting…' });
+  private readonly composer: HTMLFormElement;
+  private readonly input = el('textarea', { name: 'message', rows: 2, maxlength: 5000, placeholder: 'Type a message…', 'aria-label': 'Message' });
+  private readonly endButton = el('button', { type: 'button', className: 'lc-secondary', text: 'End chat' });
+  private readonly after = el('div', { className: 'lc-after' });
+
+  constructor(operatorName: (message: Message) => string, actions: ChatViewActions) {
+    this.list = new MessageList('customer', operatorName, 'Conversation');
+    this.typing = new TypingIndicator(el('p', { className: 'lc-typing', 'aria-live': 'polite' }));
+    this.connection.hidden = true;
+    this.composer = el('form', { className: 'lc-composer', 'aria-label': 'Send a message' }, this.input, el('button', { type: 'submit', className: 'lc-primary', text: 'Send' }));
+    this.composer.addEventListener('submit', (event) => {
+      event.preventDefault();
+      const content = this.input.value.trim();
+      if (!content) return;
+      this.input.value = '';
+      actions.send(content);
+    });
+    // Enter sends, Shift+Enter starts a new line (what every chat box does).
+    this.input.addEventListener('keydown', (event) => {
+      if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
+        event.preventDefault();
+        this.composer.requestSubmit();
+      }
+    });
+    this.input.addEventListener('input', () => actions.keystroke());
+    this.endButton.addEventListener('click', () => actions.end());
+    this.root = el(
+      'section',
+      { className: 'lc-chat' },
+      el('div', { className: 'lc-chat-top' }, this.status, this.endButton),
+      this.connection,
+      this.list.root,
+      this.typing.root,
+      this.composer,
+      this.after,
+    );
+  }
+
+  setStatus(text: string): void {
+    this.status.textContent = text;
+  }
+
+  setConnected(connected: boolean): void {
+    this.connection.hidden = connected;
+  }
+
+  /** An open chat has a composer and an end button; a closed one shows what comes after instead. */
+  setOpen(open: boolean): void {
+    this.composer.hidden = !open;
+    this.endButton.hidden = !open;
+    if (!open) this.typing.set(false, '');
+  }
+
+  showAfter(...nodes: Node[]): void {
+    replaceChildren(this.after, ...nodes);
+  }
+
+  focusInput(): void {
+    if (!this.composer.hidden) this.input.focus();
+  }
+}

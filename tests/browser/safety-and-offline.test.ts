@@ -1,0 +1,149 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Browser, Page } from 'playwright-core';
+import { sqliteBackend } from '../helpers/backends';
+import { createAdmin, createOperator, getSession, PASSWORD, type Staff } from '../helpers/api';
+import { chromiumAvailable, expectText, freshContext, launchBrowser, screenshots, watch, widgetSessionId } from '../helpers/browser';
+import { call, closeAllSockets, cmid, connectedOperator } from '../helpers/sockets';
+import { startTestServer, type TestServer } from '../helpers/testServer';
+
+/** What must never happen (user text running as code) and what must not be a dead end (nobody online). */
+
+const XSS_NAME = '<img src=x onerror="window.__xss=1">Mallory';
+const XSS_MESSAGE = '<script>window.__xss=2</script><b>bold?</b>';
+const XSS_REPLY = '<img src=x onerror="window.__xss=3">';
+
+const describeBrowser = chromiumAvailable() ? describe : describe.skip;
+
+describeBrowser('browser: user text stays text; nobody online', () => {
+  let browser: Browser;
+  let server: TestServer | undefined;
+  let admin: Staff;
+
+  beforeAll(async () => {
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+  afterEach(async () => {
+    for (const context of browser?.contexts() ?? []) await context.close();
+    closeAllSockets();
+    await server?.close();
+    server = undefined;
+  });
+
+  async function boot(env: Record<string, string> = {}): Promise<TestServer> {
+    server = await startTestServer(sqliteBackend, { env: { OPERATOR_PRESENCE_GRACE_SECONDS: '3600', ...env } });
+    admin = await createAdmin(server);
+    return server;
+  }
+
+  it('an XSS payload as name and messages renders as text on both sides, and no script runs', async () => {
+    // Manual routing: the chat waits in the queue until the operator takes it (session:join).
+    const { url } = await boot({ ASSIGNMENT_STRATEGY: 'manual' });
+    const shot = screenshots('xss');
+    const olga = await createOperator(url, admin.token, { name: 'Olga Operator' });
+    const customer = await (await freshContext(browser)).newPage();
+    const operator = await (await freshContext(browser)).newPage();
+    const problems = [watch(customer), watch(operator)];
+
+    await operator.goto(`${url}/console`);
+    await operator.getByLabel('Email').fill(olga.email);
+    await operator.getByLabel('Password').fill(PASSWORD);
+    await operator.getByRole('button', { name: 'Log in' }).click();
+    await operator.getByLabel('My status').selectOption('online');
+    await expectText(operator.locator('#queue-title'), 'Waiting queue (0)');
+
+    await customer.goto(`${url}/`);
+    await customer.getByRole('button', { name: 'Chat with us' }).click();
+    await customer.getByLabel('Name', { exact: true }).fill(XSS_NAME);
+    await customer.getByLabel('Email', { exact: true }).fill('mallory@example.com');
+    await customer.getByLabel('How can we help? (optional)').fill(XSS_MESSAGE);
+    await customer.getByRole('button', { name: 'Start chat' }).click();
+    await expectText(customer.locator('.lc-status'), /^You are number 1 in the queue\./);
+    await expectText(customer.locator('.msg-own .msg-text'), XSS_MESSAGE);
+
+    // The queue shows the name as typed; taking it opens a tab and the conversation.
+    await expectText(operator.locator('.queue-name'), XSS_NAME);
+    await shot(operator, 'queue');
+    await operator.getByRole('button', { name: `Take chat with ${XSS_NAME}` }).click();
+    await operator.getByRole('tab', { name: /Mallory/ }).waitFor();
+    await expectText(operator.locator('#conversation-title'), XSS_NAME);
+    await expectText(operator.locator('.msg-other .msg-text'), XSS_MESSAGE);
+    await expectText(operator.locator('#queue-title'), 'Waiting queue (0)');
+    await expectText(customer.locator('.lc-status'), "You're chatting with Olga Operator.");
+
+    const reply = operator.getByRole('textbox', { name: 'Reply' });
+    await reply.fill(XSS_REPLY);
+    await reply.press('Enter');
+    await expectText(customer.locator('.msg-other .msg-text'), XSS_REPLY);
+    await shot(operator, 'operator');
+    await shot(customer, 'customer');
+
+    for (const page of [customer, operator]) {
+      expect(await page.evaluate<unknown>('window.__xss')).toBeUndefined();
+      expect(await page.locator('.messages img, .messages script, .messages b, .queue img, .tabs img').count()).toBe(0);
+    }
+
+    // The customer ends the chat; the operator sees it closed.
+    await customer.getByRole('button', { name: 'End chat' }).click();
+    await expectText(customer.locator('.lc-status'), 'This chat has ended.');
+    await expectText(operator.locator('.closed-note p'), 'This chat is closed.');
+    expect(problems.flatMap((p) => p.errors)).toEqual([]);
+  }, 90_000);
+
+  it('nobody online: the widget, embedded on another site at phone width, takes a message; an operator who comes online answers it there', async () => {
+    // Another site: its own origin, one script tag pointing at the chat server.
+    let serverUrl = '';
+    const site = http.createServer((_req, res) => {
+      res.setHeader('Content-Type', 'text/html; charset=utf-8');
+      res.end(`<!doctype html><html lang="en"><head><meta name="viewport" content="width=device-width, initial-scale=1"><link rel="icon" href="data:,"><title>Another site</title></head><body><h1>Another site</h1><script src="${serverUrl}/widget.js" async></script></body></html>`);
+    });
+    await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
+    const siteUrl = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
+    try {
+      const { url } = await boot({ CORS_ORIGINS: siteUrl });
+      serverUrl = url;
+      const shot = screenshots('offline-embedded-phone');
+      await createOperator(url, admin.token, { name: 'Olga Operator' });
+      const page = await (await freshContext(browser, { viewport: { width: 390, height: 780 }, isMobile: true, hasTouch: true })).newPage();
+      const problems = watch(page);
+
+      await page.goto(siteUrl);
+      await page.getByRole('button', { name: 'Chat with us' }).click();
+      await expectText(page.locator('.lc-form-title'), 'Leave a message');
+      await expectText(page.locator('.lc-intro'), "Nobody is online right now. Leave a message and we'll get back to you by email.");
+      expect(await page.getByRole('button', { name: 'Start chat' }).count()).toBe(0);
+      await fitsWidth(page, '.lc-panel', 390);
+      await page.getByLabel('Name', { exact: true }).fill('Lena Later');
+      await page.getByLabel('Email', { exact: true }).fill('lena@example.com');
+      await page.getByLabel('Message', { exact: true }).fill('Do you ship to Norway?');
+      await shot(page, 'leave-message-form');
+      await page.getByRole('button', { name: 'Send message' }).click();
+      await expectText(page.locator('.lc-status'), "Thanks, your message was sent. We'll reply to lena@example.com, or right here if an operator comes online while you are on this page.");
+      await expectText(page.locator('.msg-own .msg-text'), 'Do you ship to Norway?');
+      await shot(page, 'message-left');
+
+      // An operator comes online: the left message goes to her, and her answer reaches the embedded widget.
+      const sessionId = await widgetSessionId(page, url);
+      expect((await getSession(url, admin.token, sessionId)).metadata).toMatchObject({ leftMessage: true });
+      const olga = await connectedOperator(url, admin.token, { name: 'Olga Online', status: 'online' });
+      await expectText(page.locator('.lc-status'), "You're chatting with Olga Online.");
+      await call(olga.socket, 'message:send', { sessionId, content: 'Yes, we do!', clientMessageId: cmid() });
+      await expectText(page.locator('.msg-other .msg-text'), 'Yes, we do!');
+      await fitsWidth(page, '.lc-panel', 390);
+      await shot(page, 'answered');
+      expect(problems.errors).toEqual([]);
+    } finally {
+      await new Promise((resolve) => site.close(resolve));
+    }
+  }, 90_000);
+});
+
+/** The element is on screen within the phone's width (nothing to scroll sideways to reach it). */
+async function fitsWidth(page: Page, selector: string, width: number): Promise<void> {
+  const box = await page.locator(selector).boundingBox();
+  expect(box).not.toBeNull();
+  expect(box && box.x >= 0 && box.x + box.width <= width).toBe(true);
+}
