@@ -12,6 +12,9 @@ if (!Number.isInteger(instances) || instances < 1) {
 if (instances > 1 && !process.env.REDIS_URL && !process.env.REDIS_HOST) {
   throw new Error(`PM2_INSTANCES=${instances} needs Redis (REDIS_URL or REDIS_HOST): the processes must share the cache and Socket.IO rooms`);
 }
+if (instances > 1 && !process.env.JWT_SECRET) {
+  throw new Error(`PM2_INSTANCES=${instances} needs JWT_SECRET: every process must accept the tokens the others sign`);
+}
 
 module.exports = {
   apps: [

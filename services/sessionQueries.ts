@@ -22,8 +22,8 @@ export async function getSession(db: Db, id: string, transaction?: Transaction):
   return session;
 }
 
-export async function findSessions(db: Db, where: WhereOptions, order: [string, string][], limit?: number): Promise<ChatSession[]> {
-  return db.models.ChatSession.findAll({ where, include: [withOperator], order, limit });
+export async function findSessions(db: Db, where: WhereOptions, order: [string, string][], limit?: number, transaction?: Transaction): Promise<ChatSession[]> {
+  return db.models.ChatSession.findAll({ where, include: [withOperator], order, limit, transaction });
 }
 
 /** 1-based place in the queue of a waiting session. */

@@ -1,4 +1,5 @@
 import http from 'node:http';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
 import type Redis from 'ioredis';
@@ -105,7 +106,7 @@ export function createServer(config: Config, options: ServerOptions = {}): ChatS
     } else if ((await migrator.pending()).length > 0) {
       throw new Error('the database schema is not up to date: run `npm run db:init` or set DB_MIGRATE_ON_START=true');
     }
-    await bootstrapAdmin(db, logger, config.adminEmail, config.adminPassword, config.env === 'development');
+    await bootstrapAdmin(db, logger, config.adminEmail, config.adminPassword, firstRunFile(config));
     if (redis) {
       await redis.connect().catch((error: Error) => {
         logger.warn({ err: error.message }, 'redis unreachable at start; serving from the database until it answers');
@@ -157,6 +158,16 @@ export function createServer(config: Config, options: ServerOptions = {}): ChatS
   }
 
   return { app, httpServer, db, cache, logger, events, chat, operators, auth, presence, sweeper, realtime, start, stop };
+}
+
+/**
+ * Where a first start leaves the console password it made: only on the embedded default (a SQLite file,
+ * outside production), beside the database. A deployment on MySQL, or in production, makes no account itself.
+ */
+function firstRunFile(config: Config): string | undefined {
+  const { db } = config;
+  if (config.env === 'production' || db.dialect !== 'sqlite' || db.storage === ':memory:') return undefined;
+  return path.join(path.dirname(db.storage), 'first-run-admin.txt');
 }
 
 /** Stops accepting connections, lets in-flight requests finish, then cuts whatever is left at the deadline. */

@@ -22,6 +22,9 @@ const LEFT_MESSAGE = 'leftMessage';
  * The customer's chat: launcher, panel, and one session at a time from start form to rating. The session token
  * is kept in localStorage, so a reload (or a dropped network) resumes the same session with every message.
  */
+/** How often a waiting customer's estimated wait is refreshed at most. */
+const ESTIMATE_EVERY_MS = 10_000;
+
 export class Widget {
   private readonly http: Http;
   private readonly storage: ChatStorage;
@@ -33,6 +36,8 @@ export class Widget {
   private typingSender: TypingSender | null = null;
   private queuePosition: number | null = null;
   private estimateSeconds: number | null = null;
+  private estimateTimer: ReturnType<typeof setTimeout> | null = null;
+  private lastEstimateAt = 0;
   private readSent = 0;
   private unseen = 0;
   /** What is shown below the conversation, so a repeated update does not reset a half-filled rating form. */
@@ -235,7 +240,7 @@ export class Widget {
     socket.on('session:queued', ({ position }: { position: number }) => {
       this.queuePosition = position;
       this.render();
-      void this.refreshEstimate();
+      this.scheduleEstimate();
     });
     socket.on('session:assigned', ({ session, operator }: { session: Session; operator: { id: number; name: string } }) => this.update({ ...session, operator }));
     socket.on('session:transferred', ({ session }: { session: Session }) => this.update(session));
@@ -362,6 +367,20 @@ export class Widget {
     }
   }
 
+  /**
+   * At most one availability read per ESTIMATE_EVERY_MS, the last position change always covered: every
+   * waiting customer hears every queue change, and each asking at once would multiply the server's load.
+   */
+  private scheduleEstimate(): void {
+    if (this.estimateTimer !== null) return;
+    const wait = Math.max(0, this.lastEstimateAt + ESTIMATE_EVERY_MS - Date.now());
+    this.estimateTimer = setTimeout(() => {
+      this.estimateTimer = null;
+      this.lastEstimateAt = Date.now();
+      void this.refreshEstimate();
+    }, wait);
+  }
+
   private async refreshEstimate(): Promise<void> {
     try {
       const availability = await this.http.call<Availability>('GET', '/api/chat/availability');
@@ -382,6 +401,8 @@ export class Widget {
     this.forget();
     this.queuePosition = null;
     this.estimateSeconds = null;
+    if (this.estimateTimer !== null) clearTimeout(this.estimateTimer);
+    this.estimateTimer = null;
     if (this.panel.hidden) this.setBody();
     else void this.showStart();
   }

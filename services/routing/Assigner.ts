@@ -1,3 +1,4 @@
+import { AsyncResource } from 'node:async_hooks';
 import { Op, col, fn, literal, type Transaction } from 'sequelize';
 import type { Logger } from 'pino';
 import type { Config, StrategyName } from '../../config';
@@ -49,6 +50,11 @@ interface PassResult {
 export class Assigner {
   /** The running drain loop, if any. */
   private loop: Promise<void> | null = null;
+  /**
+   * The drain loop serves every caller, so it runs in the async context this was built in, not in the first
+   * caller's: its log lines must not carry one request's id.
+   */
+  private readonly scope = new AsyncResource('routing-drain');
   /** Callers waiting for a drain that starts after their call (folded into one). */
   private requested: { promise: Promise<void>; resolve: () => void } | null = null;
 
@@ -126,7 +132,7 @@ export class Assigner {
       this.requested = { promise, resolve };
     }
     const { promise } = this.requested;
-    this.loop ??= this.runDrains();
+    this.loop ??= this.scope.runInAsyncScope(() => this.runDrains());
     return promise;
   }
 
@@ -155,12 +161,13 @@ export class Assigner {
    * operators with a free seat, locks the head of the queue, plans who goes where as if routed one by one in
    * FIFO order, then takes the seats and the sessions with conditional updates checked by row count. The
    * operator locks make passes of every process take turns, so two processes never plan over the same seat.
+   * (A claim locks its session, then the operator: the opposite order. When the two meet on the same rows,
+   * the database picks one to roll back and Db.transaction runs it again.)
    */
   private async routePass(): Promise<PassResult> {
     const strategy = this.config.assignmentStrategy;
     if (strategy === 'manual') return { considered: 0, assigned: 0 };
     const { ChatSession, Operator } = this.db.models;
-    const rotation = strategy === 'round-robin' ? await this.cache.getRotation() : null;
     const now = new Date();
     const outcome = await this.db.transaction(async (transaction) => {
       const seats = await Operator.findAll({
@@ -171,9 +178,12 @@ export class Assigner {
         transaction,
       });
       if (seats.length === 0) return null;
-      // Read the head of the queue, then lock those rows by primary key: a locking range read of the queue
-      // index would also lock its gaps and hold up every new session's insert until this pass commits.
-      const head = await ChatSession.findAll({ attributes: ['id'], where: { status: 'waiting' }, order: QUEUE_ORDER, limit: PASS_SIZE, transaction });
+      // The head of the queue among the sessions these seats can serve: a hundred sessions of a department
+      // nobody online serves must not hide the ones behind them. Read, then locked by primary key: a locking
+      // range read of the queue index would also lock its gaps and hold up every new session's insert.
+      const departments = [...new Set(seats.flatMap((o) => o.departments))];
+      const servable = { [Op.or]: [{ department: null }, ...(departments.length > 0 ? [{ department: { [Op.in]: departments } }] : [])] };
+      const head = await ChatSession.findAll({ attributes: ['id'], where: { status: 'waiting', ...servable }, order: QUEUE_ORDER, limit: PASS_SIZE, transaction });
       if (head.length === 0) return null;
       const sessions = await ChatSession.findAll({
         attributes: ['id', 'department', 'customerId', 'requeuedFrom', 'queuedAt'],
@@ -182,6 +192,8 @@ export class Assigner {
         lock: transaction.LOCK.UPDATE,
         transaction,
       });
+      // Read under the operator locks: the previous pass, whichever process ran it, has set it by now.
+      const rotation = strategy === 'round-robin' ? await this.cache.getRotation() : null;
       const plan = planAssignments({
         strategy,
         sessions: sessions.map((s) => ({ id: s.id, department: s.department, customerId: s.customerId, requeuedFrom: s.requeuedFrom === null ? null : Number(s.requeuedFrom) })),
@@ -190,22 +202,23 @@ export class Assigner {
         lastRoundRobinId: rotation,
         now,
       });
-      const names = new Map(seats.map((o) => [o.id, o.name]));
-      const messages = plan.assignments.length > 0 ? await this.recordAssignments(plan.assignments, names, now, transaction) : new Map<string, MessageDTO>();
-      return { considered: head.length, plan, messages };
+      if (plan.assignments.length === 0) return { considered: head.length, plan, messages: new Map<string, MessageDTO>(), assigned: [] };
+      const messages = await this.recordAssignments(plan.assignments, new Map(seats.map((o) => [o.id, o.name])), now, transaction);
+      // The sessions as told to everyone, read before the commit: once it is done nothing may stop the telling.
+      const assigned = await findSessions(this.db, { id: { [Op.in]: plan.assignments.map((a) => a.sessionId) } }, QUEUE_ORDER, undefined, transaction);
+      if (plan.lastRoundRobinId !== null && plan.lastRoundRobinId !== rotation) await this.cache.setRotation(plan.lastRoundRobinId);
+      return { considered: head.length, plan, messages, assigned };
     });
     if (!outcome) return { considered: 0, assigned: 0 };
-    const { plan, messages } = outcome;
+    const { plan, messages, assigned } = outcome;
     if (plan.assignments.length === 0) return { considered: outcome.considered, assigned: 0 };
 
-    if (plan.lastRoundRobinId !== null && plan.lastRoundRobinId !== rotation) await this.cache.setRotation(plan.lastRoundRobinId);
+    // The cache first, so that whoever reacts to the news reads the new loads; a failure there is only logged.
     const operatorIds = [...new Set(plan.assignments.map((a) => a.operatorId))];
-    const [sessions] = await Promise.all([
-      findSessions(this.db, { id: { [Op.in]: plan.assignments.map((a) => a.sessionId) } }, QUEUE_ORDER),
-      this.refreshOperators(operatorIds),
-      ...plan.assignments.map((a) => this.cache.setSessionOperator(a.sessionId, a.operatorId)),
-    ]);
-    const dtos = new Map(sessions.map((s) => [s.id, toSessionDTO(s)]));
+    await Promise.all([this.refreshOperators(operatorIds), ...plan.assignments.map((a) => this.cache.setSessionOperator(a.sessionId, a.operatorId))]).catch(
+      (error: unknown) => this.logger.warn({ err: error }, 'routing pass: the cache was not updated'),
+    );
+    const dtos = new Map(assigned.map((s) => [s.id, toSessionDTO(s)]));
     for (const assignment of plan.assignments) {
       const session = dtos.get(assignment.sessionId);
       if (!session) continue;

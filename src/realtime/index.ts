@@ -37,7 +37,7 @@ export interface Realtime {
   audience: Audience;
   /** Disconnects every socket and waits for their presence updates (shutdown, first step). */
   disconnectAll(): Promise<void>;
-  /** Closes the engine and the adapter's Redis clients (shutdown, once nothing emits any more). */
+  /** Closes the adapter's Redis clients (shutdown, after disconnectAll and once nothing emits any more). */
   close(): Promise<void>;
 }
 
@@ -51,11 +51,13 @@ const PACKET_OVERHEAD_BYTES = 4 * 1024;
 export function createRealtime(httpServer: http.Server, deps: RealtimeDeps): Realtime {
   const { config, logger } = deps;
   const origins = corsOrigin(config);
+  let accepting = true;
   const io = new Server(httpServer, {
     // A message of MAX_MESSAGE_LENGTH characters of up to 4 bytes each, not the 1 MB default.
     maxHttpBufferSize: config.maxMessageLength * 4 + PACKET_OVERHEAD_BYTES,
     cors: { origin: origins === false ? [] : origins },
-    allowRequest: (req, callback) => callback(null, originAllowed(req.headers.origin, req.headers.host, config.corsOrigins)),
+    // Once stopping, no new handshake: a client reconnecting at that moment must go to a process that stays.
+    allowRequest: (req, callback) => callback(null, accepting && originAllowed(req.headers.origin, req.headers.host, config.corsOrigins)),
     serveClient: false,
     // Clustered without sticky sessions, a long-polling client would be refused at random (its requests reach
     // processes that never saw its handshake): refuse it at once instead, with engine.io's "Transport unknown".
@@ -83,7 +85,8 @@ export function createRealtime(httpServer: http.Server, deps: RealtimeDeps): Rea
   if (config.redis) {
     // The adapter's clients queue commands while reconnecting: a broadcast must not be dropped on a blip.
     pub = createRedis(config.redis, { enableOfflineQueue: true, maxRetriesPerRequest: null, commandTimeout: undefined });
-    sub = pub.duplicate();
+    // A subscriber sends almost nothing; pipelining is for the publishing side.
+    sub = pub.duplicate({ enableAutoPipelining: false });
     for (const client of [pub, sub]) client.on('error', (error: Error) => logger.debug({ err: error.message }, 'socket.io adapter redis error'));
     io.adapter(createAdapter(pub, sub, { key: `${config.redis.keyPrefix}socket.io` }));
   }
@@ -103,18 +106,19 @@ export function createRealtime(httpServer: http.Server, deps: RealtimeDeps): Rea
       await Promise.all([pub, sub].map((client) => client?.connect().catch((error: Error) => logger.warn({ err: error.message }, 'socket.io adapter: redis unreachable at start'))));
     },
     async disconnectAll() {
-      // This process's connections only (a disconnectSockets() through the Redis adapter would end every
-      // process's), and by closing their transports rather than saying goodbye: a client told "io server
-      // disconnect" stays away, one that loses its transport reconnects by itself, to a process that is
-      // still serving (pm2 reload, a rolling restart), and syncs what it missed.
-      for (const namespace of [customers, operators]) for (const socket of namespace.sockets.values()) socket.conn.close();
+      // Every connection of this process (any namespace, the default one included: an upgraded socket left
+      // open would hold the HTTP server's close forever), and only this process's (a disconnectSockets()
+      // through the Redis adapter would end every process's). By closing transports rather than saying
+      // goodbye: a client told "io server disconnect" stays away, one that loses its transport reconnects by
+      // itself, to a process that is still serving (pm2 reload, a rolling restart), and syncs what it missed.
+      accepting = false;
+      io.engine.close();
       await new Promise((resolve) => setImmediate(resolve));
       await Promise.all([...pending]);
     },
     audience: roomAudience(customers as unknown as Namespace, operators as unknown as Namespace, { isOpen: () => open, clustered: pub !== null }),
     async close() {
       open = false;
-      io.engine.close();
       await Promise.all([pub, sub].map((client) => client?.quit().catch(() => client.disconnect())));
     },
   };

@@ -110,12 +110,18 @@ describe('logs', () => {
     logger.info({ message: { id: 1, content: 'private words from the customer' }, password: PASSWORD, token: operator.token }, 'probe');
     logger.info({ payload: { message: { content: 'nested private words' } }, auth: { token: customer.customerToken } }, 'probe');
     logger.info({ req: { headers: { authorization: `Bearer ${operator.token}` } } }, 'probe');
+    // A failed statement: Sequelize's error carries the SQL with its values, here and in the driver's error.
+    const failed = await chat.db.sequelize.query('INSERT INTO chat_messages (no_such_column, content) VALUES (1, ?)', { replacements: ['words in a failed insert'] }).catch((error: unknown) => error);
+    expect(failed).toBeInstanceOf(Error);
+    logger.error({ err: failed }, 'probe');
 
     const all = raw.join('');
-    for (const secret of [secretPassword, 'wrong-password-5678', PASSWORD, operator.token, admin.token, customer.customerToken, 'my card number', 'private words', 'nested private words']) {
+    for (const secret of [secretPassword, 'wrong-password-5678', PASSWORD, operator.token, admin.token, customer.customerToken, 'my card number', 'private words', 'nested private words', 'words in a failed insert']) {
       expect({ secret, logged: all.includes(secret) }).toEqual({ secret, logged: false });
     }
-    expect(lines.filter((line) => line.msg === 'probe')).toHaveLength(3);
+    expect(lines.filter((line) => line.msg === 'probe')).toHaveLength(4);
+    // What is worth knowing about the failure is still there.
+    expect(lines.find((line) => line.msg === 'probe' && line.err)?.err).toMatchObject({ type: 'DatabaseError', message: expect.stringContaining('no_such_column') });
     expect(all).toContain('[redacted]');
   });
 });

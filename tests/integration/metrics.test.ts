@@ -1,5 +1,10 @@
+import Redis from 'ioredis';
+import { Counter, Registry } from 'prom-client';
 import request from 'supertest';
-import { availableBackends, describeEachBackend, mariadbRedisBackend, sqliteBackend, type ProvisionedBackend } from '../helpers/backends';
+import { ClusterMetrics } from '../../src/metrics/clusterMetrics';
+import { createLogger } from '../../src/logger';
+import { availableBackends, deleteRedisKeys, describeEachBackend, mariadbRedisBackend, sqliteBackend, type ProvisionedBackend } from '../helpers/backends';
+import { redisUrl } from '../helpers/realBackends';
 import { startTestServer, type TestServer } from '../helpers/testServer';
 import { bearer, createAdmin, createSession, expectError, sendMessage, type Staff } from '../helpers/api';
 import { call, closeAllSockets, cmid, connectCustomer, connectedOperator, type ConnectedOperator } from '../helpers/sockets';
@@ -174,13 +179,50 @@ const clustered = availableBackends().includes(mariadbRedisBackend);
     }
   });
 
-  it('drops a stopped process\'s figures at once', async () => {
+  it('drops a stopped process\'s sockets at once, and keeps its counts: a reload never makes a counter go down', async () => {
     const before = await scrape(a.url);
     expect(before.value('chat_sockets_connected', { namespace: '/customer' })).toBe(1);
+    expect(before.value('chat_messages_stored_total', { sender_type: 'customer' })).toBe(2);
     await b.close();
     const after = await scrape(a.url);
-    // B held the customer's socket and stored one customer message.
+    // B held the customer's socket; it stored one of the two customer messages, which still count.
     expect(after.value('chat_sockets_connected', { namespace: '/customer' })).toBe(0);
-    expect(after.value('chat_messages_stored_total', { sender_type: 'customer' })).toBe(1);
+    expect(after.value('chat_messages_stored_total', { sender_type: 'customer' })).toBe(2);
+    expect(after.value('http_requests_total', { method: 'POST', route: '/api/chat/sessions', status: '201' })).toBe(2);
+    // A process started after it (a reload's replacement) adds to the same sums.
+    b = await startTestServer(mariadbRedisBackend, { provisioned });
+    const customer = await createSession(b.url);
+    await sendMessage(b.url, customer.customerToken, customer.session.id, { content: 'Hi from the new B' });
+    const later = await scrape(b.url);
+    expect(later.value('chat_messages_stored_total', { sender_type: 'customer' })).toBe(3);
+    expect(later.value('http_requests_total', { method: 'POST', route: '/api/chat/sessions', status: '201' })).toBe(3);
+  });
+});
+
+(clustered ? describe : describe.skip)('retired processes\' figures [redis]', () => {
+  const prefix = `test:metrics-retired:${process.pid}:${Date.now()}:`;
+  const redis = new Redis(redisUrl, { keyPrefix: prefix });
+  afterAll(async () => {
+    redis.disconnect();
+    await deleteRedisKeys(prefix);
+  });
+
+  it('stay in the sums across many restarts, folded into a few entries', async () => {
+    const RESTARTS = 40;
+    const processOf = (): ClusterMetrics => {
+      const registry = new Registry();
+      new Counter({ name: 'restarts_seen_total', help: 'one per process', registers: [registry] }).inc();
+      return new ClusterMetrics(registry, redis, createLogger('silent'));
+    };
+    for (let i = 0; i < RESTARTS; i++) {
+      const metrics = processOf();
+      metrics.start();
+      await metrics.stop();
+    }
+    const live = processOf();
+    const text = await live.render();
+    expect(text).toContain(`restarts_seen_total ${RESTARTS + 1}`);
+    // Folded as it went: the hash never holds one entry per restart.
+    expect(await redis.hlen('metrics:retired')).toBeLessThanOrEqual(17);
   });
 });

@@ -48,6 +48,16 @@ describeEachBackend('routing rules', (backend) => {
       for (const staff of [sales, support]) await setStatus(server.url, staff.token, staff.id, 'offline');
     });
 
+    it('a long line for a department nobody serves does not hold up a customer an operator can take', async () => {
+      const gil = await createOperator(server.url, admin.token, { name: 'Gil General' });
+      await setStatus(server.url, gil.token, gil.id, 'online');
+      // More than one routing pass looks at (100), all waiting for billing, which nobody online serves.
+      for (let i = 0; i < 110; i++) expect((await createSession(server.url, { department: 'billing' })).session.status).toBe('waiting');
+      const general = await createSession(server.url);
+      expect(general.session).toMatchObject({ status: 'active', operatorId: gil.id });
+      await setStatus(server.url, gil.token, gil.id, 'offline');
+    });
+
     it('a returning customer goes back to their previous operator when that one is available', async () => {
       const a = await createOperator(server.url, admin.token, { name: 'Ann' });
       const b = await createOperator(server.url, admin.token, { name: 'Ben' });
