@@ -176,6 +176,9 @@ export class ConsoleApp {
     const socket = this.socket;
     if (!me || !socket) return;
     try {
+      // Only chats known before the list was asked for can be missing from it: one assigned while the answer
+      // was on its way (session:assigned, say, as this operator went online) is newer than the list.
+      const knownBefore = new Set(this.chats.keys());
       const mine = await this.http.call<Session[]>('GET', '/api/chat/sessions/active?mine=true');
       const held = new Set<string>();
       for (const session of mine.filter((s) => s.status === 'active' && s.operatorId === me.id)) {
@@ -183,7 +186,7 @@ export class ConsoleApp {
         if (!this.chats.has(session.id)) this.addChat(session);
       }
       for (const [id, chat] of this.chats) {
-        if (chat.session.status === 'active' && !held.has(id)) this.removeChat(id, null);
+        if (knownBefore.has(id) && chat.session.status === 'active' && !held.has(id)) this.removeChat(id, null);
       }
       await Promise.all(
         [...this.chats.values()].map(async (chat) => {

@@ -1,3 +1,4 @@
+import { composer } from '../shared/composer';
 import { el, field, replaceChildren } from '../shared/dom';
 import { fullTime } from '../shared/format';
 import type { Operator } from '../shared/protocol';
@@ -33,21 +34,7 @@ export class ConversationView {
 
   constructor(actions: ConversationActions) {
     this.older.addEventListener('click', () => actions.loadOlder());
-    this.composer = el('form', { className: 'composer', 'aria-label': 'Send a reply' }, this.input, el('button', { type: 'submit', className: 'primary', text: 'Send' }));
-    this.composer.addEventListener('submit', (event) => {
-      event.preventDefault();
-      const content = this.input.value.trim();
-      if (!content) return;
-      this.input.value = '';
-      actions.send(content);
-    });
-    this.input.addEventListener('keydown', (event) => {
-      if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
-        event.preventDefault();
-        this.composer.requestSubmit();
-      }
-    });
-    this.input.addEventListener('input', () => actions.keystroke());
+    this.composer = composer(this.input, { label: 'Send a reply', className: 'composer', buttonClass: 'primary' }, actions);
 
     const transfer = el('form', { className: 'transfer', 'aria-label': 'Transfer this chat' }, field('Transfer to', this.target), el('button', { type: 'submit', className: 'secondary', text: 'Transfer' }));
     transfer.addEventListener('submit', (event) => {

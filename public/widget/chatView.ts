@@ -1,3 +1,4 @@
+import { composer } from '../shared/composer';
 import { el, replaceChildren } from '../shared/dom';
 import { MessageList } from '../shared/messageList';
 import { TypingIndicator } from '../shared/typing';
@@ -25,22 +26,7 @@ export class ChatView {
     this.list = new MessageList('customer', operatorName, 'Conversation');
     this.typing = new TypingIndicator(el('p', { className: 'lc-typing', 'aria-live': 'polite' }));
     this.connection.hidden = true;
-    this.composer = el('form', { className: 'lc-composer', 'aria-label': 'Send a message' }, this.input, el('button', { type: 'submit', className: 'lc-primary', text: 'Send' }));
-    this.composer.addEventListener('submit', (event) => {
-      event.preventDefault();
-      const content = this.input.value.trim();
-      if (!content) return;
-      this.input.value = '';
-      actions.send(content);
-    });
-    // Enter sends, Shift+Enter starts a new line (what every chat box does).
-    this.input.addEventListener('keydown', (event) => {
-      if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
-        event.preventDefault();
-        this.composer.requestSubmit();
-      }
-    });
-    this.input.addEventListener('input', () => actions.keystroke());
+    this.composer = composer(this.input, { label: 'Send a message', className: 'lc-composer', buttonClass: 'lc-primary' }, actions);
     this.endButton.addEventListener('click', () => actions.end());
     this.root = el(
       'section',

@@ -1,16 +1,7 @@
-import { ConfigError, loadConfig } from '../../config';
+import { loadConfig } from '../../config';
+import { problemsOf } from '../helpers/configProblems';
 
 /** The operations settings: webhooks, /metrics access, the cluster size. */
-
-function problemsOf(env: Record<string, string>): string[] {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as ConfigError).problems;
-  }
-  throw new Error(`loadConfig accepted ${JSON.stringify(env)}`);
-}
 
 describe('webhook and metrics settings', () => {
   it('are off by default: no webhooks, /metrics open', () => {

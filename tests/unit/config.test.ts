@@ -1,21 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
-import { ConfigError, loadConfig, type Config } from '../../config';
+import { loadConfig, type Config } from '../../config';
+import { problemsOf } from '../helpers/configProblems';
 
 const ENV_EXAMPLE = path.join(__dirname, '..', '..', '.env.example');
 const STRONG_SECRET = 'a-jwt-secret-that-is-certainly-long-enough';
-
-/** The problems loadConfig reports for an environment (fails the test when it reports none). */
-function problemsOf(env: Record<string, string>): string[] {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as ConfigError).problems;
-  }
-  throw new Error(`loadConfig accepted ${JSON.stringify(env)}`);
-}
 
 /** Asserts exactly one problem, one line long, naming the variable. */
 function expectOneProblemNaming(env: Record<string, string>, variable: string): string {
