@@ -1,10 +1,8 @@
-import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
-import Redis from 'ioredis';
-import mysql from 'mysql2/promise';
+import { BenchRun, UNLIMITED_ENV, api, cpuMs, formatMs, loadAverage, table, verdict, type Envelope } from './harness';
 
 /**
  * `npm run bench:http` — a benchmark, not a test: it measures and reports.
@@ -35,138 +33,11 @@ const POST_RATE = positive('BENCH_POST_RATE', 500);
 const TARGET_RATIO = 0.5;
 const TARGET_POST_P99_MS = 25;
 
-const mysqlTarget = {
-  host: process.env.BENCH_MYSQL_HOST ?? '127.0.0.1',
-  port: Number(process.env.BENCH_MYSQL_PORT ?? 3306),
-  user: process.env.BENCH_MYSQL_USER ?? 'root',
-  password: process.env.BENCH_MYSQL_PASSWORD ?? '',
-};
-const redisUrl = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
-
-const suffix = randomBytes(4).toString('hex');
-const databaseName = `chat_bench_${suffix}`;
-const redisPrefix = `bench:${suffix}:`;
-const ADMIN = { email: 'bench-admin@example.com', password: `admin-${suffix}-password` };
+const bench = new BenchRun({ databaseStem: 'chat_bench', redisStem: 'bench' });
+const { suffix, databaseName, redisPrefix, admin: ADMIN } = bench;
 
 // ---------------------------------------------------------------------------------------------------------
-// Resources, and their cleanup (runs once, on success, failure or Ctrl-C).
-
-const children: ChildProcess[] = [];
-let databaseCreated = false;
-
-function startChild(entry: string, env: Record<string, string>, execArgv: string[] = []): Promise<{ child: ChildProcess; port: number }> {
-  const child = fork(path.join(__dirname, entry), [], {
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', NODE_ENV: 'production', ...env },
-    execArgv,
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  children.push(child);
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${entry} did not start within 60 s`)), 60_000);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`${entry} exited with code ${code} before listening`));
-    });
-    child.on('message', (message: { type?: string; port?: number }) => {
-      if (message.type === 'listening' && typeof message.port === 'number') {
-        clearTimeout(timer);
-        resolve({ child, port: message.port });
-      }
-    });
-  });
-}
-
-/** The child's user + system CPU time so far, in milliseconds (asked over IPC). */
-function cpuMs(child: ChildProcess): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('no CPU reading from a server')), 5_000);
-    const listener = (message: { type?: string; usage?: NodeJS.CpuUsage }): void => {
-      if (message.type !== 'cpu' || !message.usage) return;
-      clearTimeout(timer);
-      child.off('message', listener);
-      resolve((message.usage.user + message.usage.system) / 1000);
-    };
-    child.on('message', listener);
-    child.send({ type: 'cpu' });
-  });
-}
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  const killer = setTimeout(() => child.kill('SIGKILL'), 12_000);
-  await exited;
-  clearTimeout(killer);
-}
-
-async function deleteRedisKeys(prefix: string): Promise<number> {
-  const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
-  let deleted = 0;
-  try {
-    await redis.connect();
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
-      cursor = next;
-      if (keys.length > 0) deleted += await redis.unlink(...keys);
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
-  return deleted;
-}
-
-let cleaning: Promise<void> | null = null;
-function cleanup(): Promise<void> {
-  cleaning ??= (async () => {
-    const problems: string[] = [];
-    await Promise.all(children.map((child) => stopChild(child).catch((e: Error) => problems.push(`stopping a server: ${e.message}`))));
-    if (databaseCreated) {
-      try {
-        const connection = await mysql.createConnection(mysqlTarget);
-        await connection.query(`DROP DATABASE IF EXISTS \`${databaseName}\``);
-        await connection.end();
-      } catch (error) {
-        problems.push(`dropping ${databaseName}: ${(error as Error).message}`);
-      }
-    }
-    await deleteRedisKeys(redisPrefix).catch((e: Error) => problems.push(`deleting Redis keys ${redisPrefix}*: ${e.message}`));
-    for (const problem of problems) console.error(`cleanup: ${problem}`);
-    console.log(`cleaned up: servers stopped, database ${databaseName} dropped, Redis keys ${redisPrefix}* deleted`);
-  })();
-  return cleaning;
-}
-
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    console.error(`\n${signal}: cleaning up`);
-    void cleanup().finally(() => process.exit(130));
-  });
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// A tiny API client for seeding.
-
-interface Envelope<T> {
-  success: boolean;
-  data: T;
-  error?: { code: string; message: string };
-}
-
-async function api<T>(base: string, method: string, url: string, options: { token?: string; body?: unknown } = {}): Promise<T> {
-  const res = await fetch(`${base}${url}`, {
-    method,
-    headers: {
-      ...(options.body !== undefined ? { 'content-type': 'application/json' } : {}),
-      ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
-    },
-    body: options.body !== undefined ? JSON.stringify(options.body) : undefined,
-  });
-  const envelope = (await res.json()) as Envelope<T>;
-  if (!res.ok || !envelope.success) throw new Error(`${method} ${url} → ${res.status} ${envelope.error?.code ?? ''} ${envelope.error?.message ?? ''}`);
-  return envelope.data;
-}
+// Seeding.
 
 interface Seeded {
   operatorToken: string;
@@ -234,63 +105,35 @@ interface Row {
   cpuPerRequest: number;
 }
 
-const loadAverage = (): string => os.loadavg().map((n) => n.toFixed(2)).join(' / ');
-const ms = (n: number | undefined): string => (n === undefined ? '-' : n < 10 ? n.toFixed(2) : n.toFixed(1));
 const failures = (r: autocannon.Result): number => r.non2xx + r.errors;
 
-function table(rows: Row[]): string {
+function rowTable(rows: Row[]): string {
   const header = ['endpoint', 'load', 'req/s', 'p50 ms', 'p99 ms', 'max ms', 'server CPU ms/req', '2xx', 'non-2xx', 'errors'];
   const lines = rows.map((r) => [
     r.name,
     r.mode,
     r.result.requests.average.toFixed(0),
-    ms(r.result.latency.p50),
-    ms(r.result.latency.p99),
-    ms(r.result.latency.max),
+    formatMs(r.result.latency.p50),
+    formatMs(r.result.latency.p99),
+    formatMs(r.result.latency.max),
     r.cpuPerRequest.toFixed(3),
     String(r.result['2xx']),
     String(r.result.non2xx),
     String(r.result.errors),
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] ?? '').length)));
-  const format = (cells: string[]): string => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
-  return [format(header), widths.map((w) => '-'.repeat(w)).join('  '), ...lines.map(format)].join('\n');
+  return table(header, lines, 2);
 }
 
 async function main(): Promise<number> {
   console.log(`bench:http — ${DURATION} s per run after ${WARMUP} s of warm-up, ${CONNECTIONS} connections, message POST at ${POST_RATE} req/s`);
   console.log(`machine: ${os.cpus().length} CPUs, load average ${loadAverage()} (numbers are only comparable on an otherwise idle machine)`);
 
-  const admin = await mysql.createConnection(mysqlTarget);
-  await admin.query(`CREATE DATABASE \`${databaseName}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
-  databaseCreated = true;
-  await admin.end();
+  await bench.createDatabase();
 
   const profileDir = path.resolve(process.env.BENCH_CPU_PROF_DIR ?? 'bench-profiles');
-  const ours = await startChild(
+  const ours = await bench.startChild(
     'chatServer.js',
-    {
-      PORT: '0',
-      LOG_LEVEL: 'silent',
-      DB_DIALECT: 'mysql',
-      DB_HOST: mysqlTarget.host,
-      DB_PORT: String(mysqlTarget.port),
-      DB_USER: mysqlTarget.user,
-      DB_PASSWORD: mysqlTarget.password,
-      DB_NAME: databaseName,
-      REDIS_URL: redisUrl,
-      REDIS_KEY_PREFIX: redisPrefix,
-      JWT_SECRET: randomBytes(32).toString('hex'),
-      ADMIN_EMAIL: ADMIN.email,
-      ADMIN_PASSWORD: ADMIN.password,
-      RATE_LIMIT_SESSIONS_PER_MINUTE: '0',
-      RATE_LIMIT_LOGINS_PER_MINUTE: '0',
-      RATE_LIMIT_MESSAGES_PER_10_SECONDS: '0',
-      MAX_CONNECTIONS_PER_IP: '0',
-      SESSION_IDLE_TIMEOUT_MINUTES: '0',
-      // The seeded operators are online through REST, with no socket: keep them present for the whole run.
-      OPERATOR_PRESENCE_GRACE_SECONDS: '86400',
-    },
+    { ...bench.chatServerEnv(randomBytes(32).toString('hex')), LOG_LEVEL: 'silent', ...UNLIMITED_ENV },
     process.env.BENCH_CPU_PROF === '1' ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
   );
   const base = `http://127.0.0.1:${ours.port}`;
@@ -299,7 +142,7 @@ async function main(): Promise<number> {
   const seeded = await seed(base);
   console.log(`seeded: admin, 10 operators (6 online, 1 busy, 3 offline; ${seeded.availableCount} available), session ${seeded.sessionId} with 51 messages`);
 
-  const bare = await startChild('bareServer.js', { BENCH_BARE_BODY: JSON.stringify(JSON.parse(seeded.availableBody)) });
+  const bare = await bench.startChild('bareServer.js', { BENCH_BARE_BODY: JSON.stringify(JSON.parse(seeded.availableBody)) });
   console.log(`bare Express server (child pid ${bare.child.pid}) on port ${bare.port}, answering the same ${Buffer.byteLength(seeded.availableBody)}-byte body`);
 
   const auth = { authorization: `Bearer ${seeded.operatorToken}` };
@@ -312,7 +155,7 @@ async function main(): Promise<number> {
     const result = await autocannon(options);
     const cpuPerRequest = ((await cpuMs(server)) - cpuBefore) / Math.max(1, result['2xx'] + result.non2xx);
     rows.push({ name, mode, ours: isOurs, result, cpuPerRequest });
-    console.log(`${result.requests.average.toFixed(0)} req/s, p99 ${ms(result.latency.p99)} ms`);
+    console.log(`${result.requests.average.toFixed(0)} req/s, p99 ${formatMs(result.latency.p99)} ms`);
   };
 
   const throughput = { connections: CONNECTIONS, duration: DURATION };
@@ -347,17 +190,16 @@ async function main(): Promise<number> {
   const after = await fetch(`${base}/api/operators/available`, { headers: auth }).then((r) => r.text());
   if (after !== seeded.availableBody) console.warn('note: GET /api/operators/available changed during the run; the bare body no longer matches');
 
-  console.log(`\n${table(rows)}\n`);
+  console.log(`\n${rowTable(rows)}\n`);
   console.log(`load average after the runs: ${loadAverage()}`);
 
   const [bareRow, availableRow, , postRow] = rows;
   const ratio = availableRow && bareRow ? availableRow.result.requests.average / bareRow.result.requests.average : 0;
   const postP99 = postRow?.result.latency.p99 ?? Number.POSITIVE_INFINITY;
   const postRate = postRow ? postRow.result.requests.average : 0;
-  const verdict = (ok: boolean): string => (ok ? 'PASS' : 'FAIL');
   console.log(`available ÷ bare throughput: ${(ratio * 100).toFixed(1)}% (target ≥ ${TARGET_RATIO * 100}%)  ${verdict(ratio >= TARGET_RATIO)}`);
   console.log(
-    `message POST p99 at ${POST_RATE} req/s offered (${postRate.toFixed(0)} req/s served): ${ms(postP99)} ms (target ≤ ${TARGET_POST_P99_MS} ms)  ${verdict(postP99 <= TARGET_POST_P99_MS)}`,
+    `message POST p99 at ${POST_RATE} req/s offered (${postRate.toFixed(0)} req/s served): ${formatMs(postP99)} ms (target ≤ ${TARGET_POST_P99_MS} ms)  ${verdict(postP99 <= TARGET_POST_P99_MS)}`,
   );
 
   const failed = rows.filter((r) => r.ours && failures(r.result) > 0);
@@ -376,6 +218,6 @@ main()
     return 1;
   })
   .then(async (code) => {
-    await cleanup();
+    await bench.cleanup();
     process.exit(code);
   });

@@ -1,14 +1,27 @@
-import { fork, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import Redis from 'ioredis';
-import mysql from 'mysql2/promise';
 import { io, type Socket as ClientSocket } from 'socket.io-client';
 import { issueCustomerToken } from '../../services/customerTokens';
 import { summarizeProfile } from './cpuProfile';
+import {
+  BenchRun,
+  UNLIMITED_ENV,
+  api,
+  cpuMs,
+  formatMs,
+  loadAverage,
+  memoryUsage,
+  percentile,
+  redisUrl,
+  stopChild,
+  table,
+  verdict,
+  type Started,
+} from './harness';
 
 /**
  * `npm run bench:realtime` — a benchmark, not a test: it measures and reports.
@@ -72,18 +85,6 @@ const TARGET_RATIO = 0.4;
 const IDLE_SESSIONS_PER_OPERATOR = 100;
 const CONTENT = 'Hi, I ordered a blue jacket last week and it has not arrived yet. Could you check it?';
 
-const mysqlTarget = {
-  host: process.env.BENCH_MYSQL_HOST ?? '127.0.0.1',
-  port: Number(process.env.BENCH_MYSQL_PORT ?? 3306),
-  user: process.env.BENCH_MYSQL_USER ?? 'root',
-  password: process.env.BENCH_MYSQL_PASSWORD ?? '',
-};
-const redisUrl = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
-
-const suffix = randomBytes(4).toString('hex');
-const databaseName = `chat_bench_${suffix}`;
-const redisPrefix = `bench-realtime:${suffix}:`;
-const ADMIN = { email: 'bench-admin@example.com', password: `admin-${suffix}-password` };
 const JWT_SECRET = randomBytes(32).toString('hex');
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -91,83 +92,10 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 // ---------------------------------------------------------------------------------------------------------
 // Resources, and their cleanup (runs once, on success, failure or Ctrl-C).
 
-const children = new Set<ChildProcess>();
 const openSockets = new Set<ClientSocket>();
 const profiledPids = new Map<number, string>();
-let databaseCreated = false;
-
-interface Started {
-  child: ChildProcess;
-  port: number;
-}
-
-function startChild(entry: string, env: Record<string, string>, execArgv: string[] = []): Promise<Started> {
-  const child = fork(path.join(__dirname, entry), [], {
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', NODE_ENV: 'production', ...env },
-    execArgv,
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  children.add(child);
-  child.once('exit', () => children.delete(child));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${entry} did not start within 60 s`)), 60_000);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`${entry} exited with code ${code} before listening`));
-    });
-    child.on('message', (message: { type?: string; port?: number }) => {
-      if (message.type === 'listening' && typeof message.port === 'number') {
-        clearTimeout(timer);
-        resolve({ child, port: message.port });
-      }
-    });
-  });
-}
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  const killer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-  await exited;
-  clearTimeout(killer);
-}
-
-/** One IPC question to a child ('cpu' or 'memory'), answered with a message of the same type. */
-function ask<T>(child: ChildProcess, type: 'cpu' | 'memory'): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no ${type} reading from a server`)), 10_000);
-    const listener = (message: { type?: string; usage?: T }): void => {
-      if (message.type !== type || !message.usage) return;
-      clearTimeout(timer);
-      child.off('message', listener);
-      resolve(message.usage);
-    };
-    child.on('message', listener);
-    child.send({ type });
-  });
-}
-
-const cpuMs = async (child: ChildProcess): Promise<number> => {
-  const usage = await ask<NodeJS.CpuUsage>(child, 'cpu');
-  return (usage.user + usage.system) / 1000;
-};
-const memory = (child: ChildProcess): Promise<NodeJS.MemoryUsage> => ask<NodeJS.MemoryUsage>(child, 'memory');
-
-async function deleteRedisKeys(prefix: string): Promise<void> {
-  const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
-  try {
-    await redis.connect();
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await redis.unlink(...keys);
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
-}
+const bench = new BenchRun({ databaseStem: 'chat_bench', redisStem: 'bench-realtime', beforeStop: () => closeSockets([...openSockets]) });
+const { suffix, databaseName, redisPrefix, admin: ADMIN } = bench;
 
 function closeSockets(sockets: Iterable<ClientSocket>): void {
   for (const socket of sockets) {
@@ -176,61 +104,12 @@ function closeSockets(sockets: Iterable<ClientSocket>): void {
   }
 }
 
-let cleaning: Promise<void> | null = null;
-function cleanup(): Promise<void> {
-  cleaning ??= (async () => {
-    const problems: string[] = [];
-    closeSockets([...openSockets]);
-    await Promise.all([...children].map((child) => stopChild(child).catch((e: Error) => problems.push(`stopping a server: ${e.message}`))));
-    if (databaseCreated) {
-      try {
-        const connection = await mysql.createConnection(mysqlTarget);
-        await connection.query(`DROP DATABASE IF EXISTS \`${databaseName}\``);
-        await connection.end();
-      } catch (error) {
-        problems.push(`dropping ${databaseName}: ${(error as Error).message}`);
-      }
-    }
-    await deleteRedisKeys(redisPrefix).catch((e: Error) => problems.push(`deleting Redis keys ${redisPrefix}*: ${e.message}`));
-    for (const problem of problems) console.error(`cleanup: ${problem}`);
-    console.log(`cleaned up: servers stopped, database ${databaseName} dropped, Redis keys ${redisPrefix}* deleted`);
-  })();
-  return cleaning;
-}
-
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    console.error(`\n${signal}: cleaning up`);
-    void cleanup().finally(() => process.exit(130));
-  });
-}
-
 // ---------------------------------------------------------------------------------------------------------
 // Servers.
 
 function ourEnv(tag: string): Record<string, string> {
-  return {
-    PORT: '0',
-    LOG_LEVEL: 'error',
-    DB_DIALECT: 'mysql',
-    DB_HOST: mysqlTarget.host,
-    DB_PORT: String(mysqlTarget.port),
-    DB_USER: mysqlTarget.user,
-    DB_PASSWORD: mysqlTarget.password,
-    DB_NAME: databaseName,
-    REDIS_URL: redisUrl,
-    // One prefix per server process: each builds its cache from the database as it starts.
-    REDIS_KEY_PREFIX: `${redisPrefix}${tag}:`,
-    JWT_SECRET,
-    ADMIN_EMAIL: ADMIN.email,
-    ADMIN_PASSWORD: ADMIN.password,
-    RATE_LIMIT_SESSIONS_PER_MINUTE: '0',
-    RATE_LIMIT_LOGINS_PER_MINUTE: '0',
-    RATE_LIMIT_MESSAGES_PER_10_SECONDS: '0',
-    MAX_CONNECTIONS_PER_IP: '0',
-    SESSION_IDLE_TIMEOUT_MINUTES: '0',
-    OPERATOR_PRESENCE_GRACE_SECONDS: '86400',
-  };
+  // One Redis prefix per server process: each builds its cache from the database as it starts.
+  return { ...bench.chatServerEnv(JWT_SECRET, `${redisPrefix}${tag}:`), LOG_LEVEL: 'error', ...UNLIMITED_ENV };
 }
 
 async function startOurs(tag: string): Promise<Started> {
@@ -239,34 +118,14 @@ async function startOurs(tag: string): Promise<Started> {
     fs.mkdirSync(PROFILE_DIR, { recursive: true });
     execArgv.push('--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`);
   }
-  const started = await startChild('chatServer.js', ourEnv(tag), execArgv);
+  const started = await bench.startChild('chatServer.js', ourEnv(tag), execArgv);
   if (CPU_PROF && started.child.pid !== undefined) profiledPids.set(started.child.pid, tag);
   return started;
 }
 
 function startRelay(tag: string): Promise<Started> {
   const env: Record<string, string> = BARE_ADAPTER === 'redis' ? { BENCH_RELAY_REDIS_URL: redisUrl, BENCH_RELAY_REDIS_PREFIX: `${redisPrefix}relay-${tag}:` } : {};
-  return startChild('socketRelay.js', env, ['--expose-gc']);
-}
-
-interface Envelope<T> {
-  success: boolean;
-  data: T;
-  error?: { code: string; message: string };
-}
-
-async function api<T>(base: string, method: string, url: string, options: { token?: string; body?: unknown } = {}): Promise<T> {
-  const res = await fetch(`${base}${url}`, {
-    method,
-    headers: {
-      ...(options.body !== undefined ? { 'content-type': 'application/json' } : {}),
-      ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
-    },
-    body: options.body !== undefined ? JSON.stringify(options.body) : undefined,
-  });
-  const envelope = (await res.json()) as Envelope<T>;
-  if (!res.ok || !envelope.success) throw new Error(`${method} ${url} → ${res.status} ${envelope.error?.code ?? ''} ${envelope.error?.message ?? ''}`);
-  return envelope.data;
+  return bench.startChild('socketRelay.js', env, ['--expose-gc']);
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -321,7 +180,7 @@ interface IdleCustomer {
  * INSERTs; each session's token hash is stored as the server stores it. Seconds instead of minutes of REST.
  */
 async function insertIdleSessions(count: number): Promise<IdleCustomer[]> {
-  const db = await mysql.createConnection({ ...mysqlTarget, database: databaseName, timezone: 'Z' });
+  const db = await bench.connectDatabase({ timezone: 'Z' });
   try {
     const now = new Date();
     const operatorCount = Math.ceil(count / IDLE_SESSIONS_PER_OPERATOR);
@@ -368,7 +227,7 @@ interface HeldResult {
 
 async function holdConnections(server: string, started: Started, auths: Array<Record<string, unknown>>): Promise<HeldResult> {
   await sleep(1000);
-  const before = await memory(started.child);
+  const before = await memoryUsage(started.child);
   process.stdout.write(`  ${server}: connecting ${auths.length} sockets, ${CONNECT_BATCH} handshakes at a time ... `);
   const { sockets, failures, seconds } = await connectAll(`http://127.0.0.1:${started.port}/customer`, auths, CONNECT_BATCH);
   console.log(`${sockets.length} in ${seconds.toFixed(1)} s`);
@@ -376,7 +235,7 @@ async function holdConnections(server: string, started: Started, auths: Array<Re
   for (const socket of sockets) socket.once('disconnect', () => dropped++);
   // Let the connect-time work (our server reads each session) finish before reading the memory.
   await sleep(HOLD_SECONDS * 1000);
-  const after = await memory(started.child);
+  const after = await memoryUsage(started.child);
   const stillDropped = dropped;
   closeSockets(sockets);
   return { server, connected: sockets.length, failures, seconds, dropped: stillDropped, before, after };
@@ -573,7 +432,7 @@ async function exercise(rig: Rig, keep: Map<string, Sample> | null): Promise<Run
   const results: RunResult[] = [];
   const report = (r: RunResult): void =>
     console.log(
-      `  ${rig.server} ${r.label}: ${r.deliveredPerSecond.toFixed(0)} delivered/s, deliver p99 ${fmt(percentile(r.deliver, 99))} ms, ack p99 ${fmt(percentile(r.ack, 99))} ms` +
+      `  ${rig.server} ${r.label}: ${r.deliveredPerSecond.toFixed(0)} delivered/s, deliver p99 ${formatMs(percentile(r.deliver, 99))} ms, ack p99 ${formatMs(percentile(r.ack, 99))} ms` +
         (r.errors.size > 0 ? `, ack errors ${describeFailures(r.errors)}` : ''),
     );
   if (WARMUP > 0) await runAtRate(rig, 'warm-up', RATE, WARMUP, keep);
@@ -634,7 +493,7 @@ async function ourRig(): Promise<Rig & { base: string; operatorIds: number[] }> 
   );
   // The operators must really hold them: read the assignment back from the database. Concurrent arrivals
   // may leave one queued for a moment; the routing sweep hands it its seat within a second.
-  const db = await mysql.createConnection({ ...mysqlTarget, database: databaseName });
+  const db = await bench.connectDatabase();
   let held: Array<{ operatorId: number; n: number }> = [];
   let counts: number[] = [];
   for (let attempt = 0; attempt < 50; attempt++) {
@@ -688,7 +547,7 @@ interface Verification {
 
 /** Every acknowledged message is in the database exactly once, with the id and session it was acked with. */
 async function verifyStored(acked: Map<string, Sample>): Promise<Verification> {
-  const db = await mysql.createConnection({ ...mysqlTarget, database: databaseName });
+  const db = await bench.connectDatabase();
   try {
     const [rows] = (await db.query('SELECT id, session_id AS sessionId, client_message_id AS clientMessageId FROM chat_messages WHERE client_message_id LIKE ?', [
       `rt-${suffix}-%`,
@@ -739,16 +598,16 @@ async function scenarioMessages(): Promise<{ ours: RunResult[]; bare: RunResult[
     (r.sent / r.seconds).toFixed(0),
     r.deliveredPerSecond.toFixed(0),
     r.completedPerSecond.toFixed(0),
-    fmt(percentile(r.ack, 50)),
-    fmt(percentile(r.ack, 99)),
-    fmt(percentile(r.deliver, 50)),
-    fmt(percentile(r.deliver, 99)),
-    fmt(r.deliver[r.deliver.length - 1]),
+    formatMs(percentile(r.ack, 50)),
+    formatMs(percentile(r.ack, 99)),
+    formatMs(percentile(r.deliver, 50)),
+    formatMs(percentile(r.deliver, 99)),
+    formatMs(r.deliver[r.deliver.length - 1]),
     String([...r.errors.values()].reduce((a, b) => a + b, 0)),
     String(r.unanswered + r.undelivered),
     r.serverCpuPerMessage.toFixed(3),
     r.generatorCpuPerMessage.toFixed(3),
-    fmt(r.generatorLagP99),
+    formatMs(r.generatorLagP99),
   ]);
   console.log(`\n${table(header, rows, 2)}`);
   console.log('  (latencies in ms from the emit; delivered/s = operator deliveries within the sending window; completed/s = all deliveries ÷ (last delivery − first emit),');
@@ -758,35 +617,13 @@ async function scenarioMessages(): Promise<{ ours: RunResult[]; bare: RunResult[
   return { ours: oursResults, bare: bareResults, verification };
 }
 
-// ---------------------------------------------------------------------------------------------------------
-// Output.
-
-function percentile(sorted: number[], p: number): number | undefined {
-  if (sorted.length === 0) return undefined;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
-
-const fmt = (n: number | undefined): string => (n === undefined ? '-' : n < 10 ? n.toFixed(2) : n.toFixed(1));
-
-function table(header: string[], rows: string[][], leftColumns: number): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const format = (cells: string[]): string => cells.map((c, i) => (i < leftColumns ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
-  return [format(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(format)].join('\n');
-}
-
-const loadAverage = (): string => os.loadavg().map((n) => n.toFixed(2)).join(' / ');
-const verdict = (ok: boolean): string => (ok ? 'PASS' : 'FAIL');
-
 async function main(): Promise<number> {
   console.log(`bench:realtime — MariaDB ${databaseName}, Redis prefix ${redisPrefix}, bare relay adapter: ${BARE_ADAPTER}`);
   console.log(`machine: ${os.cpus().length} CPUs, load average ${loadAverage()} (shared machine: compare ratios, not absolute numbers)`);
 
-  const admin = await mysql.createConnection(mysqlTarget);
-  await admin.query(`CREATE DATABASE \`${databaseName}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
-  databaseCreated = true;
-  await admin.end();
+  await bench.createDatabase();
   // A first start migrates the schema and bootstraps the admin; each scenario then starts its own server.
-  const migrating = await startChild('chatServer.js', ourEnv('migrate'));
+  const migrating = await bench.startChild('chatServer.js', ourEnv('migrate'));
   await stopChild(migrating.child);
 
   let exitCode = 0;
@@ -818,7 +655,7 @@ async function main(): Promise<number> {
     const mismatches = verification.missing + verification.wrongId + verification.wrongSession + verification.duplicates;
     verdicts.push(
       `sustained stored-and-delivered: ours ${oursBest.toFixed(0)} msg/s (target ≥ ${TARGET_THROUGHPUT})  ${verdict(oursBest >= TARGET_THROUGHPUT)}`,
-      `p99 at ${RATE} msg/s: emit→delivered ${fmt(p99Deliver)} ms, emit→ack ${fmt(p99Ack)} ms (target ≤ ${TARGET_P99_MS} ms, every message answered)  ${verdict(p99Deliver <= TARGET_P99_MS && p99Ack <= TARGET_P99_MS && fixedClean)}`,
+      `p99 at ${RATE} msg/s: emit→delivered ${formatMs(p99Deliver)} ms, emit→ack ${formatMs(p99Ack)} ms (target ≤ ${TARGET_P99_MS} ms, every message answered)  ${verdict(p99Deliver <= TARGET_P99_MS && p99Ack <= TARGET_P99_MS && fixedClean)}`,
       `throughput vs bare relay: ${oursBest.toFixed(0)} ÷ ${bareBest.toFixed(0)}${bareSaturated ? '' : ' (bare not saturated: its maximum is higher)'} = ${(ratio * 100).toFixed(1)}% (target ≥ ${TARGET_RATIO * 100}%)  ${verdict(ratio >= TARGET_RATIO)}`,
       `processing rate under overload, backlog included (completed/s): ours ${completed(oursMax).toFixed(0)}, bare ${completed(bareMax).toFixed(0)} = ${(completedRatio * 100).toFixed(1)}% (for information)`,
       `server CPU per message at ${RATE} msg/s: ours ${oursFixed?.serverCpuPerMessage.toFixed(3)} ms, bare ${bare[0]?.serverCpuPerMessage.toFixed(3)} ms (${((oursFixed?.serverCpuPerMessage ?? 0) / Math.max(bare[0]?.serverCpuPerMessage ?? 1, 0.0001)).toFixed(1)}×)`,
@@ -849,7 +686,7 @@ main()
     return 1;
   })
   .then(async (code) => {
-    await cleanup();
+    await bench.cleanup();
     printProfiles();
     process.exit(code);
   });

@@ -1,8 +1,5 @@
-import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import path from 'node:path';
-import mysql from 'mysql2/promise';
-import Redis from 'ioredis';
+import { BenchRun, api, percentile } from './harness';
 
 /**
  * `npm run bench:routing`: two server processes on one MariaDB + Redis (as under pm2), many operators, in two
@@ -11,6 +8,9 @@ import Redis from 'ioredis';
  * Reports assignments per second for each, the latency of a session's creation + claim, the time from
  * arrival to assignment, and the invariant violations found afterwards in the database (must be 0).
  * Target: ≥ 500 assignments/s.
+ *
+ * Environment: BENCH_SESSIONS (2000), BENCH_CONCURRENCY (32), BENCH_OPERATORS (40), BENCH_MYSQL_HOST/PORT/USER/
+ * PASSWORD (127.0.0.1:3306 root, no password), BENCH_REDIS_URL (redis://127.0.0.1:6379).
  */
 const SESSIONS = Number(process.env.BENCH_SESSIONS ?? 2000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
@@ -18,87 +18,48 @@ const OPERATORS = Number(process.env.BENCH_OPERATORS ?? 40);
 const CAPACITY = Math.ceil((SESSIONS * 1.1) / OPERATORS);
 const TARGET_PER_SECOND = 500;
 
-const mysqlTarget = { host: '127.0.0.1', port: 3306, user: 'root', password: '' };
-const redisUrl = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
-const suffix = randomBytes(4).toString('hex');
-const databaseName = `chat_bench_routing_${suffix}`;
-const redisPrefix = `bench-routing:${suffix}:`;
-const ADMIN = { email: 'bench-admin@example.com', password: 'bench-admin-password' };
+const bench = new BenchRun({ databaseStem: 'chat_bench_routing', redisStem: 'bench-routing', quiet: true });
 
 // One secret for both processes: a token signed by one is honoured by the other, as in a deployment.
 const jwtSecret = randomBytes(32).toString('hex');
-const children: ChildProcess[] = [];
 
-function startServer(): Promise<string> {
-  const child = fork(path.join(__dirname, 'chatServer.js'), [], {
-    env: {
-      PATH: process.env.PATH ?? '/usr/bin:/bin',
-      NODE_ENV: 'production',
-      PORT: '0',
-      DB_HOST: mysqlTarget.host,
-      DB_USER: mysqlTarget.user,
-      DB_NAME: databaseName,
-      DB_POOL_MAX: '20',
-      REDIS_URL: redisUrl,
-      REDIS_KEY_PREFIX: redisPrefix,
-      JWT_SECRET: jwtSecret,
-      ADMIN_EMAIL: ADMIN.email,
-      ADMIN_PASSWORD: ADMIN.password,
-      LOG_LEVEL: 'error',
-      RATE_LIMIT_SESSIONS_PER_MINUTE: '0',
-      RATE_LIMIT_LOGINS_PER_MINUTE: '0',
-      SESSION_IDLE_TIMEOUT_MINUTES: '0',
-      // The operators here hold no socket; keep them present for the whole run.
-      OPERATOR_PRESENCE_GRACE_SECONDS: '3600',
-    },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+async function startServer(): Promise<string> {
+  const { port } = await bench.startChild('chatServer.js', {
+    ...bench.chatServerEnv(jwtSecret),
+    DB_POOL_MAX: '20',
+    LOG_LEVEL: 'error',
+    RATE_LIMIT_SESSIONS_PER_MINUTE: '0',
+    RATE_LIMIT_LOGINS_PER_MINUTE: '0',
+    SESSION_IDLE_TIMEOUT_MINUTES: '0',
+    // The operators here hold no socket; keep them present for the whole run.
+    OPERATOR_PRESENCE_GRACE_SECONDS: '3600',
   });
-  children.push(child);
-  return new Promise((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`server exited with code ${code} before listening`)));
-    child.on('message', (message: { type?: string; port?: number }) => {
-      if (message.type === 'listening') resolve(`http://127.0.0.1:${message.port}`);
-    });
-  });
+  return `http://127.0.0.1:${port}`;
 }
 
-async function api<T>(base: string, method: string, url: string, body?: unknown, token?: string): Promise<T> {
-  const res = await fetch(`${base}${url}`, {
-    method,
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const envelope = (await res.json()) as { data: T; error?: { code: string } };
-  if (!res.ok) throw new Error(`${method} ${url} → ${res.status} ${envelope.error?.code ?? ''}`);
-  return envelope.data;
-}
-
-const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+/** NaN, printed as such, when there was nothing to measure. */
+const msAt = (sorted: number[], p: number): string => (percentile(sorted, p) ?? NaN).toFixed(1);
 
 async function main(): Promise<number> {
-  const admin = await mysql.createConnection(mysqlTarget);
-  await admin.query(`CREATE DATABASE \`${databaseName}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
-  await admin.end();
+  await bench.createDatabase();
   // The first process migrates and bootstraps the admin; the second starts on the ready schema.
   const first = await startServer();
   const bases = [first, await startServer()];
 
-  const { token } = await api<{ token: string }>(first, 'POST', '/api/auth/login', ADMIN);
+  const { token } = await api<{ token: string }>(first, 'POST', '/api/auth/login', { body: bench.admin });
   const createOperators = async (group: string): Promise<number[]> => {
     const ids: number[] = [];
     for (let i = 0; i < OPERATORS; i++) {
       const operator = await api<{ id: number }>(first, 'POST', '/api/operators', {
-        name: `Bench operator ${group}${i}`,
-        email: `bench-${group}${i}@example.com`,
-        password: 'bench-operator-password',
-        maxConcurrentSessions: CAPACITY,
-      }, token);
+        token,
+        body: { name: `Bench operator ${group}${i}`, email: `bench-${group}${i}@example.com`, password: 'bench-operator-password', maxConcurrentSessions: CAPACITY },
+      });
       ids.push(operator.id);
     }
     return ids;
   };
   const setStatus = (ids: number[], status: string): Promise<unknown> =>
-    Promise.all(ids.map((id, i) => api(bases[i % 2]!, 'PUT', `/api/operators/${id}/status`, { status }, token)));
+    Promise.all(ids.map((id, i) => api(bases[i % 2]!, 'PUT', `/api/operators/${id}/status`, { token, body: { status } })));
   const arrivalOperators = await createOperators('a');
   await setStatus(arrivalOperators, 'online');
   console.log(`routing benchmark: ${SESSIONS} customers, ${CONCURRENCY} at a time over 2 processes, ${OPERATORS} operators × ${CAPACITY} seats`);
@@ -115,7 +76,7 @@ async function main(): Promise<number> {
           const n = next++;
           const sent = performance.now();
           try {
-            const { session } = await api<{ session: { status: string } }>(bases[(n + worker) % 2]!, 'POST', '/api/chat/sessions', { customerName: `Customer ${n}` });
+            const { session } = await api<{ session: { status: string } }>(bases[(n + worker) % 2]!, 'POST', '/api/chat/sessions', { body: { customerName: `Customer ${n}` } });
             if (collect && session.status === 'active') assignedAtOnce++;
           } catch {
             failed++;
@@ -133,7 +94,7 @@ async function main(): Promise<number> {
   await setStatus(arrivalOperators, 'offline');
   const backlogOperators = await createOperators('b');
   await arrive(SESSIONS, false);
-  const probe = await mysql.createConnection({ ...mysqlTarget, database: databaseName });
+  const probe = await bench.connectDatabase();
   const waitingNow = async (): Promise<number> => {
     const [[row]] = (await probe.query("SELECT COUNT(*) AS n FROM chat_sessions WHERE status = 'waiting'")) as unknown as [[{ n: number }]];
     return Number(row.n);
@@ -146,7 +107,7 @@ async function main(): Promise<number> {
   const drained = backlog - (await waitingNow());
   await probe.end();
 
-  const db = await mysql.createConnection({ ...mysqlTarget, database: databaseName });
+  const db = await bench.connectDatabase();
   const [[totals]] = (await db.query(
     "SELECT SUM(status = 'active') AS active, SUM(status = 'waiting') AS waiting FROM chat_sessions",
   )) as unknown as [[{ active: string; waiting: string }]];
@@ -178,36 +139,12 @@ async function main(): Promise<number> {
   console.log(row('arrivals: assigned (at once, in the response)', `${active - drained} (${assignedAtOnce})`));
   console.log(row('arrivals: wall time', `${seconds.toFixed(2)} s`));
   console.log(row('arrivals: assignments per second', `${rate.toFixed(0)}  (target ≥ ${TARGET_PER_SECOND}: ${rate >= TARGET_PER_SECOND ? 'PASS' : 'FAIL'})`));
-  console.log(row('arrivals: create + claim request p50 / p99', `${percentile(sorted, 50).toFixed(1)} ms / ${percentile(sorted, 99).toFixed(1)} ms`));
+  console.log(row('arrivals: create + claim request p50 / p99', `${msAt(sorted, 50)} ms / ${msAt(sorted, 99)} ms`));
   console.log(row('backlog: drained of waiting', `${drained} of ${backlog} in ${drainSeconds.toFixed(2)} s`));
   console.log(row('backlog: assignments per second', `${drainRate.toFixed(0)}  (target ≥ ${TARGET_PER_SECOND}: ${drainRate >= TARGET_PER_SECOND ? 'PASS' : 'FAIL'})`));
-  console.log(row('arrivals: arrival → assigned p50 / p99 (db times)', `${percentile(waitMs, 50).toFixed(1)} ms / ${percentile(waitMs, 99).toFixed(1)} ms`));
+  console.log(row('arrivals: arrival → assigned p50 / p99 (db times)', `${msAt(waitMs, 50)} ms / ${msAt(waitMs, 99)} ms`));
   console.log(row('invariant violations', `${violations} (over capacity ${overCapacity[0].n}, counter drift ${counterDrift[0].n}, double assignment ${doubleAssigned[0].n})`));
   return violations === 0 && failed === 0 && drained === backlog ? 0 : 1;
-}
-
-async function cleanup(): Promise<void> {
-  await Promise.all(
-    children.map(
-      (child) =>
-        new Promise<void>((resolve) => {
-          if (child.exitCode !== null) return resolve();
-          child.once('exit', () => resolve());
-          child.kill('SIGTERM');
-        }),
-    ),
-  );
-  const admin = await mysql.createConnection(mysqlTarget);
-  await admin.query(`DROP DATABASE IF EXISTS \`${databaseName}\``);
-  await admin.end();
-  const redis = new Redis(redisUrl);
-  let cursor = '0';
-  do {
-    const [nextCursor, keys] = await redis.scan(cursor, 'MATCH', `${redisPrefix}*`, 'COUNT', 500);
-    cursor = nextCursor;
-    if (keys.length > 0) await redis.unlink(...keys);
-  } while (cursor !== '0');
-  redis.disconnect();
 }
 
 main()
@@ -216,6 +153,6 @@ main()
     return 1;
   })
   .then(async (code) => {
-    await cleanup().catch((error: Error) => console.error(`cleanup: ${error.message}`));
+    await bench.cleanup();
     process.exit(code);
   });
