@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { IndexHints, Op, UniqueConstraintError, type Transaction, type WhereOptions } from 'sequelize';
+import { UniqueConstraintError, type Transaction } from 'sequelize';
 import type { Db } from '../models/db';
 import type { MessageType, SenderType, SessionStatus } from '../models';
-import { toMessageDTO, type MessageDTO } from './dto';
+import type { MessageDTO } from './dto';
+import { insertRows, selectByKeys, selectSessions, touchSessions } from './messageRows';
 
 /** A message's session as its group's transaction read it. */
 export interface SessionState {
@@ -57,20 +58,6 @@ type Outcome = { stored: StoredMessage } | { refused: unknown };
 const MAX_GROUP = 500;
 
 const keyOf = (sessionId: string, clientMessageId: string): string => `${sessionId}\u0000${clientMessageId}`;
-
-/** Rows by (sessionId, clientMessageId), each pair once: one range of the unique index per pair. */
-function byKeys(messages: Array<{ sessionId: string; clientMessageId: string }>): WhereOptions {
-  const pairs = new Map(messages.map((m) => [keyOf(m.sessionId, m.clientMessageId), { sessionId: m.sessionId, clientMessageId: m.clientMessageId }]));
-  return { [Op.or]: [...pairs.values()] };
-}
-
-/**
- * MariaDB reads an OR of (session_id, client_message_id) pairs through (session_id, id) unless told otherwise:
- * every message of the group's sessions, so a group cost grew with the conversations' length (measured:
- * 500 keys over 200 sessions holding 30,000 messages, 0.8–1 s instead of 25–30 ms). The unique index
- * (migration 001) answers each pair with one lookup. MySQL dialects only; SQLite plans this well itself.
- */
-const BY_KEY = { indexHints: [{ type: IndexHints.FORCE, values: ['chat_messages_session_client_unique'] }] };
 
 /**
  * Group commit for messages (DESIGN.md decision 5). Messages that arrive while a group is being written wait
@@ -134,25 +121,11 @@ export class MessageWriter {
 
   /** One transaction for the group: read its sessions, check each message, insert the new ones. */
   private async insertGroup(group: Pending[], transaction: Transaction): Promise<Outcome[]> {
-    const { ChatMessage, ChatSession } = this.db.models;
     const sessionIds = [...new Set(group.map(({ message }) => message.sessionId))];
     const sessions = new Map<string, SessionState>();
     /** Assigned sessions still waiting for their operator's first answer, with the time they were assigned. */
     const unanswered = new Map<string, Date>();
-    const sessionRows = (await ChatSession.findAll({
-      attributes: ['id', 'status', 'operatorId', 'customerId', 'assignedAt', 'firstResponseAt'],
-      where: { id: { [Op.in]: sessionIds } },
-      transaction,
-      raw: true,
-    })) as unknown as Array<{
-      id: string;
-      status: SessionStatus;
-      operatorId: number | string | null;
-      customerId: string | null;
-      // Raw rows: a Date from mysql2, a string from SQLite.
-      assignedAt: Date | string | null;
-      firstResponseAt: Date | string | null;
-    }>;
+    const sessionRows = await selectSessions(this.db, sessionIds, transaction);
     for (const row of sessionRows) {
       sessions.set(row.id, { id: row.id, status: row.status, operatorId: row.operatorId === null ? null : Number(row.operatorId), customerId: row.customerId ?? null });
       if (row.assignedAt !== null && row.firstResponseAt === null) unanswered.set(row.id, new Date(row.assignedAt));
@@ -160,8 +133,7 @@ export class MessageWriter {
 
     // Stored already (retries), looked up by key on the unique index.
     const stored = new Map<string, MessageDTO>();
-    const found = await ChatMessage.findAll({ where: byKeys(group.map(({ message }) => message)), transaction, ...BY_KEY });
-    for (const row of found) stored.set(keyOf(row.sessionId, row.clientMessageId as string), toMessageDTO(row));
+    for (const row of await selectByKeys(this.db, group.map(({ message }) => message), transaction)) stored.set(keyOf(row.sessionId, row.clientMessageId as string), row);
 
     const outcomes: Array<Outcome | { key: string; first: boolean }> = [];
     const firstAnswers = new Map<string, number>();
@@ -191,21 +163,14 @@ export class MessageWriter {
     if (fresh.size > 0) {
       const now = new Date();
       const rows = [...fresh.values()];
-      await ChatMessage.bulkCreate(
-        rows.map(({ sessionId, senderType, senderId, type, content, clientMessageId }) => ({ sessionId, senderType, senderId, type, content, clientMessageId, createdAt: now })),
-        { transaction, validate: false, returning: false },
-      );
+      await insertRows(this.db, rows.map(({ sessionId, senderType, senderId, type, content, clientMessageId }) => ({ sessionId, senderType, senderId, type, content, clientMessageId, createdAt: now })), transaction);
       // Ids are read back by key rather than trusted from the driver: consecutive auto-increment values for a
       // multi-row INSERT are not guaranteed on every MySQL configuration.
-      const inserted = await ChatMessage.findAll({ where: byKeys(rows), transaction, ...BY_KEY });
-      for (const row of inserted) stored.set(keyOf(row.sessionId, row.clientMessageId as string), toMessageDTO(row));
+      for (const row of await selectByKeys(this.db, rows, transaction)) stored.set(keyOf(row.sessionId, row.clientMessageId as string), row);
 
       const written = [...new Set(rows.map((m) => m.sessionId))];
-      await ChatSession.update({ lastMessageAt: now }, { where: { id: { [Op.in]: written } }, transaction, silent: true });
       const answered = [...new Set(rows.filter((m) => m.senderType === 'operator').map((m) => m.sessionId))];
-      if (answered.length > 0) {
-        await ChatSession.update({ firstResponseAt: now }, { where: { id: { [Op.in]: answered }, firstResponseAt: null }, transaction, silent: true });
-      }
+      await touchSessions(this.db, written, answered, now, transaction);
       for (const sessionId of answered) {
         const assignedAt = unanswered.get(sessionId);
         if (assignedAt) firstAnswers.set(sessionId, Math.max(0, (now.getTime() - assignedAt.getTime()) / 1000));

@@ -56,7 +56,21 @@ export interface SessionEventDTO {
   createdAt: string;
 }
 
-const iso = (date: Date | null | undefined): string | null => (date ? new Date(date).toISOString() : null);
+// A Date from a model or mysql2; text from a raw SQLite row ('2026-11-25 17:59:10.123 +00:00').
+const iso = (date: Date | string | null | undefined): string | null => (date ? new Date(date).toISOString() : null);
+
+/** A message's stored fields: a ChatMessage, or a raw row selected under the attributes' names. */
+export interface MessageFields {
+  id: number | string;
+  sessionId: string;
+  senderType: ChatMessage['senderType'];
+  senderId?: string | null;
+  type: ChatMessage['type'];
+  content: string;
+  clientMessageId?: string | null;
+  createdAt: Date | string;
+  readAt?: Date | string | null;
+}
 
 export function toSessionDTO(session: ChatSession, queuePosition?: number): SessionDTO {
   const operatorId = session.operatorId ?? null;
@@ -83,7 +97,7 @@ export function toSessionDTO(session: ChatSession, queuePosition?: number): Sess
   return dto;
 }
 
-export function toMessageDTO(message: ChatMessage): MessageDTO {
+export function toMessageDTO(message: MessageFields): MessageDTO {
   return {
     id: Number(message.id),
     sessionId: message.sessionId,
