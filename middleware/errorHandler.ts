@@ -1,4 +1,5 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { Logger } from 'pino';
 import type { AppError} from '../src/errors';
 import { NotFoundError, PayloadTooLargeError, RateLimitedError, ValidationError, toAppError } from '../src/errors';
 
@@ -25,14 +26,16 @@ export const notFound: RequestHandler = (req, _res, next) => {
   next(new NotFoundError(`No route for ${req.method} ${req.path}`));
 };
 
-/** The one place where any error becomes the REST failure envelope. */
-export const errorHandler: ErrorRequestHandler = (error, req, res, next) => {
-  if (res.headersSent) {
-    next(error);
-    return;
-  }
-  const appError = fromBodyParser(error) ?? toAppError(error);
-  if (appError.status >= 500) req.log.error({ err: error }, 'request failed');
-  if (appError instanceof RateLimitedError) res.setHeader('Retry-After', String(appError.retryAfterSeconds));
-  res.status(appError.status).json({ success: false, error: appError.toBody() });
-};
+/** The one place where any error becomes the REST failure envelope; an unexpected one is logged (with the request's id). */
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (error, _req, res, next) => {
+    if (res.headersSent) {
+      next(error);
+      return;
+    }
+    const appError = fromBodyParser(error) ?? toAppError(error);
+    if (appError.status >= 500) logger.error({ err: error }, 'request failed');
+    if (appError instanceof RateLimitedError) res.setHeader('Retry-After', String(appError.retryAfterSeconds));
+    res.status(appError.status).json({ success: false, error: appError.toBody() });
+  };
+}

@@ -1,5 +1,5 @@
 import { actorOf, access } from '../middleware/auth';
-import { sendData } from '../middleware/responseFormatter';
+import { sendData, sendSharedData } from '../middleware/responseFormatter';
 import type { StrategyName } from '../config';
 import type { OperatorStatus } from '../models';
 import type { OperatorActor } from '../services/actor';
@@ -37,7 +37,7 @@ export function operatorRoutes({ schemas, chat, operators }: RouteContext): Rout
         summary: 'Available operators (online, below capacity), least loaded first',
         access: access.operator,
         responds: { status: 200, data: 'Operator[]' },
-        handler: async (_req, res) => sendData(res, await operators.available()),
+        handler: async (_req, res) => sendSharedData(res, await operators.available()),
       },
       {
         method: 'get',

@@ -34,6 +34,15 @@ const COLUMNS =
  */
 const BY_KEY_HINT: Record<Db['dialect'], string> = { mysql: ' FORCE INDEX (chat_messages_session_client_unique)', sqlite: '' };
 
+/**
+ * A Date as the DATETIME(3) text each dialect stores, in UTC (config/database.ts sets the timezone +00:00),
+ * milliseconds kept: Sequelize's own escaping of a Date outside a model drops them on MySQL.
+ */
+function sqlDate(db: Db, date: Date): string {
+  const text = date.toISOString().replace('T', ' ').replace('Z', '');
+  return db.dialect === 'sqlite' ? `${text} +00:00` : text;
+}
+
 /** The stored messages with these keys (each pair looked up once), as DTOs. */
 export async function selectByKeys(db: Db, keys: MessageKey[], transaction: Transaction): Promise<MessageDTO[]> {
   const pairs = new Map(keys.map((k) => [`${k.sessionId}\u0000${k.clientMessageId}`, k]));
@@ -52,7 +61,7 @@ export async function insertRows(db: Db, rows: MessageRow[], transaction: Transa
   if (rows.length === 0) return;
   const values = rows.map(() => '(?, ?, ?, ?, ?, ?, ?)').join(', ');
   await db.sequelize.query(`INSERT INTO chat_messages (session_id, sender_type, sender_id, type, content, client_message_id, created_at) VALUES ${values}`, {
-    replacements: rows.flatMap((r) => [r.sessionId, r.senderType, r.senderId, r.type, r.content, r.clientMessageId, r.createdAt]),
+    replacements: rows.flatMap((r) => [r.sessionId, r.senderType, r.senderId, r.type, r.content, r.clientMessageId, sqlDate(db, r.createdAt)]),
     type: QueryTypes.INSERT,
     transaction,
   });
@@ -78,7 +87,8 @@ export function selectSessions(db: Db, ids: string[], transaction: Transaction):
 
 /** Stamps the sessions written to (idle close), and the first answer of those an operator just answered. */
 export async function touchSessions(db: Db, written: string[], answered: string[], now: Date, transaction: Transaction): Promise<void> {
-  await db.sequelize.query('UPDATE chat_sessions SET last_message_at = ? WHERE id IN (?)', { replacements: [now, written], transaction });
+  const at = sqlDate(db, now);
+  await db.sequelize.query('UPDATE chat_sessions SET last_message_at = ? WHERE id IN (?)', { replacements: [at, written], transaction });
   if (answered.length === 0) return;
-  await db.sequelize.query('UPDATE chat_sessions SET first_response_at = ? WHERE id IN (?) AND first_response_at IS NULL', { replacements: [now, answered], transaction });
+  await db.sequelize.query('UPDATE chat_sessions SET first_response_at = ? WHERE id IN (?) AND first_response_at IS NULL', { replacements: [at, answered], transaction });
 }

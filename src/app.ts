@@ -1,8 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import express, { type Express, type RequestHandler } from 'express';
 import cors from 'cors';
 import helmet from 'helmet';
-import { pinoHttp } from 'pino-http';
 import type { Config } from '../config';
 import type { Logger } from './logger';
 import type { Db } from '../models/db';
@@ -10,7 +8,7 @@ import type { StateCache } from '../services/cache/StateCache';
 import { errorHandler, notFound } from '../middleware/errorHandler';
 import { healthRouter } from '../routes/health';
 import { metricsRouter, type MetricsDeps } from '../routes/metrics';
-import { runInRequestContext } from './requestContext';
+import { requestLog } from '../middleware/requestLog';
 import type { RouteContext } from '../routes/context';
 import { apiGroups } from '../routes';
 import { withDocs } from '../routes/docs';
@@ -28,8 +26,6 @@ export interface AppDeps {
   metrics: { record: RequestHandler; endpoint: MetricsDeps };
 }
 
-const REQUEST_ID = /^[\w.:-]{1,128}$/;
-
 /** CORS_ORIGINS unset: only same-origin callers (their requests carry no CORS check anyway). */
 export function corsOrigin(config: Config): cors.CorsOptions['origin'] {
   if (config.corsOrigins === null) return false;
@@ -42,30 +38,11 @@ export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
+  // No ETag per API answer: nothing in the contract is a conditional GET, and hashing every body costs CPU
+  // on the hottest reads. The pages keep theirs (express.static makes its own).
+  app.set('etag', false);
 
-  app.use(
-    pinoHttp({
-      logger,
-      genReqId: (req, res) => {
-        const given = req.headers['x-request-id'];
-        const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
-        res.setHeader('X-Request-Id', id);
-        return id;
-      },
-      // 503 is an expected answer (not ready, shutting down), not a failure of the request.
-      customLogLevel: (_req, res, error) => (res.statusCode === 503 ? 'warn' : error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
-      autoLogging: { ignore: (req) => req.url === '/health' },
-      // One short line per request: no headers (they carry tokens), no bodies (they carry messages).
-      // Our serializers read the raw req/res themselves: wrapping them would first copy every header, per request.
-      wrapSerializers: false,
-      serializers: {
-        req: (req: { id: unknown; method: string; url: string; originalUrl?: string }) => ({ id: req.id, method: req.method, url: (req.originalUrl ?? req.url).split('?')[0] }),
-        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-      },
-    }),
-  );
-  // Everything logged while serving the request (services included) carries its id.
-  app.use((req, _res, next) => runInRequestContext({ reqId: String(req.id) }, next));
+  app.use(requestLog(logger));
   app.use(deps.metrics.record);
   app.use(
     helmet({
@@ -87,6 +64,6 @@ export function createApp(deps: AppDeps): Express {
   app.use(pagesRouter());
 
   app.use(notFound);
-  app.use(errorHandler);
+  app.use(errorHandler(logger));
   return app;
 }
