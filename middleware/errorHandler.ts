@@ -28,13 +28,13 @@ export const notFound: RequestHandler = (req, _res, next) => {
 
 /** The one place where any error becomes the REST failure envelope; an unexpected one is logged (with the request's id). */
 export function errorHandler(logger: Logger): ErrorRequestHandler {
-  return (error, _req, res, next) => {
+  return (error, req, res, next) => {
     if (res.headersSent) {
       next(error);
       return;
     }
     const appError = fromBodyParser(error) ?? toAppError(error);
-    if (appError.status >= 500) logger.error({ err: error }, 'request failed');
+    if (appError.status >= 500) logger.error({ err: error, req: { method: req.method, url: req.originalUrl.split('?')[0] } }, 'request failed');
     if (appError instanceof RateLimitedError) res.setHeader('Retry-After', String(appError.retryAfterSeconds));
     res.status(appError.status).json({ success: false, error: appError.toBody() });
   };

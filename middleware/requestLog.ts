@@ -36,7 +36,7 @@ export function requestLog(logger: Logger): RequestHandler {
       const log = (level: 'info' | 'warn' | 'error', message: string): void => {
         if (!logger.isLevelEnabled(level)) return;
         const responseTime = Math.round(Number(process.hrtime.bigint() - started) / 1e4) / 100;
-        const line = { req: { id: reqId, method: req.method, url: pathOf(req) }, res: { statusCode: res.statusCode }, responseTime };
+        const line = { req: { id: reqId, method: req.method, url: pathOf(req) }, res: { statusCode: res.headersSent ? res.statusCode : null }, responseTime };
         runInRequestContext({ reqId }, () => logger[level](line, message));
       };
       res.once('finish', () => log(levelOf(res.statusCode), 'request completed'));

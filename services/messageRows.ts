@@ -78,7 +78,8 @@ export interface SessionRow {
 }
 
 /** The group's sessions, read once in its transaction. */
-export function selectSessions(db: Db, ids: string[], transaction: Transaction): Promise<SessionRow[]> {
+export async function selectSessions(db: Db, ids: string[], transaction: Transaction): Promise<SessionRow[]> {
+  if (ids.length === 0) return [];
   return db.sequelize.query<SessionRow>(
     'SELECT id, status, operator_id AS operatorId, customer_id AS customerId, assigned_at AS assignedAt, first_response_at AS firstResponseAt FROM chat_sessions WHERE id IN (?)',
     { replacements: [ids], type: QueryTypes.SELECT, transaction },
@@ -87,6 +88,7 @@ export function selectSessions(db: Db, ids: string[], transaction: Transaction):
 
 /** Stamps the sessions written to (idle close), and the first answer of those an operator just answered. */
 export async function touchSessions(db: Db, written: string[], answered: string[], now: Date, transaction: Transaction): Promise<void> {
+  if (written.length === 0) return;
   const at = sqlDate(db, now);
   await db.sequelize.query('UPDATE chat_sessions SET last_message_at = ? WHERE id IN (?)', { replacements: [at, written], transaction });
   if (answered.length === 0) return;

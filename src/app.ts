@@ -39,8 +39,9 @@ export function createApp(deps: AppDeps): Express {
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
   // No ETag per API answer: nothing in the contract is a conditional GET, and hashing every body costs CPU
-  // on the hottest reads. The pages keep theirs (express.static makes its own).
-  app.set('etag', false);
+  // on the hottest reads. A function rather than `false`: res.sendFile and express.static (the pages) still
+  // make theirs, since the setting stays enabled.
+  app.set('etag', () => undefined);
 
   app.use(requestLog(logger));
   app.use(deps.metrics.record);

@@ -133,7 +133,11 @@ export class BenchRun {
   cleanup(): Promise<void> {
     this.cleaning ??= (async () => {
       const problems: string[] = [];
-      this.options.beforeStop?.();
+      try {
+        this.options.beforeStop?.();
+      } catch (error) {
+        problems.push(`before stopping the servers: ${(error as Error).message}`);
+      }
       await Promise.all([...this.children].map((child) => stopChild(child).catch((e: Error) => problems.push(`stopping a server: ${e.message}`))));
       if (this.databaseCreated) {
         try {

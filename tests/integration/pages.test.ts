@@ -21,6 +21,12 @@ describe('pages', () => {
     expect(home.headers['cache-control']).toBe('no-cache');
     const consolePage = await request(server.url).get('/console').expect(200);
     expect(consolePage.text).toContain('<script src="/console.js"');
+    // Revalidated by ETag: an unchanged page costs a 304, not the page again.
+    for (const page of ['/', '/console', '/widget.js']) {
+      const first = await request(server.url).get(page).expect(200);
+      expect(first.headers.etag).toBeDefined();
+      await request(server.url).get(page).set('If-None-Match', first.headers.etag as string).expect(304);
+    }
   });
 
   it('/widget.js is JavaScript any site may load', async () => {
