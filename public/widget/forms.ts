@@ -53,6 +53,11 @@ export function startForm(kind: 'chat' | 'leave-message', departments: string[],
       message: message.value.trim() || null,
     });
   });
+  return formView(root, error, submit);
+}
+
+/** A form that shows why the server refused it and lets the person try again. */
+function formView(root: HTMLFormElement, error: HTMLElement, submit: HTMLButtonElement): FormView {
   return {
     root,
     fail(text) {
@@ -88,12 +93,5 @@ export function ratingForm(onSubmit: (rating: number, comment: string | null) =>
     submit.disabled = true;
     onSubmit(Number(chosen.value), comment.value.trim() || null);
   });
-  return {
-    root,
-    fail(text) {
-      error.textContent = text;
-      error.hidden = false;
-      submit.disabled = false;
-    },
-  };
+  return formView(root, error, submit);
 }
