@@ -36,6 +36,9 @@ type RouteOutcome = { kind: 'assigned'; assignment: Assignment } | { kind: 'no-s
 const NO_SEAT: RouteOutcome = { kind: 'no-seat' };
 const GONE: RouteOutcome = { kind: 'gone' };
 
+/** The conversation's line when an operator takes a session, by a claim or by a routing pass. */
+const joinedLine = (operatorName: string | undefined): string => `${operatorName ?? 'An operator'} joined the chat`;
+
 /** What one routing pass did: how many sessions it looked at, how many it assigned. */
 interface PassResult {
   considered: number;
@@ -93,7 +96,7 @@ export class Assigner {
       await ChatSession.update({ operatorId }, { where: { id: sessionId }, transaction });
       const operator = await Operator.findByPk(operatorId, { attributes: ['name'], transaction });
       await addSessionEvent(this.db, sessionId, 'assigned', transaction, operatorId, { strategy: options.strategy, reason: options.reason });
-      systemMessage = await addSystemMessage(this.db, sessionId, `${operator?.name ?? 'An operator'} joined the chat`, transaction);
+      systemMessage = await addSystemMessage(this.db, sessionId, joinedLine(operator?.name), transaction);
     });
     const [session, operator] = await Promise.all([getSession(this.db, sessionId), this.refreshOperator(operatorId)]);
     await this.cache.setSessionOperator(sessionId, operatorId);
@@ -257,7 +260,7 @@ export class Assigner {
       { transaction, validate: false },
     );
     await ChatMessage.bulkCreate(
-      plan.map((a) => ({ sessionId: a.sessionId, senderType: 'system' as const, senderId: null, type: 'system' as const, content: `${names.get(a.operatorId) ?? 'An operator'} joined the chat`, createdAt: now })),
+      plan.map((a) => ({ sessionId: a.sessionId, senderType: 'system' as const, senderId: null, type: 'system' as const, content: joinedLine(names.get(a.operatorId)), createdAt: now })),
       { transaction, validate: false, returning: false },
     );
     // Ids read back rather than trusted from the driver (see MessageWriter). The session rows are locked, so
@@ -275,7 +278,7 @@ export class Assigner {
   }
 
   /** Each returning customer's most recent operator, in one read (empty when PREFER_PREVIOUS_OPERATOR is off). */
-  private async previousOperators(customerIds: Array<string | null>, transaction: Transaction): Promise<Map<string, number>> {
+  private async previousOperators(customerIds: Array<string | null>, transaction?: Transaction): Promise<Map<string, number>> {
     const customers = [...new Set(customerIds.filter((id): id is string => id !== null))];
     const previous = new Map<string, number>();
     if (!this.config.preferPreviousOperator || customers.length === 0) return previous;
@@ -409,15 +412,11 @@ export class Assigner {
       .map((o) => ({ id: o.id, activeSessions: o.activeSessions, maxConcurrentSessions: o.maxConcurrentSessions, lastAssignedAt: o.lastAssignedAt }));
   }
 
+  /** The returning customer's previous operator among the candidates (a waiting session has no operator of its own). */
   private async previousOperator(session: ChatSession, candidates: Candidate[]): Promise<Candidate | null> {
-    if (!this.config.preferPreviousOperator || !session.customerId) return null;
-    const last = await this.db.models.ChatSession.findOne({
-      attributes: ['operatorId'],
-      where: { customerId: session.customerId, id: { [Op.ne]: session.id }, operatorId: { [Op.ne]: null } },
-      order: [['createdAt', 'DESC']],
-    });
-    const previousId = last?.operatorId ?? null;
-    return previousId === null ? null : (candidates.find((c) => c.id === Number(previousId)) ?? null);
+    if (!session.customerId) return null;
+    const previousId = (await this.previousOperators([session.customerId])).get(session.customerId);
+    return candidates.find((c) => c.id === previousId) ?? null;
   }
 
   private async explainUnclaimable(sessionId: string, transaction: Transaction): Promise<never> {
