@@ -4,6 +4,7 @@ import type { Config } from '../config';
 import type { Db } from '../models/db';
 import type { ChatSession, MessageType } from '../models';
 import { ConflictError, ForbiddenError, NotFoundError, UnauthenticatedError, ValidationError } from '../src/errors';
+import type { Logger } from '../src/logger';
 import type { Actor } from './actor';
 import { isAdmin } from './actor';
 import type { StateCache } from './cache/StateCache';
@@ -68,8 +69,9 @@ export class ChatService {
     private readonly events: DomainEvents,
     private readonly assigner: Assigner,
     private readonly config: Config,
+    logger: Logger,
   ) {
-    this.messages = new MessageStore(db);
+    this.messages = new MessageStore(db, logger);
   }
 
   /** Resolves a customer token to its session id, or null when it is not valid for any session. */
@@ -263,7 +265,7 @@ export class ChatService {
   }
 
   async postMessage(actor: Actor, sessionId: string, input: PostMessageInput): Promise<{ message: MessageDTO; created: boolean }> {
-    // The hot path: no read of its own. The grouped write reads the group's sessions once, in its transaction,
+    // The hot path: no read of its own. The grouped write reads the group's sessions once, in one statement,
     // and runs these checks there, in the order a participant check would (not found, forbidden, closed, content).
     if (actor.kind === 'customer' && actor.sessionId !== sessionId) throw new NotFoundError('Session not found');
     const content = input.content;

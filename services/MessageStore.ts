@@ -1,6 +1,7 @@
 import { Op } from 'sequelize';
 import type { Db } from '../models/db';
 import { toMessageDTO, type MessageDTO } from './dto';
+import type { Logger } from '../src/logger';
 import { MessageWriter, type NewMessage, type StoredMessage } from './MessageWriter';
 
 export type { NewMessage, StoredMessage };
@@ -14,8 +15,11 @@ export interface MessagePage {
 export class MessageStore {
   private readonly writer: MessageWriter;
 
-  constructor(private readonly db: Db) {
-    this.writer = new MessageWriter(db);
+  constructor(
+    private readonly db: Db,
+    logger: Logger,
+  ) {
+    this.writer = new MessageWriter(db, logger);
   }
 
   async findByClientId(sessionId: string, clientMessageId: string): Promise<MessageDTO | null> {

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { UniqueConstraintError, type Transaction } from 'sequelize';
+import { UniqueConstraintError } from 'sequelize';
 import type { Db } from '../models/db';
 import type { MessageType, SenderType, SessionStatus } from '../models';
-import type { MessageDTO } from './dto';
-import { insertRows, selectByKeys, selectSessions, touchSessions } from './messageRows';
+import type { Logger } from '../src/logger';
+import { toMessageDTO, type MessageDTO } from './dto';
+import { insertIdStep, insertRows, lookUpGroup, selectByKeys, stampFirstResponse, stampLastMessage } from './messageRows';
 
-/** A message's session as its group's transaction read it. */
+/** A message's session as its group read it. */
 export interface SessionState {
   id: string;
   status: SessionStatus;
@@ -29,8 +30,8 @@ export interface NewMessage {
   /** The client's id for retries; one is made up when the client sends none, so every row has a key. */
   clientMessageId: string | null;
   /**
-   * Checked inside the group's transaction, so the sender's hot path needs no read of its own: one read of
-   * the sessions per group instead of one per message. Without it the message is stored unchecked.
+   * Checked against the group's one read of its sessions, so the sender's hot path needs no read of its own.
+   * Without it the message is stored unchecked.
    */
   admit?: Admit;
 }
@@ -54,6 +55,13 @@ interface Pending {
 /** What became of one message of a group: stored (or found stored), or refused by its admit check. */
 type Outcome = { stored: StoredMessage } | { refused: unknown };
 
+/** A group written: each message's outcome, and the sessions that got new messages. */
+interface Written {
+  outcomes: Outcome[];
+  sessionIds: Set<string>;
+  at: Date;
+}
+
 /** At most this many rows go into one INSERT; more wait for the next group. */
 const MAX_GROUP = 500;
 
@@ -61,16 +69,28 @@ const keyOf = (sessionId: string, clientMessageId: string): string => `${session
 
 /**
  * Group commit for messages (DESIGN.md decision 5). Messages that arrive while a group is being written wait
- * and go together into the next one: one multi-row INSERT and one commit for the whole group, however many
- * senders. Each caller's promise resolves only after its group is committed, so an ack never precedes the
- * commit. Groups are written one after another, so message ids are handed out in the order they resolve.
- * Idempotent on (sessionId, clientMessageId): duplicates within a group or of stored rows return the first.
+ * and go together into the next one: one read of their sessions and stored keys, then one multi-row INSERT,
+ * which is its own commit, for the whole group however many senders. Each caller's promise resolves only
+ * after that INSERT, so an ack never precedes the commit. Groups are written one after another, so message
+ * ids are handed out in the order they resolve. Idempotent on (sessionId, clientMessageId): duplicates within
+ * a group or of stored rows return the first.
+ *
+ * No transaction around the group: the INSERT is atomic by itself, and every statement in the path is a round
+ * trip the sender waits for. The sessions' last-message stamp (read by the idle sweeper alone) is written
+ * after the acks; the first-answer stamp (read by the stats) before them, on the rare group that holds one.
  */
 export class MessageWriter {
   private queue: Pending[] = [];
   private writing = false;
+  /** The last-message stamps still being written, one after another. */
+  private stamping: Promise<void> = Promise.resolve();
+  /** insertIdStep's answer, read once (undefined: not yet). */
+  private idStep: number | null | undefined;
 
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly logger: Logger,
+  ) {}
 
   store(message: NewMessage): Promise<StoredMessage> {
     const clientMessageId = message.clientMessageId ?? `srv-${randomUUID()}`;
@@ -80,9 +100,10 @@ export class MessageWriter {
     });
   }
 
-  /** Resolves once every message handed in so far is written (used on shutdown). */
+  /** Resolves once every message handed in so far is written, stamps included (used on shutdown). */
   async idle(): Promise<void> {
     while (this.writing || this.queue.length > 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    await this.stamping;
   }
 
   private async writeGroups(): Promise<void> {
@@ -102,41 +123,46 @@ export class MessageWriter {
   }
 
   private async writeGroup(group: Pending[]): Promise<void> {
-    let outcomes: Outcome[];
+    let written: Written;
     try {
-      outcomes = await this.db.transaction((transaction) => this.insertGroup(group, transaction));
+      written = await this.storeGroup(group);
     } catch (error) {
-      // Another process stored one of these keys between the look-up and the insert: write them one by one
-      // (each then finds what the others stored).
+      // Another process stored one of these keys between the look-up and the insert (so the INSERT stored
+      // nothing): write them one by one, each then finds what the others stored.
       if (!(error instanceof UniqueConstraintError)) throw error;
-      outcomes = [];
-      for (const pending of group) outcomes.push(...(await this.db.transaction((t) => this.insertGroup([pending], t))));
+      written = { outcomes: [], sessionIds: new Set(), at: new Date() };
+      for (const pending of group) {
+        const one = await this.storeGroup([pending]);
+        written.outcomes.push(...one.outcomes);
+        for (const id of one.sessionIds) written.sessionIds.add(id);
+      }
     }
     group.forEach((pending, index) => {
-      const outcome = outcomes[index] as Outcome;
+      const outcome = written.outcomes[index] as Outcome;
       if ('stored' in outcome) pending.resolve(outcome.stored);
       else pending.reject(outcome.refused);
     });
+    if (written.sessionIds.size > 0) {
+      const ids = [...written.sessionIds];
+      this.stamping = this.stamping
+        .then(() => stampLastMessage(this.db, ids, written.at))
+        .catch((error: unknown) => this.logger.warn({ err: error, sessions: ids.length }, 'last-message stamp failed; the idle sweeper may close those sessions early'));
+    }
   }
 
-  /** One transaction for the group: read its sessions, check each message, insert the new ones. */
-  private async insertGroup(group: Pending[], transaction: Transaction): Promise<Outcome[]> {
-    const sessionIds = [...new Set(group.map(({ message }) => message.sessionId))];
+  /** Reads the group's sessions and stored keys, checks each message, inserts the new ones. */
+  private async storeGroup(group: Pending[]): Promise<Written> {
+    const lookup = await lookUpGroup(this.db, group.map(({ message }) => message));
     const sessions = new Map<string, SessionState>();
     /** Assigned sessions still waiting for their operator's first answer, with the time they were assigned. */
     const unanswered = new Map<string, Date>();
-    const sessionRows = await selectSessions(this.db, sessionIds, transaction);
-    for (const row of sessionRows) {
+    for (const row of lookup.sessions) {
       sessions.set(row.id, { id: row.id, status: row.status, operatorId: row.operatorId === null ? null : Number(row.operatorId), customerId: row.customerId ?? null });
       if (row.assignedAt !== null && row.firstResponseAt === null) unanswered.set(row.id, new Date(row.assignedAt));
     }
-
-    // Stored already (retries), looked up by key on the unique index.
-    const stored = new Map<string, MessageDTO>();
-    for (const row of await selectByKeys(this.db, group.map(({ message }) => message), transaction)) stored.set(keyOf(row.sessionId, row.clientMessageId as string), row);
+    const stored = new Map<string, MessageDTO>(lookup.stored.map((m) => [keyOf(m.sessionId, m.clientMessageId as string), m]));
 
     const outcomes: Array<Outcome | { key: string; first: boolean }> = [];
-    const firstAnswers = new Map<string, number>();
     const fresh = new Map<string, NewMessage & { clientMessageId: string }>();
     for (const { message } of group) {
       const key = keyOf(message.sessionId, message.clientMessageId);
@@ -160,23 +186,29 @@ export class MessageWriter {
       }
     }
 
-    if (fresh.size > 0) {
-      const now = new Date();
-      const rows = [...fresh.values()];
-      await insertRows(this.db, rows.map(({ sessionId, senderType, senderId, type, content, clientMessageId }) => ({ sessionId, senderType, senderId, type, content, clientMessageId, createdAt: now })), transaction);
-      // Ids are read back by key rather than trusted from the driver: consecutive auto-increment values for a
-      // multi-row INSERT are not guaranteed on every MySQL configuration.
-      for (const row of await selectByKeys(this.db, rows, transaction)) stored.set(keyOf(row.sessionId, row.clientMessageId as string), row);
-
-      const written = [...new Set(rows.map((m) => m.sessionId))];
-      const answered = [...new Set(rows.filter((m) => m.senderType === 'operator').map((m) => m.sessionId))];
-      await touchSessions(this.db, written, answered, now, transaction);
-      for (const sessionId of answered) {
-        const assignedAt = unanswered.get(sessionId);
-        if (assignedAt) firstAnswers.set(sessionId, Math.max(0, (now.getTime() - assignedAt.getTime()) / 1000));
+    const at = new Date();
+    const rows = [...fresh.values()].map(({ sessionId, senderType, senderId, type, content, clientMessageId }) => ({ sessionId, senderType, senderId, type, content, clientMessageId, createdAt: at }));
+    /** Seconds from assignment to this group's first answer, per session answered for the first time. */
+    const firstAnswers = new Map<string, number>();
+    if (rows.length > 0) {
+      const firstId = await insertRows(this.db, rows);
+      this.idStep ??= await insertIdStep(this.db);
+      const step = this.idStep;
+      if (step !== null) {
+        rows.forEach((row, index) => stored.set(keyOf(row.sessionId, row.clientMessageId), toMessageDTO({ ...row, id: firstId + index * step, readAt: null })));
+      } else {
+        for (const row of await selectByKeys(this.db, rows)) stored.set(keyOf(row.sessionId, row.clientMessageId as string), row);
       }
+      for (const row of rows) {
+        const assignedAt = unanswered.get(row.sessionId);
+        if (row.senderType === 'operator' && assignedAt && !firstAnswers.has(row.sessionId)) {
+          firstAnswers.set(row.sessionId, Math.max(0, (at.getTime() - assignedAt.getTime()) / 1000));
+        }
+      }
+      if (firstAnswers.size > 0) await stampFirstResponse(this.db, [...firstAnswers.keys()], at);
     }
-    return outcomes.map((outcome, index) => {
+
+    const resolved = outcomes.map((outcome, index): Outcome => {
       if (!('key' in outcome)) return outcome;
       const { message } = group[index] as Pending;
       const result: StoredMessage = { message: stored.get(outcome.key) as MessageDTO, created: outcome.first, session: sessions.get(message.sessionId) ?? null };
@@ -188,5 +220,6 @@ export class MessageWriter {
       }
       return { stored: result };
     });
+    return { outcomes: resolved, sessionIds: new Set(rows.map((row) => row.sessionId)), at };
   }
 }

@@ -68,7 +68,7 @@ export function createServer(config: Config, options: ServerOptions = {}): ChatS
   const cache = new StateCache(redis ? new RedisStore(redis) : new MemoryStore(), () => loadSnapshot(db), logger);
   const events = new DomainEvents(logger);
   const assigner = new Assigner(db, cache, events, config, logger);
-  const chat = new ChatService(db, cache, events, assigner, config);
+  const chat = new ChatService(db, cache, events, assigner, config, logger);
   const operators = new OperatorService(db, cache, events, assigner);
   const presence = new PresenceService(db, assigner, events, config, logger);
   const sweeper = new Sweeper(db, chat, assigner, presence, config, logger);

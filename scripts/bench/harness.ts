@@ -247,3 +247,28 @@ export function table(header: string[], rows: string[][], leftColumns: number): 
   const format = (cells: string[]): string => cells.map((c, i) => (i < leftColumns ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
   return [format(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(format)].join('\n');
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// Load.
+
+/**
+ * An open-loop load at a steady rate: `fire(i, scheduledAt)` for the i-th message once its time
+ * (start + i / rate) has come, checked every millisecond for `seconds`, whatever the answers' pace. A late tick
+ * fires what it owes at once, and `scheduledAt` is when the message was due, so a latency measured from it
+ * includes any lag of the load generator itself.
+ */
+export function openLoop(rate: number, seconds: number, fire: (index: number, scheduledAt: number) => void): Promise<void> {
+  const start = performance.now();
+  const total = Math.floor(rate * seconds);
+  const dueAt = (index: number): number => start + (index * 1000) / rate;
+  let sent = 0;
+  return new Promise((resolve) => {
+    const tick = (): void => {
+      const now = performance.now();
+      for (; sent < total && dueAt(sent) <= now; sent++) fire(sent, dueAt(sent));
+      if (sent >= total) resolve();
+      else setTimeout(tick, 1);
+    };
+    tick();
+  });
+}

@@ -15,6 +15,7 @@ import {
   formatMs,
   loadAverage,
   memoryUsage,
+  openLoop,
   percentile,
   redisUrl,
   stopChild,
@@ -349,35 +350,25 @@ async function runAtRate(rig: Rig, label: string, rate: number, seconds: number,
   const start = performance.now();
   const windowMs = seconds * 1000;
   let sent = 0;
-  let cursor = 0;
-  await new Promise<void>((resolve) => {
-    const tick = (): void => {
-      const now = performance.now();
-      const due = Math.floor((rate * Math.min(now - start, windowMs)) / 1000);
-      while (sent < due) {
-        const index = cursor++ % rig.customers.length;
-        const clientMessageId = `rt-${suffix}-${++sequence}`;
-        const sample: Sample = { t0: performance.now(), ack: 0, delivered: 0, ok: false, id: 0, sessionId: rig.sessionOf[index] as string };
-        samples.set(clientMessageId, sample);
-        (rig.customers[index] as ClientSocket).emit('message:send', { content: CONTENT, clientMessageId }, (reply: { ok: boolean; data?: { id: number }; error?: { code: string } }) => {
-          sample.ack = performance.now();
-          answered++;
-          if (reply?.ok) {
-            sample.ok = true;
-            sample.id = reply.data?.id ?? 0;
-            acked++;
-            keep?.set(clientMessageId, sample);
-          } else {
-            const code = reply?.error?.code ?? 'malformed ack';
-            errors.set(code, (errors.get(code) ?? 0) + 1);
-          }
-        });
-        sent++;
+  await openLoop(rate, seconds, (index) => {
+    const customer = index % rig.customers.length;
+    const clientMessageId = `rt-${suffix}-${++sequence}`;
+    const sample: Sample = { t0: performance.now(), ack: 0, delivered: 0, ok: false, id: 0, sessionId: rig.sessionOf[customer] as string };
+    samples.set(clientMessageId, sample);
+    (rig.customers[customer] as ClientSocket).emit('message:send', { content: CONTENT, clientMessageId }, (reply: { ok: boolean; data?: { id: number }; error?: { code: string } }) => {
+      sample.ack = performance.now();
+      answered++;
+      if (reply?.ok) {
+        sample.ok = true;
+        sample.id = reply.data?.id ?? 0;
+        acked++;
+        keep?.set(clientMessageId, sample);
+      } else {
+        const code = reply?.error?.code ?? 'malformed ack';
+        errors.set(code, (errors.get(code) ?? 0) + 1);
       }
-      if (now - start >= windowMs) resolve();
-      else setTimeout(tick, 1);
-    };
-    tick();
+    });
+    sent++;
   });
   const end = start + windowMs;
   // Wait for the backlog: every ack, and a delivery for every stored message.
