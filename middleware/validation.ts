@@ -1,6 +1,7 @@
 import type { RequestHandler } from 'express';
 import { checkSchema, matchedData, validationResult, type Schema, type ValidationChain } from 'express-validator';
 import { ValidationError, type FieldProblem } from '../src/errors';
+import { compileFastPath, type FastPath, type Target } from './schemaFastPath';
 
 export type { Schema };
 
@@ -25,10 +26,21 @@ function chainsOf(schema: Schema): ValidationChain[] {
   return chains;
 }
 
+/** Each schema's fast path (null: it has none), compiled once. */
+const fastPaths = new WeakMap<Schema, FastPath | null>();
+function fastPathOf(schema: Schema): FastPath | null {
+  let fast = fastPaths.get(schema);
+  if (fast === undefined) {
+    fast = compileFastPath(schema);
+    fastPaths.set(schema, fast);
+  }
+  return fast;
+}
+
 interface Validatable {
   body?: unknown;
-  params?: unknown;
-  query?: unknown;
+  params?: Record<string, unknown>;
+  query?: Record<string, unknown>;
 }
 
 /**
@@ -36,10 +48,22 @@ interface Validatable {
  * and returns only the fields the schema names; throws VALIDATION_ERROR listing every bad field.
  */
 export async function validateInput(schema: Schema, target: Validatable): Promise<Record<string, unknown>> {
-  const request = { body: target.body ?? {}, params: target.params ?? {}, query: target.query ?? {} };
-  if (request.body === null || typeof request.body !== 'object' || Array.isArray(request.body)) {
+  const body = target.body ?? {};
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
     throw new ValidationError('The body must be a JSON object', [{ field: 'body', message: 'must be an object' }]);
   }
+  const request: Target = { body: body as Record<string, unknown>, params: target.params ?? {}, query: target.query ?? {} };
+  const input = fastPathOf(schema)?.(request) ?? (await runChains(schema, request));
+  const withNul = Object.keys(input).filter((field) => containsNul(input[field]));
+  if (withNul.length > 0) {
+    const details = withNul.map((field) => ({ field, message: 'must not contain NUL characters' }));
+    throw new ValidationError(`Invalid ${withNul.join(', ')}`, details);
+  }
+  return input;
+}
+
+/** express-validator itself: matchedData() of valid input, or VALIDATION_ERROR naming every bad field. */
+export async function runChains(schema: Schema, request: Target): Promise<Record<string, unknown>> {
   await Promise.all(chainsOf(schema).map((chain) => chain.run(request)));
   const result = validationResult(request);
   if (!result.isEmpty()) {
@@ -49,13 +73,7 @@ export async function validateInput(schema: Schema, target: Validatable): Promis
     }));
     throw new ValidationError(`Invalid ${details.map((d) => d.field).join(', ')}`, details);
   }
-  const input = matchedData(request, { includeOptionals: false });
-  const withNul = Object.keys(input).filter((field) => containsNul(input[field]));
-  if (withNul.length > 0) {
-    const details = withNul.map((field) => ({ field, message: 'must not contain NUL characters' }));
-    throw new ValidationError(`Invalid ${withNul.join(', ')}`, details);
-  }
-  return input;
+  return matchedData(request, { includeOptionals: false });
 }
 
 /** NUL never belongs in text, and SQLite ends a statement at it (a 500 instead of a query): refused everywhere. */
