@@ -309,8 +309,9 @@ export async function liveToken(url: string, staff: Staff): Promise<string> {
 }
 
 /**
- * A server for the REST suites. Their operators never hold a socket, so only their REST calls keep their
- * presence alive; a long grace keeps a quiet operator from being set offline halfway through a slow run.
+ * A server for the REST and realtime suites. REST operators never hold a socket, so only their REST calls keep
+ * their presence alive, and a realtime operator's socket may be briefly gone between steps; a long grace keeps
+ * either from being set offline halfway through a slow run.
  */
 export function startApiServer(backend: Backend, env: Record<string, string> = {}): Promise<TestServer> {
   return startTestServer(backend, { env: { OPERATOR_PRESENCE_GRACE_SECONDS: '3600', ...env } });

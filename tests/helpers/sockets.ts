@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { io, type Socket } from 'socket.io-client';
-import { createOperator, createSession, type Customer, type MessageBody, type NewOperator, type NewSession, type OperatorBody, type SessionBody, type Staff } from './api';
+import { createAdmin, createOperator, createSession, startApiServer, type Customer, type MessageBody, type NewOperator, type NewSession, type OperatorBody, type SessionBody, type Staff } from './api';
+import type { Backend } from './backends';
+import type { TestServer } from './testServer';
 
 /**
  * socket.io-client helpers for the realtime suites: connect as a customer or an operator, wait for a server
@@ -240,6 +242,31 @@ export function closeAllSockets(): void {
     socket.disconnect();
   }
   open.clear();
+}
+
+/** What a realtime test works against: its own server over a fresh database, and an admin logged in on it. */
+export interface RealtimeServer {
+  server: TestServer;
+  url: string;
+  admin: Staff;
+}
+
+/**
+ * A fresh server for each test of a realtime suite. Called in the suite's describe, it adds the afterEach that
+ * closes every socket and stops the server, and returns the `boot` for the beforeEach of each nested describe
+ * (env on top of startApiServer's). The booted server is handed to `use`, so the tests keep reading plain variables.
+ */
+export function realtimeServerPerTest(backend: Backend, use: (booted: RealtimeServer) => void): (env?: Record<string, string>) => Promise<void> {
+  let server: TestServer | undefined;
+  afterEach(async () => {
+    closeAllSockets();
+    await server?.close();
+    server = undefined;
+  });
+  return async (env = {}) => {
+    server = await startApiServer(backend, env);
+    use({ server, url: server.url, admin: await createAdmin(server) });
+  };
 }
 
 /** An operator created over REST, logged in, with one connected /operator socket (and a status, if given). */

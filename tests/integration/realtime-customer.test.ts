@@ -1,12 +1,11 @@
 import request from 'supertest';
 import { describeEachBackend } from '../helpers/backends';
-import { startTestServer, type TestServer } from '../helpers/testServer';
+import type { TestServer } from '../helpers/testServer';
 import { sleep } from '../helpers/wait';
-import { createAdmin, createSession, expectStatus, getSession, listMessages, type MessageBody, type SessionBody, type Staff } from '../helpers/api';
+import { createSession, expectStatus, getSession, listMessages, type MessageBody, type SessionBody, type Staff } from '../helpers/api';
 import {
   call,
   clearEvents,
-  closeAllSockets,
   cmid,
   connectCustomer,
   connectError,
@@ -18,6 +17,7 @@ import {
   expectAckError,
   expectNoEvent,
   nextEvent,
+  realtimeServerPerTest,
   refused,
   CUSTOMER_EVENTS,
   GARBAGE,
@@ -41,22 +41,10 @@ import {
 const validAnyway = (event: string, label: string): boolean => event === 'session:close' && label === 'null';
 
 describeEachBackend('realtime /customer', (backend) => {
-  let server: TestServer | undefined;
+  let server: TestServer;
   let url: string;
   let admin: Staff;
-
-  async function boot(env: Record<string, string> = {}): Promise<void> {
-    // A long grace: an operator's socket briefly between tests must not turn them offline mid-test.
-    server = await startTestServer(backend, { env: { OPERATOR_PRESENCE_GRACE_SECONDS: '3600', ...env } });
-    url = server.url;
-    admin = await createAdmin(server);
-  }
-
-  afterEach(async () => {
-    closeAllSockets();
-    await server?.close();
-    server = undefined;
-  });
+  const boot = realtimeServerPerTest(backend, (booted) => ({ server, url, admin } = booted));
 
   /** One online operator and a customer whose new chat went straight to them; both sides settled and quiet. */
   async function chatting(): Promise<{ op: ConnectedOperator; customer: ConnectedCustomer }> {
@@ -527,7 +515,7 @@ describeEachBackend('realtime /customer', (backend) => {
     it('a packet over the size limit ends only that connection; everyone else carries on', async () => {
       const { op, customer } = await chatting();
       const tab = await connectCustomer(url, customer.customerToken);
-      const limit = server!.config.maxMessageLength * 4 + 4 * 1024;
+      const limit = server.config.maxMessageLength * 4 + 4 * 1024;
       const gone = waitDisconnected(tab);
       tab.emit('message:send', { content: 'x'.repeat(limit + 1_000), clientMessageId: cmid() }, () => undefined);
       await gone;

@@ -2,15 +2,13 @@ import { SignJWT } from 'jose';
 import request from 'supertest';
 import type { Socket } from 'socket.io-client';
 import { describeEachBackend } from '../helpers/backends';
-import { startTestServer, type TestServer } from '../helpers/testServer';
 import { sleep } from '../helpers/wait';
-import { bearer, createAdmin, createSession, expectStatus, getOperator, getSession, listMessages, type OperatorBody, type Staff } from '../helpers/api';
+import { bearer, createSession, expectStatus, getOperator, getSession, listMessages, type OperatorBody, type Staff } from '../helpers/api';
 import {
   GARBAGE,
   OPERATOR_EVENTS,
   call,
   clearEvents,
-  closeAllSockets,
   cmid,
   connectCustomer,
   connectError,
@@ -23,6 +21,7 @@ import {
   expectAckError,
   expectNoEvent,
   nextEvent,
+  realtimeServerPerTest,
   refused,
   waitDisconnected,
   type ConnectedCustomer,
@@ -53,21 +52,9 @@ async function expectSilent(sockets: Socket[], names = SESSION_EVENTS, ms = 400)
 }
 
 describeEachBackend('realtime /operator', (backend) => {
-  let server: TestServer | undefined;
   let url: string;
   let admin: Staff;
-
-  async function boot(env: Record<string, string> = {}): Promise<void> {
-    server = await startTestServer(backend, { env: { OPERATOR_PRESENCE_GRACE_SECONDS: '3600', ...env } });
-    url = server.url;
-    admin = await createAdmin(server);
-  }
-
-  afterEach(async () => {
-    closeAllSockets();
-    await server?.close();
-    server = undefined;
-  });
+  const boot = realtimeServerPerTest(backend, (booted) => ({ url, admin } = booted));
 
   const messagesOf = async (sessionId: string): Promise<FullMessage[]> => (await listMessages(url, admin.token, sessionId, '?limit=200')) as FullMessage[];
   const sessionOf = async (sessionId: string): Promise<FullSession> => (await getSession(url, admin.token, sessionId)) as FullSession;
