@@ -230,7 +230,7 @@ export class ChatService {
     if (session.status === 'closed') throw new ConflictError('SESSION_CLOSED', 'The session is closed');
     if (session.status === 'waiting') {
       if (target.operatorId === undefined) return this.requeueToDepartment(session, target.department as string, null);
-      const assignment = await this.assigner.claim(sessionId, target.operatorId, { allowBusy: true, strategy: 'transfer', reason: 'transferred' });
+      const assignment = await this.assigner.claim(sessionId, target.operatorId, { strategy: 'transfer', reason: 'transferred' });
       return assignment.session;
     }
     const fromId = Number(session.operatorId);

@@ -182,7 +182,7 @@ export class OperatorService {
         throw new ForbiddenError('Only an admin may assign a session to another operator');
       }
       const reason = options.operatorId === actor.operatorId ? 'taken by the operator' : `assigned by admin ${actor.operatorId}`;
-      return this.assigner.claim(sessionId, options.operatorId, { allowBusy: true, strategy: 'manual', reason });
+      return this.assigner.claim(sessionId, options.operatorId, { strategy: 'manual', reason });
     }
     const assignment = await this.assigner.route(sessionId, options.strategy === 'manual' ? undefined : options.strategy);
     if (!assignment) {
@@ -195,7 +195,7 @@ export class OperatorService {
 
   /** session:join — an operator takes a waiting session themselves. */
   async join(actor: OperatorActor, sessionId: string): Promise<SessionDTO> {
-    const assignment = await this.assigner.claim(sessionId, actor.operatorId, { allowBusy: true, strategy: 'manual', reason: 'taken from the queue' });
+    const assignment = await this.assigner.claim(sessionId, actor.operatorId, { strategy: 'manual', reason: 'taken from the queue' });
     return assignment.session;
   }
 

@@ -3,7 +3,7 @@ import { Op, col, fn, literal, type Transaction } from 'sequelize';
 import type { Logger } from 'pino';
 import type { Config, StrategyName } from '../../config';
 import type { Db } from '../../models/db';
-import type { ChatSession, Operator } from '../../models';
+import type { Operator } from '../../models';
 import { ConflictError, NotFoundError } from '../../src/errors';
 import type { StateCache } from '../cache/StateCache';
 import { toCachedOperator } from '../cache/snapshot';
@@ -11,8 +11,7 @@ import type { DomainEvents } from '../DomainEvents';
 import { toMessageDTO, toOperatorDTO, toSessionDTO, type MessageDTO, type OperatorDTO, type SessionDTO } from '../dto';
 import { QUEUE_ORDER, findSessions, getSession, sessionDTO } from '../sessionQueries';
 import { addSessionEvent, addSystemMessage } from '../systemMessages';
-import { STRATEGY_FUNCTIONS, describeChoice, type Candidate } from './strategies';
-import { planAssignments, type PlannedAssignment } from './plan';
+import { planAssignments, type Plan, type PlannedAssignment } from './plan';
 
 export interface Assignment {
   session: SessionDTO;
@@ -21,9 +20,8 @@ export interface Assignment {
   reason: string;
 }
 
+/** A claim (session:join, assignment to a named operator, transfer) accepts a busy operator; routing passes take only online ones. */
 interface ClaimOptions {
-  /** session:join and explicit assignment accept a busy operator; automatic routing only an online one. */
-  allowBusy: boolean;
   strategy: string;
   reason: string;
 }
@@ -31,24 +29,47 @@ interface ClaimOptions {
 /** How many sessions from the head of the queue one routing pass considers. */
 const PASS_SIZE = 100;
 
-/** What one routing attempt came to: assigned, no seat for it now, or no longer waiting (taken or closed). */
-type RouteOutcome = { kind: 'assigned'; assignment: Assignment } | { kind: 'no-seat' } | { kind: 'gone' };
-const NO_SEAT: RouteOutcome = { kind: 'no-seat' };
-const GONE: RouteOutcome = { kind: 'gone' };
-
 /** The conversation's line when an operator takes a session, by a claim or by a routing pass. */
 const joinedLine = (operatorName: string | undefined): string => `${operatorName ?? 'An operator'} joined the chat`;
 
-/** What one routing pass did: how many sessions it looked at, how many it assigned. */
+/** Which waiting sessions a routing pass plans for, and by which strategy. */
+interface PassScope {
+  strategy: StrategyName;
+  /** Only this session, wherever it stands in the queue (an explicit routing); else the head of the queue. */
+  sessionId?: string;
+}
+
+/** A pass's plan, made under its locks, with what writing it needs. */
+interface PlannedPass {
+  /** How many sessions from the head of the queue it looked at. */
+  considered: number;
+  plan: Plan;
+  /** The round-robin rotation the plan started from. */
+  rotation: number | null;
+  /** The names of the operators with a free seat, for the "joined" lines. */
+  names: Map<number, string>;
+}
+
+/** A pass's assignments as written and read back before the commit: what is cached and told after it. */
+interface WrittenPass {
+  /** In queue order; each with its operator as the whole pass left them. */
+  assignments: Assignment[];
+  /** The "joined" line of each session. */
+  messages: Map<string, MessageDTO>;
+  operators: Operator[];
+}
+
+/** What one routing pass did: how many sessions it looked at, and what it assigned. */
 interface PassResult {
   considered: number;
-  assigned: number;
+  assignments: Assignment[];
 }
 
 /**
  * The routing engine's moving part: claims an operator's seat and a waiting session together, atomically in
  * the database (DESIGN.md decision 4), so no operator goes over capacity and no session gets two operators,
- * whatever the number of processes. Chooses candidates with the strategies, drains the queue.
+ * whatever the number of processes. Routing passes, planned by planAssignments (plan.ts), drain the queue and
+ * route one session on demand.
  */
 export class Assigner {
   /** The running drain loop, if any. */
@@ -92,7 +113,7 @@ export class Assigner {
         { where: { id: sessionId, status: 'waiting' }, transaction },
       );
       if (sessionRows !== 1) await this.explainUnclaimable(sessionId, transaction);
-      await this.takeSeat(operatorId, transaction, options.allowBusy);
+      await this.takeSeat(operatorId, transaction);
       await ChatSession.update({ operatorId }, { where: { id: sessionId }, transaction });
       const operator = await Operator.findByPk(operatorId, { attributes: ['name'], transaction });
       await addSessionEvent(this.db, sessionId, 'assigned', transaction, operatorId, { strategy: options.strategy, reason: options.reason });
@@ -108,8 +129,10 @@ export class Assigner {
   }
 
   /**
-   * Routes one waiting session by a strategy: the previous operator of a returning customer first (when
-   * configured and available), then the strategy's order. Returns null when nobody can take it now.
+   * Routes one waiting session now, wherever it stands in the queue, by a strategy: a routing pass limited to
+   * it, so the same rules choose (previous operator of a returning customer first, then the strategy's order)
+   * and the same locks keep it atomic against every other pass. Returns null when nobody can take it now, or
+   * when it stopped waiting meanwhile (taken by another pass, closed).
    */
   async route(sessionId: string, strategyName: StrategyName = this.config.assignmentStrategy): Promise<Assignment | null> {
     const session = await getSession(this.db, sessionId);
@@ -118,8 +141,8 @@ export class Assigner {
         ? new ConflictError('SESSION_CLOSED', 'The session is closed')
         : new ConflictError('ALREADY_ASSIGNED', 'The session already has an operator');
     }
-    const outcome = await this.tryRoute(session, strategyName);
-    return outcome.kind === 'assigned' ? outcome.assignment : null;
+    const pass = await this.routePass({ strategy: strategyName, sessionId });
+    return pass.assignments[0] ?? null;
   }
 
   /**
@@ -146,8 +169,8 @@ export class Assigner {
         this.requested = null;
         try {
           let pass: PassResult;
-          do pass = await this.routePass();
-          while (pass.assigned > 0 && pass.considered === PASS_SIZE);
+          do pass = await this.routePass({ strategy: this.config.assignmentStrategy });
+          while (pass.assignments.length > 0 && pass.considered === PASS_SIZE);
         } catch (error) {
           this.logger.error({ err: error }, 'routing pass failed');
         }
@@ -160,77 +183,102 @@ export class Assigner {
   }
 
   /**
-   * One routing pass, in one transaction (DESIGN.md decision 4, for many sessions at once): locks the
-   * operators with a free seat, locks the head of the queue, plans who goes where as if routed one by one in
-   * FIFO order, then takes the seats and the sessions with conditional updates checked by row count. The
-   * operator locks make passes of every process take turns, so two processes never plan over the same seat.
-   * (A claim locks its session, then the operator: the opposite order. When the two meet on the same rows,
-   * the database picks one to roll back and Db.transaction runs it again.)
+   * One routing pass, in one transaction (DESIGN.md decision 4, for many sessions at once): plans who goes
+   * where under locks, then takes the seats and the sessions with conditional updates checked by row count.
+   * After the commit, the cache and then the news. (A claim locks its session, then the operator: the
+   * opposite order. When the two meet on the same rows, the database picks one to roll back and
+   * Db.transaction runs it again.)
    */
-  private async routePass(): Promise<PassResult> {
-    const strategy = this.config.assignmentStrategy;
-    if (strategy === 'manual') return { considered: 0, assigned: 0 };
-    const { ChatSession, Operator } = this.db.models;
+  private async routePass(scope: PassScope): Promise<PassResult> {
+    if (scope.strategy === 'manual') return { considered: 0, assignments: [] };
     const now = new Date();
     const outcome = await this.db.transaction(async (transaction) => {
-      const seats = await Operator.findAll({
-        attributes: ['id', 'name', 'activeSessions', 'maxConcurrentSessions', 'lastAssignedAt', 'departments'],
-        where: { status: 'online', disabled: false, activeSessions: { [Op.lt]: col('max_concurrent_sessions') } },
-        order: [['id', 'ASC']],
-        lock: transaction.LOCK.UPDATE,
-        transaction,
-      });
-      if (seats.length === 0) return null;
-      // The head of the queue among the sessions these seats can serve: a hundred sessions of a department
-      // nobody online serves must not hide the ones behind them. Read, then locked by primary key: a locking
-      // range read of the queue index would also lock its gaps and hold up every new session's insert.
-      const departments = [...new Set(seats.flatMap((o) => o.departments))];
-      const servable = { [Op.or]: [{ department: null }, ...(departments.length > 0 ? [{ department: { [Op.in]: departments } }] : [])] };
-      const head = await ChatSession.findAll({ attributes: ['id'], where: { status: 'waiting', ...servable }, order: QUEUE_ORDER, limit: PASS_SIZE, transaction });
-      if (head.length === 0) return null;
-      const sessions = await ChatSession.findAll({
-        attributes: ['id', 'department', 'customerId', 'requeuedFrom', 'queuedAt'],
-        where: { id: { [Op.in]: head.map((s) => s.id) }, status: 'waiting' },
-        order: QUEUE_ORDER,
-        lock: transaction.LOCK.UPDATE,
-        transaction,
-      });
-      // Read under the operator locks: the previous pass, whichever process ran it, has set it by now.
-      const rotation = strategy === 'round-robin' ? await this.cache.getRotation() : null;
-      const plan = planAssignments({
-        strategy,
-        sessions: sessions.map((s) => ({ id: s.id, department: s.department, customerId: s.customerId, requeuedFrom: s.requeuedFrom === null ? null : Number(s.requeuedFrom) })),
-        seats: seats.map((o) => ({ id: o.id, activeSessions: o.activeSessions, maxConcurrentSessions: o.maxConcurrentSessions, lastAssignedAt: o.lastAssignedAt, departments: o.departments })),
-        previousOperators: await this.previousOperators(sessions.map((s) => s.customerId), transaction),
-        lastRoundRobinId: rotation,
-        now,
-      });
-      if (plan.assignments.length === 0) return { considered: head.length, plan, messages: new Map<string, MessageDTO>(), assigned: [] };
-      const messages = await this.recordAssignments(plan.assignments, new Map(seats.map((o) => [o.id, o.name])), now, transaction);
-      // The sessions as told to everyone, read before the commit: once it is done nothing may stop the telling.
-      const assigned = await findSessions(this.db, { id: { [Op.in]: plan.assignments.map((a) => a.sessionId) } }, QUEUE_ORDER, undefined, transaction);
-      if (plan.lastRoundRobinId !== null && plan.lastRoundRobinId !== rotation) await this.cache.setRotation(plan.lastRoundRobinId);
-      return { considered: head.length, plan, messages, assigned };
+      const planned = await this.planPass(scope, now, transaction);
+      if (!planned || planned.plan.assignments.length === 0) return { considered: planned?.considered ?? 0, written: null };
+      return { considered: planned.considered, written: await this.writePass(planned, now, transaction) };
     });
-    if (!outcome) return { considered: 0, assigned: 0 };
-    const { plan, messages, assigned } = outcome;
-    if (plan.assignments.length === 0) return { considered: outcome.considered, assigned: 0 };
+    if (!outcome.written) return { considered: outcome.considered, assignments: [] };
+    await this.tell(outcome.written);
+    return { considered: outcome.considered, assignments: outcome.written.assignments };
+  }
 
-    // The cache first, so that whoever reacts to the news reads the new loads; a failure there is only logged.
-    const operatorIds = [...new Set(plan.assignments.map((a) => a.operatorId))];
-    await Promise.all([this.refreshOperators(operatorIds), ...plan.assignments.map((a) => this.cache.setSessionOperator(a.sessionId, a.operatorId))]).catch(
-      (error: unknown) => this.logger.warn({ err: error }, 'routing pass: the cache was not updated'),
-    );
-    const dtos = new Map(assigned.map((s) => [s.id, toSessionDTO(s)]));
-    for (const assignment of plan.assignments) {
-      const session = dtos.get(assignment.sessionId);
-      if (!session) continue;
-      this.events.emit('session.assigned', { session, operatorId: assignment.operatorId, strategy: assignment.strategy, reason: assignment.reason });
-      const message = messages.get(assignment.sessionId);
+  /**
+   * Locks the operators with a free seat and the sessions in scope still waiting, then plans as if they were
+   * routed one by one in FIFO order. The operator locks make passes of every process take turns, so two
+   * processes never plan over the same seat. Null when there is no seat or no session to plan for.
+   */
+  private async planPass(scope: PassScope, now: Date, transaction: Transaction): Promise<PlannedPass | null> {
+    const seats = await this.db.models.Operator.findAll({
+      attributes: ['id', 'name', 'activeSessions', 'maxConcurrentSessions', 'lastAssignedAt', 'departments'],
+      where: { status: 'online', disabled: false, activeSessions: { [Op.lt]: col('max_concurrent_sessions') } },
+      order: [['id', 'ASC']],
+      lock: transaction.LOCK.UPDATE,
+      transaction,
+    });
+    if (seats.length === 0) return null;
+    const head = scope.sessionId === undefined ? await this.queueHead(seats, transaction) : [scope.sessionId];
+    if (head.length === 0) return null;
+    const sessions = await this.db.models.ChatSession.findAll({
+      attributes: ['id', 'department', 'customerId', 'requeuedFrom', 'queuedAt'],
+      where: { id: { [Op.in]: head }, status: 'waiting' },
+      order: QUEUE_ORDER,
+      lock: transaction.LOCK.UPDATE,
+      transaction,
+    });
+    // Read under the operator locks: the previous pass, whichever process ran it, has set it by now.
+    const rotation = scope.strategy === 'round-robin' ? await this.cache.getRotation() : null;
+    const plan = planAssignments({
+      strategy: scope.strategy,
+      sessions: sessions.map((s) => ({ id: s.id, department: s.department, customerId: s.customerId, requeuedFrom: s.requeuedFrom === null ? null : Number(s.requeuedFrom) })),
+      seats: seats.map((o) => ({ id: o.id, activeSessions: o.activeSessions, maxConcurrentSessions: o.maxConcurrentSessions, lastAssignedAt: o.lastAssignedAt, departments: o.departments })),
+      previousOperators: await this.previousOperators(sessions.map((s) => s.customerId), transaction),
+      lastRoundRobinId: rotation,
+      now,
+    });
+    return { considered: head.length, plan, rotation, names: new Map(seats.map((o) => [o.id, o.name])) };
+  }
+
+  /**
+   * The ids of the head of the queue among the sessions these seats can serve: a hundred sessions of a
+   * department nobody online serves must not hide the ones behind them. Read without a lock, and locked by
+   * primary key after: a locking range read of the queue index would also lock its gaps and hold up every new
+   * session's insert.
+   */
+  private async queueHead(seats: Operator[], transaction: Transaction): Promise<string[]> {
+    const departments = [...new Set(seats.flatMap((o) => o.departments))];
+    const servable = { [Op.or]: [{ department: null }, ...(departments.length > 0 ? [{ department: { [Op.in]: departments } }] : [])] };
+    const head = await this.db.models.ChatSession.findAll({ attributes: ['id'], where: { status: 'waiting', ...servable }, order: QUEUE_ORDER, limit: PASS_SIZE, transaction });
+    return head.map((s) => s.id);
+  }
+
+  /**
+   * Writes a plan in its transaction, then reads back the sessions and operators as they will be told and
+   * cached: read before the commit, because once it is done nothing may stop the telling.
+   */
+  private async writePass({ plan, rotation, names }: PlannedPass, now: Date, transaction: Transaction): Promise<WrittenPass> {
+    const messages = await this.recordAssignments(plan.assignments, names, now, transaction);
+    const sessions = await findSessions(this.db, { id: { [Op.in]: plan.assignments.map((a) => a.sessionId) } }, QUEUE_ORDER, undefined, transaction);
+    const operators = await this.db.models.Operator.findAll({ where: { id: { [Op.in]: [...new Set(plan.assignments.map((a) => a.operatorId))] } }, transaction });
+    if (plan.lastRoundRobinId !== null && plan.lastRoundRobinId !== rotation) await this.cache.setRotation(plan.lastRoundRobinId);
+    const sessionDTOs = new Map(sessions.map((s) => [s.id, toSessionDTO(s)]));
+    const operatorDTOs = new Map(operators.map((o) => [o.id, toOperatorDTO(o)]));
+    const assignments = plan.assignments.flatMap(({ sessionId, operatorId, strategy, reason }) => {
+      const session = sessionDTOs.get(sessionId);
+      const operator = operatorDTOs.get(operatorId);
+      return session && operator ? [{ session, operator, strategy, reason }] : [];
+    });
+    return { assignments, messages, operators };
+  }
+
+  /** After a pass's commit: the cache first, so that whoever reacts to the news reads the new loads; then the news. */
+  private async tell({ assignments, messages, operators }: WrittenPass): Promise<void> {
+    await Promise.all([...operators.map((o) => this.writeThrough(o)), ...assignments.map((a) => this.cache.setSessionOperator(a.session.id, a.operator.id))]);
+    for (const { session, operator, strategy, reason } of assignments) {
+      this.events.emit('session.assigned', { session, operatorId: operator.id, strategy, reason });
+      const message = messages.get(session.id);
       if (message) this.events.emit('message.created', { message, session });
     }
     this.events.emit('queue.changed', {});
-    return { considered: outcome.considered, assigned: plan.assignments.length };
   }
 
   /**
@@ -292,33 +340,6 @@ export class Assigner {
     return previous;
   }
 
-  private async tryRoute(session: ChatSession, strategyName: StrategyName): Promise<RouteOutcome> {
-    if (strategyName === 'manual') return NO_SEAT;
-    const candidates = await this.candidates(session);
-    if (candidates.length === 0) return NO_SEAT;
-    const previous = await this.previousOperator(session, candidates);
-    const lastRoundRobinId = strategyName === 'round-robin' ? await this.cache.getRotation() : null;
-    const ordered = STRATEGY_FUNCTIONS[strategyName](candidates, { lastRoundRobinId });
-    const attempts = previous ? [previous, ...ordered.filter((c) => c.id !== previous.id)] : ordered;
-    for (const candidate of attempts) {
-      const isPrevious = candidate === previous;
-      try {
-        const assignment = await this.claim(session.id, candidate.id, {
-          allowBusy: false,
-          strategy: isPrevious ? 'previous-operator' : strategyName,
-          reason: isPrevious ? 'previous operator' : describeChoice(strategyName, candidate),
-        });
-        if (strategyName === 'round-robin' && !isPrevious) await this.cache.setRotation(candidate.id);
-        return { kind: 'assigned', assignment };
-      } catch (error) {
-        if (error instanceof NotFoundError || (error instanceof ConflictError && error.code === 'OPERATOR_AT_CAPACITY')) continue;
-        if (error instanceof ConflictError && (error.code === 'ALREADY_ASSIGNED' || error.code === 'SESSION_CLOSED')) return GONE;
-        throw error;
-      }
-    }
-    return NO_SEAT;
-  }
-
   /**
    * Takes a session away from its operator and puts it at the head of the queue (no reply in time, operator
    * gone). Only one caller wins when several processes try at once; the others get null.
@@ -349,10 +370,10 @@ export class Assigner {
   }
 
   /**
-   * Takes one of the operator's seats in the caller's transaction, only if they are enabled, in an accepting
-   * status and below capacity; else throws (NOT_FOUND or OPERATOR_AT_CAPACITY) so the transaction rolls back.
+   * Takes one of the operator's seats in the caller's transaction, only if they are enabled, online or busy,
+   * and below capacity; else throws (NOT_FOUND or OPERATOR_AT_CAPACITY) so the transaction rolls back.
    */
-  async takeSeat(operatorId: number, transaction: Transaction, allowBusy = true): Promise<void> {
+  async takeSeat(operatorId: number, transaction: Transaction): Promise<void> {
     const { Operator } = this.db.models;
     const [rows] = await Operator.update(
       { activeSessions: literal('active_sessions + 1'), lastAssignedAt: new Date(), version: literal('version + 1') },
@@ -360,7 +381,7 @@ export class Assigner {
         where: {
           id: operatorId,
           disabled: false,
-          status: { [Op.in]: allowBusy ? ['online', 'busy'] : ['online'] },
+          status: { [Op.in]: ['online', 'busy'] },
           activeSessions: { [Op.lt]: col('max_concurrent_sessions') },
         },
         transaction,
@@ -380,12 +401,6 @@ export class Assigner {
     );
   }
 
-  /** refreshOperator for several operators, in one read. */
-  private async refreshOperators(operatorIds: number[]): Promise<void> {
-    const operators = await this.db.models.Operator.findAll({ where: { id: { [Op.in]: operatorIds } } });
-    await Promise.all(operators.map((operator) => this.writeThrough(operator)));
-  }
-
   /** Re-reads an operator after a committed change and writes it through to the cache. */
   async refreshOperator(operatorId: number): Promise<Operator> {
     const operator = await this.db.models.Operator.findByPk(operatorId);
@@ -397,26 +412,6 @@ export class Assigner {
   private async writeThrough(operator: Operator): Promise<void> {
     if (operator.disabled) await this.cache.removeOperator(operator.id);
     else await this.cache.putOperator(toCachedOperator(operator));
-  }
-
-  /** Online, enabled, below capacity, and serving the session's department when it has one. */
-  private async candidates(session: ChatSession): Promise<Candidate[]> {
-    const operators = await this.db.models.Operator.findAll({
-      attributes: ['id', 'activeSessions', 'maxConcurrentSessions', 'lastAssignedAt', 'departments'],
-      where: { status: 'online', disabled: false, activeSessions: { [Op.lt]: col('max_concurrent_sessions') } },
-    });
-    const department = session.department;
-    const skip = session.requeuedFrom ?? null;
-    return operators
-      .filter((o) => (!department || o.departments.includes(department)) && o.id !== skip)
-      .map((o) => ({ id: o.id, activeSessions: o.activeSessions, maxConcurrentSessions: o.maxConcurrentSessions, lastAssignedAt: o.lastAssignedAt }));
-  }
-
-  /** The returning customer's previous operator among the candidates (a waiting session has no operator of its own). */
-  private async previousOperator(session: ChatSession, candidates: Candidate[]): Promise<Candidate | null> {
-    if (!session.customerId) return null;
-    const previousId = (await this.previousOperators([session.customerId])).get(session.customerId);
-    return candidates.find((c) => c.id === previousId) ?? null;
   }
 
   private async explainUnclaimable(sessionId: string, transaction: Transaction): Promise<never> {

@@ -1,7 +1,7 @@
 import type { StrategyName } from '../../config';
 import { STRATEGY_FUNCTIONS, describeChoice, type Candidate } from './strategies';
 
-/** A session at the head of the queue, as the routing pass reads it. */
+/** A waiting session, as a routing pass reads it: from the head of the queue, or the one session routed on demand. */
 export interface QueuedSession {
   id: string;
   department: string | null;
@@ -18,7 +18,7 @@ export interface Seat extends Candidate {
 export interface PlannedAssignment {
   sessionId: string;
   operatorId: number;
-  /** The strategy recorded with the assignment: the configured one, or `previous-operator`. */
+  /** The strategy recorded with the assignment: the pass's (configured, or named for one session), or `previous-operator`. */
   strategy: string;
   reason: string;
 }

@@ -1,7 +1,7 @@
 import request from 'supertest';
-import { describeEachBackend } from '../helpers/backends';
+import { describeEachBackend, type Backend } from '../helpers/backends';
 import { startTestServer, type TestServer } from '../helpers/testServer';
-import { bearer, createAdmin, createOperator, createSession, setStatus, startApiServer, type Staff } from '../helpers/api';
+import { bearer, closeSession, createAdmin, createOperator, createSession, listMessages, setStatus, startApiServer, type Staff } from '../helpers/api';
 
 /** PROTOCOL.md's routing rules, as a customer and an operator would notice them. */
 async function eventually<T>(read: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 8_000): Promise<T> {
@@ -22,6 +22,20 @@ async function sessionOf(server: TestServer, token: string, id: string): Promise
 async function events(server: TestServer, token: string, id: string): Promise<Array<{ type: string; operatorId: number | null; detail: Record<string, unknown> }>> {
   const res = await request(server.url).get(`/api/chat/sessions/${id}/events`).set(bearer(token));
   return res.body.data;
+}
+
+/** One deployment: two processes sharing MariaDB + Redis (as under pm2), one on SQLite (in memory, one process's). */
+async function deploy(backend: Backend, env: Record<string, string>): Promise<{ servers: [TestServer, ...TestServer[]]; close(): Promise<void> }> {
+  const provisioned = await backend.provision();
+  const first = await startTestServer(backend, { provisioned, env });
+  const servers: [TestServer, ...TestServer[]] = backend.name === 'sqlite' ? [first] : [first, await startTestServer(backend, { provisioned, env })];
+  return {
+    servers,
+    async close() {
+      for (const server of servers) await server.close();
+      await provisioned.dispose();
+    },
+  };
 }
 
 describeEachBackend('routing rules', (backend) => {
@@ -76,10 +90,9 @@ describeEachBackend('routing rules', (backend) => {
   });
 
   it('round-robin rotates through the operators, the rotation shared by every process', async () => {
-    const provisioned = await backend.provision();
-    const env = { ASSIGNMENT_STRATEGY: 'round-robin', OPERATOR_PRESENCE_GRACE_SECONDS: '3600' };
-    const first = await startTestServer(backend, { provisioned, env });
-    const servers = backend.name === 'sqlite' ? [first] : [first, await startTestServer(backend, { provisioned, env })];
+    const deployment = await deploy(backend, { ASSIGNMENT_STRATEGY: 'round-robin', OPERATOR_PRESENCE_GRACE_SECONDS: '3600' });
+    const { servers } = deployment;
+    const [first] = servers;
     try {
       const admin = await createAdmin(first);
       const staff: Staff[] = [];
@@ -90,8 +103,111 @@ describeEachBackend('routing rules', (backend) => {
       const ids = staff.map((s) => s.id);
       expect(got).toEqual([...ids, ...ids]);
     } finally {
-      for (const server of servers) await server.close();
-      await provisioned.dispose();
+      await deployment.close();
+    }
+  });
+
+  it('POST /assign with a strategy routes that one session at once, by that strategy, and says so everywhere', async () => {
+    // Under manual nothing is routed on its own: every assignment below is the explicit one.
+    const server = await startApiServer(backend, { ASSIGNMENT_STRATEGY: 'manual' });
+    try {
+      const admin = await createAdmin(server);
+      const staff: Staff[] = [];
+      for (const name of ['E1', 'E2', 'E3']) staff.push(await createOperator(server.url, admin.token, { name, maxConcurrentSessions: 5 }));
+      for (const s of staff) await setStatus(server.url, s.token, s.id, 'online');
+      const [e1, e2, e3] = staff.map((s) => s.id);
+      const told: Array<{ name: string; strategy?: string; reason?: string }> = [];
+      const { events: domain } = server.server;
+      domain.on('session.assigned', ({ strategy, reason }) => void told.push({ name: 'session.assigned', strategy, reason }));
+      domain.on('message.created', () => void told.push({ name: 'message.created' }));
+      domain.on('queue.changed', () => void told.push({ name: 'queue.changed' }));
+      const assign = async (sessionId: string, strategy: string) => {
+        told.length = 0;
+        const res = await request(server.url).post('/api/operators/assign').set(bearer(admin.token)).send({ sessionId, strategy });
+        expect(res.status).toBe(200);
+        const trail = await events(server, admin.token, sessionId);
+        return { ...(res.body.data as { session: { status: string; operatorId: number }; operator: { id: number; activeSessions: number } }), trail, told: [...told] };
+      };
+
+      const queue = [];
+      for (let i = 0; i < 6; i++) queue.push((await createSession(server.url)).session.id);
+      // The last in line first: an explicit assignment does not wait its turn.
+      const first = await assign(queue[5]!, 'round-robin');
+      expect(first.session).toMatchObject({ status: 'active', operatorId: e1 });
+      expect(first.operator).toMatchObject({ id: e1, activeSessions: 1 });
+      expect(first.trail.find((e) => e.type === 'assigned')).toMatchObject({ operatorId: e1, detail: { strategy: 'round-robin', reason: 'round-robin: next in rotation' } });
+      expect(first.told).toEqual([
+        { name: 'session.assigned', strategy: 'round-robin', reason: 'round-robin: next in rotation' },
+        { name: 'message.created' },
+        { name: 'queue.changed' },
+      ]);
+      const lines = await listMessages(server.url, admin.token, queue[5]!);
+      expect(lines[lines.length - 1]).toMatchObject({ senderType: 'system', content: 'E1 joined the chat' });
+      // The rotation moved on: the next ones go to E2, then E3.
+      expect((await assign(queue[0]!, 'round-robin')).session.operatorId).toBe(e2);
+      expect((await assign(queue[1]!, 'round-robin')).session.operatorId).toBe(e3);
+
+      const idle = await assign(queue[2]!, 'longest-idle');
+      expect(idle.session.operatorId).toBe(e1);
+      expect(idle.trail.find((e) => e.type === 'assigned')?.detail).toMatchObject({ strategy: 'longest-idle', reason: expect.stringMatching(/^longest-idle: last assigned \d{4}-/) });
+      // E1 now has 2 of 5; E2 and E3 have 1 each, and E2 has waited longer.
+      const busy = await assign(queue[3]!, 'least-busy');
+      expect(busy).toMatchObject({ session: { operatorId: e2 }, operator: { id: e2, activeSessions: 2 } });
+      expect(busy.trail.find((e) => e.type === 'assigned')?.detail).toEqual({ strategy: 'least-busy', reason: 'least-busy: 1/5 active' });
+
+      // A returning customer goes back to their previous operator, whatever the strategy named, and the
+      // round-robin rotation stays where it was (after E3: E1 is next).
+      const before = await createSession(server.url, { customerId: 'explicit-return' });
+      expect((await assign(before.session.id, 'least-busy')).session.operatorId).toBe(e3);
+      await closeSession(server.url, before.customerToken, before.session.id);
+      const again = await createSession(server.url, { customerId: 'explicit-return' });
+      const back = await assign(again.session.id, 'round-robin');
+      expect(back.session.operatorId).toBe(e3);
+      expect(back.trail.find((e) => e.type === 'assigned')?.detail).toEqual({ strategy: 'previous-operator', reason: 'previous operator' });
+      expect(back.told[0]).toEqual({ name: 'session.assigned', strategy: 'previous-operator', reason: 'previous operator' });
+      expect((await assign(queue[4]!, 'round-robin')).session.operatorId).toBe(e1);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('explicit assignments racing the automatic routing of every process: no seat over capacity, no session twice', async () => {
+    const deployment = await deploy(backend, { OPERATOR_PRESENCE_GRACE_SECONDS: '3600' });
+    const { servers } = deployment;
+    const [first] = servers;
+    try {
+      const admin = await createAdmin(first);
+      const staff: Staff[] = [];
+      for (const name of ['C1', 'C2', 'C3']) staff.push(await createOperator(first.url, admin.token, { name, maxConcurrentSessions: 2 }));
+      // Everyone offline: the sessions queue up, then operators coming online (drains) race the explicit calls.
+      const queued: string[] = [];
+      for (let i = 0; i < 12; i++) queued.push((await createSession(servers[i % servers.length]!.url)).session.id);
+      const strategies = ['least-busy', 'round-robin', 'longest-idle'];
+      const answers = await Promise.all([
+        ...staff.map((s) => setStatus(servers[s.id % servers.length]!.url, s.token, s.id, 'online').then(() => 200)),
+        ...queued.map(async (sessionId, i) => {
+          const res = await request(servers[i % servers.length]!.url)
+            .post('/api/operators/assign')
+            .set(bearer(admin.token))
+            .send({ sessionId, strategy: strategies[i % strategies.length] });
+          return res.status === 409 ? `409 ${res.body.error.code}` : res.status;
+        }),
+      ]);
+      expect(answers.every((a) => a === 200 || a === '409 NO_OPERATOR_AVAILABLE' || a === '409 ALREADY_ASSIGNED')).toBe(true);
+
+      const { ChatSession, Operator, SessionEvent } = first.server.db.models;
+      const active = await ChatSession.findAll({ where: { status: 'active' } });
+      expect(active).toHaveLength(6);
+      for (const s of staff) {
+        const held = active.filter((session) => Number(session.operatorId) === s.id).length;
+        expect(held).toBe(2);
+        expect((await Operator.findByPk(s.id))?.activeSessions).toBe(held);
+      }
+      const assigned = await SessionEvent.findAll({ where: { type: 'assigned' } });
+      expect(assigned).toHaveLength(6);
+      expect(new Set(assigned.map((e) => e.sessionId)).size).toBe(6);
+    } finally {
+      await deployment.close();
     }
   });
 

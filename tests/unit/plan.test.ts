@@ -80,6 +80,16 @@ describe('a routing pass plan', () => {
     expect(result.lastRoundRobinId).toBe(1);
   });
 
+  it('longest-idle: the operator assigned longest ago (never counts as oldest), with when in the reason', () => {
+    const seats = [seat(1, 0, 3, [], '2026-11-25T11:00:00Z'), seat(2, 2, 3, [], '2026-11-25T10:00:00Z'), seat(3, 0, 3, [], '2026-11-25T11:30:00Z')];
+    const [first, second] = plan([waiting('s1'), waiting('s2')], seats, 'longest-idle').assignments;
+    expect(first).toMatchObject({ operatorId: 2, strategy: 'longest-idle', reason: 'longest-idle: last assigned 2026-11-25T10:00:00.000Z' });
+    // s1's choice counts as an assignment now: operator 1 has waited longest after it.
+    expect(second).toMatchObject({ operatorId: 1, reason: 'longest-idle: last assigned 2026-11-25T11:00:00.000Z' });
+    const [never] = plan([waiting('s1')], [seat(1, 0, 3, [], '2026-11-25T11:00:00Z'), seat(2, 0, 3)], 'longest-idle').assignments;
+    expect(never).toMatchObject({ operatorId: 2, reason: 'longest-idle: last assigned never' });
+  });
+
   it('assigns nothing under manual', () => {
     expect(plan([waiting('s1')], [seat(1, 0, 3)], 'manual').assignments).toEqual([]);
   });
