@@ -26,17 +26,30 @@ export class Db {
 
   async transaction<T>(work: (t: Transaction) => Promise<T>): Promise<T> {
     if (this.dialect === 'sqlite') {
-      const run = this.sqliteQueue.then(() => this.withRetry(work));
+      const run = this.sqliteQueue.then(() => this.withTransactionRetry(work));
       this.sqliteQueue = run.catch(() => undefined);
       return run;
     }
+    return this.withTransactionRetry(work);
+  }
+
+  /**
+   * One statement outside any transaction (its own commit), run again when it is chosen as a deadlock victim,
+   * which rolls that statement back whole: the message path's grouped INSERT, whose foreign key checks lock
+   * the sessions it writes to, and its stamps. Never a sequence of statements: an earlier one may have committed.
+   */
+  retrying<T>(work: () => Promise<T>): Promise<T> {
     return this.withRetry(work);
   }
 
-  private async withRetry<T>(work: (t: Transaction) => Promise<T>): Promise<T> {
+  private withTransactionRetry<T>(work: (t: Transaction) => Promise<T>): Promise<T> {
+    return this.withRetry(() => this.sequelize.transaction((t) => work(t)));
+  }
+
+  private async withRetry<T>(work: () => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.sequelize.transaction((t) => work(t));
+        return await work();
       } catch (error) {
         if (!isRetryable(error) || attempt >= DEADLOCK_RETRIES) throw error;
         await new Promise((resolve) => setTimeout(resolve, 10 * attempt + Math.random() * 20 * attempt));

@@ -4,7 +4,7 @@ import type { Db } from '../models/db';
 import type { MessageType, SenderType, SessionStatus } from '../models';
 import type { Logger } from '../src/logger';
 import { toMessageDTO, type MessageDTO } from './dto';
-import { insertIdStep, insertRows, lookUpGroup, selectByKeys, stampFirstResponse, stampLastMessage } from './messageRows';
+import { insertIdStep, insertRows, selectByKeys, selectSessions, stampFirstResponse, stampLastMessage } from './messageRows';
 
 /** A message's session as its group read it. */
 export interface SessionState {
@@ -65,25 +65,34 @@ interface Written {
 /** At most this many rows go into one INSERT; more wait for the next group. */
 const MAX_GROUP = 500;
 
+/** Under steady load, the sessions written to are stamped together at most this often. */
+const STAMP_EVERY_MS = 250;
+
 const keyOf = (sessionId: string, clientMessageId: string): string => `${sessionId}\u0000${clientMessageId}`;
 
 /**
  * Group commit for messages (DESIGN.md decision 5). Messages that arrive while a group is being written wait
- * and go together into the next one: one read of their sessions and stored keys, then one multi-row INSERT,
- * which is its own commit, for the whole group however many senders. Each caller's promise resolves only
+ * and go together into the next one: one read of their sessions, then one multi-row INSERT, which is its own
+ * commit, for the whole group however many senders. Each caller's promise resolves only
  * after that INSERT, so an ack never precedes the commit. Groups are written one after another, so message
  * ids are handed out in the order they resolve. Idempotent on (sessionId, clientMessageId): duplicates within
  * a group or of stored rows return the first.
  *
- * No transaction around the group: the INSERT is atomic by itself, and every statement in the path is a round
- * trip the sender waits for. The sessions' last-message stamp (read by the idle sweeper alone) is written
- * after the acks; the first-answer stamp (read by the stats) before them, on the rare group that holds one.
+ * No transaction around the group: the INSERT is atomic by itself (and run again whole if it is a deadlock's
+ * victim), and every statement in the path is a round trip the sender waits for. The first-answer stamp
+ * (read by the stats) is written before the acks, on the rare group that holds one. The sessions'
+ * last-message stamp is written after them, between groups (never beside an INSERT, whose foreign key checks
+ * lock the same session rows), for all the sessions written to at most every STAMP_EVERY_MS: it may lag the
+ * last message by that much.
  */
 export class MessageWriter {
   private queue: Pending[] = [];
   private writing = false;
-  /** The last-message stamps still being written, one after another. */
-  private stamping: Promise<void> = Promise.resolve();
+  /** Sessions written to since the last stamp, and when the latest of their messages was stored. */
+  private unstamped = new Set<string>();
+  private lastWrittenAt = new Date(0);
+  private stampedAt = 0;
+  private stampTimer: NodeJS.Timeout | null = null;
   /** insertIdStep's answer, read once (undefined: not yet). */
   private idStep: number | null | undefined;
 
@@ -103,7 +112,7 @@ export class MessageWriter {
   /** Resolves once every message handed in so far is written, stamps included (used on shutdown). */
   async idle(): Promise<void> {
     while (this.writing || this.queue.length > 0) await new Promise((resolve) => setTimeout(resolve, 5));
-    await this.stamping;
+    await this.stamp();
   }
 
   private async writeGroups(): Promise<void> {
@@ -111,31 +120,50 @@ export class MessageWriter {
     try {
       // Let the messages of this turn of the event loop join the first group.
       await new Promise((resolve) => setImmediate(resolve));
-      while (this.queue.length > 0) {
+      while (this.queue.length > 0 || this.stampDue()) {
         const group = this.queue.splice(0, MAX_GROUP);
-        await this.writeGroup(group).catch((error: unknown) => {
-          for (const pending of group) pending.reject(error);
-        });
+        if (group.length > 0) {
+          await this.writeGroup(group).catch((error: unknown) => {
+            for (const pending of group) pending.reject(error);
+          });
+        }
+        if (this.stampDue()) await this.stamp();
       }
     } finally {
       this.writing = false;
+      // Stamps not yet due are written by a later loop: the next group's, or this timer's.
+      if (this.unstamped.size > 0) this.stampTimer ??= setTimeout(() => this.onStampTimer(), STAMP_EVERY_MS).unref();
     }
+  }
+
+  private onStampTimer(): void {
+    this.stampTimer = null;
+    if (!this.writing) void this.writeGroups();
+  }
+
+  private stampDue(): boolean {
+    return this.unstamped.size > 0 && Date.now() - this.stampedAt >= STAMP_EVERY_MS;
   }
 
   private async writeGroup(group: Pending[]): Promise<void> {
     let written: Written;
     try {
-      written = await this.storeGroup(group);
+      written = await this.storeGroup(group, false);
     } catch (error) {
-      // Another process stored one of these keys between the look-up and the insert (so the INSERT stored
-      // nothing): write them one by one, each then finds what the others stored.
+      // One of the keys is stored already (a retry), so the INSERT stored nothing: again, with the stored keys
+      // looked up first. Should another process store one of them in between, one by one: each then finds
+      // what the others stored.
       if (!(error instanceof UniqueConstraintError)) throw error;
-      written = { outcomes: [], sessionIds: new Set(), at: new Date() };
-      for (const pending of group) {
-        const one = await this.storeGroup([pending]);
-        written.outcomes.push(...one.outcomes);
-        for (const id of one.sessionIds) written.sessionIds.add(id);
-      }
+      written = await this.storeGroup(group, true).catch(async (again: unknown) => {
+        if (!(again instanceof UniqueConstraintError)) throw again;
+        const oneByOne: Written = { outcomes: [], sessionIds: new Set(), at: new Date() };
+        for (const pending of group) {
+          const one = await this.storeGroup([pending], true);
+          oneByOne.outcomes.push(...one.outcomes);
+          for (const id of one.sessionIds) oneByOne.sessionIds.add(id);
+        }
+        return oneByOne;
+      });
     }
     group.forEach((pending, index) => {
       const outcome = written.outcomes[index] as Outcome;
@@ -143,24 +171,41 @@ export class MessageWriter {
       else pending.reject(outcome.refused);
     });
     if (written.sessionIds.size > 0) {
-      const ids = [...written.sessionIds];
-      this.stamping = this.stamping
-        .then(() => stampLastMessage(this.db, ids, written.at))
-        .catch((error: unknown) => this.logger.warn({ err: error, sessions: ids.length }, 'last-message stamp failed; the idle sweeper may close those sessions early'));
+      for (const id of written.sessionIds) this.unstamped.add(id);
+      this.lastWrittenAt = written.at;
     }
   }
 
-  /** Reads the group's sessions and stored keys, checks each message, inserts the new ones. */
-  private async storeGroup(group: Pending[]): Promise<Written> {
-    const lookup = await lookUpGroup(this.db, group.map(({ message }) => message));
+  /** Stamps the sessions written to since the last stamp with the time of the latest message stored. */
+  private async stamp(): Promise<void> {
+    this.stampedAt = Date.now();
+    if (this.unstamped.size === 0) return;
+    const ids = [...this.unstamped];
+    this.unstamped.clear();
+    try {
+      await this.db.retrying(() => stampLastMessage(this.db, ids, this.lastWrittenAt));
+    } catch (error) {
+      this.logger.warn({ err: error, sessions: ids.length }, 'last-message stamp failed; the idle sweeper may close those sessions early');
+    }
+  }
+
+  /**
+   * Reads the group's sessions, checks each message, inserts the new ones. Keys already stored (retries) are
+   * looked up first only where that changes the outcome before any INSERT (a closed session still answers a
+   * retry with its message), or when `lookUpAll` (an INSERT of this group met one): most groups hold none,
+   * and the unique index refuses them anyway.
+   */
+  private async storeGroup(group: Pending[], lookUpAll: boolean): Promise<Written> {
     const sessions = new Map<string, SessionState>();
     /** Assigned sessions still waiting for their operator's first answer, with the time they were assigned. */
     const unanswered = new Map<string, Date>();
-    for (const row of lookup.sessions) {
+    for (const row of await selectSessions(this.db, [...new Set(group.map(({ message }) => message.sessionId))])) {
       sessions.set(row.id, { id: row.id, status: row.status, operatorId: row.operatorId === null ? null : Number(row.operatorId), customerId: row.customerId ?? null });
       if (row.assignedAt !== null && row.firstResponseAt === null) unanswered.set(row.id, new Date(row.assignedAt));
     }
-    const stored = new Map<string, MessageDTO>(lookup.stored.map((m) => [keyOf(m.sessionId, m.clientMessageId as string), m]));
+    const toLookUp = lookUpAll ? group : group.filter(({ message }) => sessions.get(message.sessionId)?.status === 'closed');
+    const stored = new Map<string, MessageDTO>();
+    for (const row of await selectByKeys(this.db, toLookUp.map(({ message }) => message))) stored.set(keyOf(row.sessionId, row.clientMessageId as string), row);
 
     const outcomes: Array<Outcome | { key: string; first: boolean }> = [];
     const fresh = new Map<string, NewMessage & { clientMessageId: string }>();
@@ -191,7 +236,8 @@ export class MessageWriter {
     /** Seconds from assignment to this group's first answer, per session answered for the first time. */
     const firstAnswers = new Map<string, number>();
     if (rows.length > 0) {
-      const firstId = await insertRows(this.db, rows);
+      // A deadlock victim's INSERT stored nothing, so it runs again as it was.
+      const firstId = await this.db.retrying(() => insertRows(this.db, rows));
       this.idStep ??= await insertIdStep(this.db);
       const step = this.idStep;
       if (step !== null) {
@@ -205,7 +251,7 @@ export class MessageWriter {
           firstAnswers.set(row.sessionId, Math.max(0, (at.getTime() - assignedAt.getTime()) / 1000));
         }
       }
-      if (firstAnswers.size > 0) await stampFirstResponse(this.db, [...firstAnswers.keys()], at);
+      if (firstAnswers.size > 0) await this.db.retrying(() => stampFirstResponse(this.db, [...firstAnswers.keys()], at));
     }
 
     const resolved = outcomes.map((outcome, index): Outcome => {

@@ -65,52 +65,13 @@ export interface SessionRow {
   firstResponseAt: Date | string | null;
 }
 
-/** What a group reads before it writes: its sessions, and those of its keys already stored (retries). */
-export interface GroupLookup {
-  sessions: SessionRow[];
-  stored: MessageDTO[];
-}
-
-type LookupRow = SessionRow & { [K in keyof MessageFields as `m_${K}`]: MessageFields[K] | null };
-
-/**
- * The group's sessions and its keys already stored, in one statement: each session joined to its messages
- * whose client ids the group holds (on the unique index), so a group needs one read instead of two. A key
- * stored under another of the group's sessions also joins; only exact (session, client id) pairs are kept.
- */
-export async function lookUpGroup(db: Db, keys: MessageKey[]): Promise<GroupLookup> {
-  if (keys.length === 0) return { sessions: [], stored: [] };
-  const sessionIds = [...new Set(keys.map((k) => k.sessionId))];
-  const clientIds = [...new Set(keys.map((k) => k.clientMessageId))];
-  const rows = await db.sequelize.query<LookupRow>(
-    'SELECT s.id, s.status, s.operator_id AS operatorId, s.customer_id AS customerId, s.assigned_at AS assignedAt, s.first_response_at AS firstResponseAt, ' +
-      'm.id AS m_id, m.session_id AS m_sessionId, m.sender_type AS m_senderType, m.sender_id AS m_senderId, m.type AS m_type, m.content AS m_content, ' +
-      'm.client_message_id AS m_clientMessageId, m.created_at AS m_createdAt, m.read_at AS m_readAt ' +
-      `FROM chat_sessions s LEFT JOIN chat_messages m${BY_KEY_HINT[db.dialect]} ON m.session_id = s.id AND m.client_message_id IN (?) WHERE s.id IN (?)`,
-    { replacements: [clientIds, sessionIds], type: QueryTypes.SELECT },
+/** The group's sessions, by primary key. */
+export async function selectSessions(db: Db, ids: string[]): Promise<SessionRow[]> {
+  if (ids.length === 0) return [];
+  return db.sequelize.query<SessionRow>(
+    'SELECT id, status, operator_id AS operatorId, customer_id AS customerId, assigned_at AS assignedAt, first_response_at AS firstResponseAt FROM chat_sessions WHERE id IN (?)',
+    { replacements: [ids], type: QueryTypes.SELECT },
   );
-  const wanted = new Set(keys.map((k) => `${k.sessionId}\u0000${k.clientMessageId}`));
-  const sessions = new Map<string, SessionRow>();
-  const stored: MessageDTO[] = [];
-  for (const row of rows) {
-    const { id, status, operatorId, customerId, assignedAt, firstResponseAt } = row;
-    sessions.set(id, { id, status, operatorId, customerId, assignedAt, firstResponseAt });
-    if (row.m_id === null || !wanted.has(`${id}\u0000${row.m_clientMessageId}`)) continue;
-    stored.push(
-      toMessageDTO({
-        id: row.m_id,
-        sessionId: id,
-        senderType: row.m_senderType as MessageFields['senderType'],
-        senderId: row.m_senderId,
-        type: row.m_type as MessageFields['type'],
-        content: row.m_content as string,
-        clientMessageId: row.m_clientMessageId,
-        createdAt: row.m_createdAt as Date | string,
-        readAt: row.m_readAt,
-      }),
-    );
-  }
-  return { sessions: [...sessions.values()], stored };
 }
 
 /**

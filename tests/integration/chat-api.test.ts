@@ -154,6 +154,28 @@ describeEachBackend('chat API', (backend) => {
       expect(reply.id).toBeGreaterThan(created.body.data.id);
     });
 
+    it('a burst of new messages with a retry among them: the new ones are created once each, the retry gets its first message', async () => {
+      const path = `/api/chat/sessions/${first.session.id}/messages`;
+      const original = await request(url).post(path).set(bearer(first.customerToken)).send({ content: 'Hello?', clientMessageId: 'burst-0' });
+      expectStatus(original, 201);
+      // Sent together, so they share the server's grouped writes with the retry.
+      const sent = await Promise.all([
+        ...Array.from({ length: 12 }, (_, i) => request(url).post(path).set(bearer(first.customerToken)).send({ content: `line ${i + 1}`, clientMessageId: `burst-${i + 1}` })),
+        request(url).post(path).set(bearer(first.customerToken)).send({ content: 'Hello?', clientMessageId: 'burst-0' }),
+      ]);
+      const retry = sent.pop() as request.Response;
+      expectStatus(retry, 200);
+      expect(retry.body.data).toEqual(original.body.data);
+      for (const res of sent) expectStatus(res, 201);
+      const ids = sent.map((res) => res.body.data.id as number);
+      expect(new Set(ids).size).toBe(12);
+
+      const stored = (await listMessages(url, alice.token, first.session.id, '?limit=200')).filter((m) => m.clientMessageId?.startsWith('burst-'));
+      expect(stored.map((m) => m.clientMessageId).sort()).toEqual(Array.from({ length: 13 }, (_, i) => `burst-${i}`).sort());
+      // Each created message was answered with the id it is stored under.
+      for (const res of sent) expect(stored.find((m) => m.clientMessageId === res.body.data.clientMessageId)?.id).toBe(res.body.data.id);
+    });
+
     it('pages: latest first page, after= and before= cursors, limit, meta.hasMore', async () => {
       for (let i = 1; i <= 8; i++) await sendMessage(url, second.customerToken, second.session.id, { content: `line ${i}` });
       const all = await listMessages(url, second.customerToken, second.session.id, '?limit=200');
