@@ -236,10 +236,11 @@ export class MessageWriter {
     /** Seconds from assignment to this group's first answer, per session answered for the first time. */
     const firstAnswers = new Map<string, number>();
     if (rows.length > 0) {
-      // A deadlock victim's INSERT stored nothing, so it runs again as it was.
-      const firstId = await this.db.retrying(() => insertRows(this.db, rows));
+      // Asked before the INSERT: once it has stored the rows, nothing avoidable may fail the group.
       this.idStep ??= await insertIdStep(this.db);
       const step = this.idStep;
+      // A deadlock victim's INSERT stored nothing, so it runs again as it was.
+      const firstId = await this.db.retrying(() => insertRows(this.db, rows));
       if (step !== null) {
         rows.forEach((row, index) => stored.set(keyOf(row.sessionId, row.clientMessageId), toMessageDTO({ ...row, id: firstId + index * step, readAt: null })));
       } else {
@@ -251,7 +252,12 @@ export class MessageWriter {
           firstAnswers.set(row.sessionId, Math.max(0, (at.getTime() - assignedAt.getTime()) / 1000));
         }
       }
-      if (firstAnswers.size > 0) await this.db.retrying(() => stampFirstResponse(this.db, [...firstAnswers.keys()], at));
+      if (firstAnswers.size > 0) {
+        // The messages are stored: a failed stamp costs the stats a figure, never the senders their acks.
+        await this.db
+          .retrying(() => stampFirstResponse(this.db, [...firstAnswers.keys()], at))
+          .catch((error: unknown) => this.logger.warn({ err: error, sessions: firstAnswers.size }, 'first-response stamp failed'));
+      }
     }
 
     const resolved = outcomes.map((outcome, index): Outcome => {

@@ -82,11 +82,15 @@ export async function selectSessions(db: Db, ids: string[]): Promise<SessionRow[
  */
 export async function insertIdStep(db: Db): Promise<number | null> {
   if (db.dialect !== 'mysql') return null;
-  const [row] = await db.sequelize.query<{ lockMode: number | string; step: number | string }>(
-    'SELECT @@innodb_autoinc_lock_mode AS lockMode, @@auto_increment_increment AS step',
+  // SHOW VARIABLES rather than @@names: a server without one of them answers without it instead of failing.
+  const rows = await db.sequelize.query<{ Variable_name: string; Value: string }>(
+    "SHOW VARIABLES WHERE Variable_name IN ('innodb_autoinc_lock_mode', 'auto_increment_increment')",
     { type: QueryTypes.SELECT },
   );
-  return row && Number(row.lockMode) <= 1 ? Number(row.step) : null;
+  const value = (name: string): number => Number(rows.find((r) => r.Variable_name === name)?.Value ?? Number.NaN);
+  const lockMode = value('innodb_autoinc_lock_mode');
+  const step = value('auto_increment_increment');
+  return lockMode <= 1 && step >= 1 ? step : null;
 }
 
 /** One multi-row INSERT, its own commit (a single statement is atomic); resolves to the first row's id. */
