@@ -47,8 +47,10 @@ const STEPS: Record<string, (options: unknown[]) => Step | null> = {
   isInt: ([options]) => standard((value) => validator.isInt(value, options as validator.IsIntOptions)),
   isUUID: ([version]) => standard((value) => validator.isUUID(value, version as validator.UUIDVersion)),
   isIn: ([values]) => standard((value) => validator.isIn(value, values as string[])),
-  matches: ([pattern]) => {
-    if (!(pattern instanceof RegExp)) return null;
+  // A flagless RegExp only: express-validator rebuilds the pattern on each call, so a stateful flag (g, y)
+  // would answer differently here, where it is reused.
+  matches: ([pattern, modifiers]) => {
+    if (!(pattern instanceof RegExp) || pattern.flags !== '' || modifiers !== undefined) return null;
     return standard((value) => validator.matches(value, pattern));
   },
   custom: ([check]) => {

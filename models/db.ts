@@ -34,12 +34,24 @@ export class Db {
   }
 
   /**
-   * One statement outside any transaction (its own commit), run again when it is chosen as a deadlock victim,
-   * which rolls that statement back whole: the message path's grouped INSERT, whose foreign key checks lock
-   * the sessions it writes to, and its stamps. Never a sequence of statements: an earlier one may have committed.
+   * Work written as single statements, each its own commit (the message path: its grouped INSERT and stamps,
+   * where a transaction's extra round trips would be paid by every sender). On MySQL it runs as it is, with
+   * `transaction` undefined. On SQLite it runs as one transaction of this process's queue: Sequelize shares one
+   * connection there for `:memory:`, where a statement outside the queue could land inside another unit's open
+   * transaction (and vanish with its rollback), and a file database's writers would stop each other's deferred
+   * transactions with SQLITE_BUSY.
    */
-  retrying<T>(work: () => Promise<T>): Promise<T> {
-    return this.withRetry(work);
+  statements<T>(work: (transaction: Transaction | undefined) => Promise<T>): Promise<T> {
+    return this.dialect === 'sqlite' ? this.transaction((t) => work(t)) : work(undefined);
+  }
+
+  /**
+   * One statement of `statements()` work, run again when it is chosen as a deadlock victim, which rolls that
+   * statement back whole (never a sequence: an earlier statement may have committed). Inside a transaction
+   * (SQLite) it runs once: Db.transaction retries the transaction as a whole.
+   */
+  retrying<T>(transaction: Transaction | undefined, work: () => Promise<T>): Promise<T> {
+    return transaction ? work() : this.withRetry(work);
   }
 
   private withTransactionRetry<T>(work: (t: Transaction) => Promise<T>): Promise<T> {

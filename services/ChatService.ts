@@ -1,10 +1,10 @@
 import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
+import type { Logger } from 'pino';
 import { Op, type WhereOptions } from 'sequelize';
 import type { Config } from '../config';
 import type { Db } from '../models/db';
 import type { ChatSession, MessageType } from '../models';
 import { ConflictError, ForbiddenError, NotFoundError, UnauthenticatedError, ValidationError } from '../src/errors';
-import type { Logger } from '../src/logger';
 import type { Actor } from './actor';
 import { isAdmin } from './actor';
 import type { StateCache } from './cache/StateCache';

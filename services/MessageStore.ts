@@ -1,7 +1,7 @@
+import type { Logger } from 'pino';
 import { Op } from 'sequelize';
 import type { Db } from '../models/db';
 import { toMessageDTO, type MessageDTO } from './dto';
-import type { Logger } from '../src/logger';
 import { MessageWriter, type NewMessage, type StoredMessage } from './MessageWriter';
 
 export type { NewMessage, StoredMessage };

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { UniqueConstraintError } from 'sequelize';
+import { UniqueConstraintError, type Transaction } from 'sequelize';
 import type { Db } from '../models/db';
 import type { MessageType, SenderType, SessionStatus } from '../models';
-import type { Logger } from '../src/logger';
+import type { Logger } from 'pino';
 import { toMessageDTO, type MessageDTO } from './dto';
 import { insertIdStep, insertRows, selectByKeys, selectSessions, stampFirstResponse, stampLastMessage } from './messageRows';
 
@@ -72,18 +72,19 @@ const keyOf = (sessionId: string, clientMessageId: string): string => `${session
 
 /**
  * Group commit for messages (DESIGN.md decision 5). Messages that arrive while a group is being written wait
- * and go together into the next one: one read of their sessions, then one multi-row INSERT, which is its own
- * commit, for the whole group however many senders. Each caller's promise resolves only
- * after that INSERT, so an ack never precedes the commit. Groups are written one after another, so message
+ * and go together into the next one: one read of their sessions, then one multi-row INSERT for the whole
+ * group however many senders. Each caller's promise resolves only after its group is committed, so an ack
+ * never precedes the commit. Groups are written one after another, so message
  * ids are handed out in the order they resolve. Idempotent on (sessionId, clientMessageId): duplicates within
  * a group or of stored rows return the first.
  *
- * No transaction around the group: the INSERT is atomic by itself (and run again whole if it is a deadlock's
- * victim), and every statement in the path is a round trip the sender waits for. The first-answer stamp
- * (read by the stats) is written before the acks, on the rare group that holds one. The sessions'
- * last-message stamp is written after them, between groups (never beside an INSERT, whose foreign key checks
- * lock the same session rows), for all the sessions written to at most every STAMP_EVERY_MS: it may lag the
- * last message by that much.
+ * On MySQL no transaction wraps the group (Db.statements): the INSERT is atomic by itself (and run again whole
+ * if it is a deadlock's victim), and every statement in the path is a round trip the sender waits for. On
+ * SQLite the group is one transaction of the process's queue. The first-answer stamp (read by the stats) is
+ * written before the acks, on the rare group that holds one. The sessions' last-message stamp is written
+ * after them, between groups (never beside an INSERT, whose foreign key checks lock the same session rows),
+ * for all the sessions written to at most every STAMP_EVERY_MS: it may lag the last message by up to about
+ * twice that.
  */
 export class MessageWriter {
   private queue: Pending[] = [];
@@ -146,21 +147,26 @@ export class MessageWriter {
   }
 
   private async writeGroup(group: Pending[]): Promise<void> {
+    const store = (pendings: Pending[], lookUpAll: boolean): Promise<Written> => this.db.statements((t) => this.storeGroup(pendings, lookUpAll, t));
     let written: Written;
     try {
-      written = await this.storeGroup(group, false);
+      written = await store(group, false);
     } catch (error) {
       // One of the keys is stored already (a retry), so the INSERT stored nothing: again, with the stored keys
       // looked up first. Should another process store one of them in between, one by one: each then finds
-      // what the others stored.
+      // what the others stored, and a failure refuses that message alone (the others may be stored already).
       if (!(error instanceof UniqueConstraintError)) throw error;
-      written = await this.storeGroup(group, true).catch(async (again: unknown) => {
+      written = await store(group, true).catch(async (again: unknown) => {
         if (!(again instanceof UniqueConstraintError)) throw again;
         const oneByOne: Written = { outcomes: [], sessionIds: new Set(), at: new Date() };
         for (const pending of group) {
-          const one = await this.storeGroup([pending], true);
-          oneByOne.outcomes.push(...one.outcomes);
-          for (const id of one.sessionIds) oneByOne.sessionIds.add(id);
+          try {
+            const one = await store([pending], true);
+            oneByOne.outcomes.push(...one.outcomes);
+            for (const id of one.sessionIds) oneByOne.sessionIds.add(id);
+          } catch (failed) {
+            oneByOne.outcomes.push({ refused: failed });
+          }
         }
         return oneByOne;
       });
@@ -183,7 +189,8 @@ export class MessageWriter {
     const ids = [...this.unstamped];
     this.unstamped.clear();
     try {
-      await this.db.retrying(() => stampLastMessage(this.db, ids, this.lastWrittenAt));
+      const at = this.lastWrittenAt;
+      await this.db.statements((t) => this.db.retrying(t, () => stampLastMessage(this.db, ids, at, t)));
     } catch (error) {
       this.logger.warn({ err: error, sessions: ids.length }, 'last-message stamp failed; the idle sweeper may close those sessions early');
     }
@@ -195,17 +202,17 @@ export class MessageWriter {
    * retry with its message), or when `lookUpAll` (an INSERT of this group met one): most groups hold none,
    * and the unique index refuses them anyway.
    */
-  private async storeGroup(group: Pending[], lookUpAll: boolean): Promise<Written> {
+  private async storeGroup(group: Pending[], lookUpAll: boolean, transaction: Transaction | undefined): Promise<Written> {
     const sessions = new Map<string, SessionState>();
     /** Assigned sessions still waiting for their operator's first answer, with the time they were assigned. */
     const unanswered = new Map<string, Date>();
-    for (const row of await selectSessions(this.db, [...new Set(group.map(({ message }) => message.sessionId))])) {
+    for (const row of await selectSessions(this.db, [...new Set(group.map(({ message }) => message.sessionId))], transaction)) {
       sessions.set(row.id, { id: row.id, status: row.status, operatorId: row.operatorId === null ? null : Number(row.operatorId), customerId: row.customerId ?? null });
       if (row.assignedAt !== null && row.firstResponseAt === null) unanswered.set(row.id, new Date(row.assignedAt));
     }
     const toLookUp = lookUpAll ? group : group.filter(({ message }) => sessions.get(message.sessionId)?.status === 'closed');
     const stored = new Map<string, MessageDTO>();
-    for (const row of await selectByKeys(this.db, toLookUp.map(({ message }) => message))) stored.set(keyOf(row.sessionId, row.clientMessageId as string), row);
+    for (const row of await selectByKeys(this.db, toLookUp.map(({ message }) => message), transaction)) stored.set(keyOf(row.sessionId, row.clientMessageId as string), row);
 
     const outcomes: Array<Outcome | { key: string; first: boolean }> = [];
     const fresh = new Map<string, NewMessage & { clientMessageId: string }>();
@@ -237,14 +244,14 @@ export class MessageWriter {
     const firstAnswers = new Map<string, number>();
     if (rows.length > 0) {
       // Asked before the INSERT: once it has stored the rows, nothing avoidable may fail the group.
-      this.idStep ??= await insertIdStep(this.db);
+      if (this.idStep === undefined) this.idStep = await insertIdStep(this.db);
       const step = this.idStep;
       // A deadlock victim's INSERT stored nothing, so it runs again as it was.
-      const firstId = await this.db.retrying(() => insertRows(this.db, rows));
+      const firstId = await this.db.retrying(transaction, () => insertRows(this.db, rows, transaction));
       if (step !== null) {
         rows.forEach((row, index) => stored.set(keyOf(row.sessionId, row.clientMessageId), toMessageDTO({ ...row, id: firstId + index * step, readAt: null })));
       } else {
-        for (const row of await selectByKeys(this.db, rows)) stored.set(keyOf(row.sessionId, row.clientMessageId as string), row);
+        for (const row of await selectByKeys(this.db, rows, transaction)) stored.set(keyOf(row.sessionId, row.clientMessageId as string), row);
       }
       for (const row of rows) {
         const assignedAt = unanswered.get(row.sessionId);
@@ -255,7 +262,7 @@ export class MessageWriter {
       if (firstAnswers.size > 0) {
         // The messages are stored: a failed stamp costs the stats a figure, never the senders their acks.
         await this.db
-          .retrying(() => stampFirstResponse(this.db, [...firstAnswers.keys()], at))
+          .retrying(transaction, () => stampFirstResponse(this.db, [...firstAnswers.keys()], at, transaction))
           .catch((error: unknown) => this.logger.warn({ err: error, sessions: firstAnswers.size }, 'first-response stamp failed'));
       }
     }

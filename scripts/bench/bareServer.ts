@@ -18,9 +18,13 @@ app.get('/api/operators/available', (_req, res) => {
   res.json(body);
 });
 app.post('/api/messages', express.json(), async (req, res) => {
+  if (!pool) {
+    res.status(503).json({ success: false, error: { code: 'SERVICE_UNAVAILABLE', message: 'BENCH_BARE_MYSQL is not set' } });
+    return;
+  }
   const { content, clientMessageId } = req.body as { content: string; clientMessageId: string };
   const createdAt = new Date();
-  const [result] = await (pool as mysql.Pool).execute<mysql.ResultSetHeader>(
+  const [result] = await pool.execute<mysql.ResultSetHeader>(
     'INSERT INTO chat_messages (session_id, sender_type, sender_id, type, content, client_message_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
     [sessionId, 'operator', null, 'text', content, clientMessageId, createdAt],
   );

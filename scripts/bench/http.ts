@@ -148,6 +148,10 @@ async function pacedPosts(url: string, headers: Record<string, string>, body: ()
       new Promise((resolve) => {
         const request = http.request(url, { method: 'POST', agent, headers }, (response) => {
           response.resume();
+          response.on('error', () => {
+            errors++;
+            resolve();
+          });
           response.on('end', () => {
             latencies.push(performance.now() - scheduledAt);
             const code = String(response.statusCode);

@@ -354,10 +354,11 @@ async function runAtRate(rig: Rig, label: string, rate: number, seconds: number,
   const start = performance.now();
   const windowMs = seconds * 1000;
   let sent = 0;
-  await openLoop(rate, seconds, (index) => {
+  // Latencies from when each message was due, so a lagging load generator shows in them rather than hiding.
+  await openLoop(rate, seconds, (index, scheduledAt) => {
     const customer = index % rig.customers.length;
     const clientMessageId = `rt-${suffix}-${++sequence}`;
-    const sample: Sample = { t0: performance.now(), ack: 0, delivered: 0, ok: false, id: 0, sessionId: rig.sessionOf[customer] as string };
+    const sample: Sample = { t0: scheduledAt, ack: 0, delivered: 0, ok: false, id: 0, sessionId: rig.sessionOf[customer] as string };
     samples.set(clientMessageId, sample);
     (rig.customers[customer] as ClientSocket).emit('message:send', { content: CONTENT, clientMessageId }, (reply: { ok: boolean; data?: { id: number }; error?: { code: string } }) => {
       sample.ack = performance.now();
@@ -616,7 +617,7 @@ async function scenarioMessages(): Promise<{ ours: RunResult[]; bare: RunResult[
     formatMs(r.generatorLagP99),
   ]);
   console.log(`\n${table(header, rows, 2)}`);
-  console.log('  (latencies in ms from the emit; delivered/s = operator deliveries within the sending window; completed/s = all deliveries ÷ (last delivery − first emit),');
+  console.log('  (latencies in ms from the moment each emit was due; delivered/s = operator deliveries within the sending window; completed/s = all deliveries ÷ (last delivery − first emit),');
   console.log('   backlog included; lost = unanswered + undelivered after the drain;');
   console.log('   srv CPU = server process CPU per message sent; gen = this load generator (its CPU per message, its event-loop delay p99 in ms): it shares the machine)');
   for (const r of [...oursResults, ...bareResults]) if (r.errors.size > 0) console.log(`  ${r.server} ${r.label} ack errors: ${describeFailures(r.errors)}`);

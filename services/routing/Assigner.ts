@@ -311,8 +311,9 @@ export class Assigner {
       plan.map((a) => ({ sessionId: a.sessionId, senderType: 'system' as const, senderId: null, type: 'system' as const, content: joinedLine(names.get(a.operatorId)), createdAt: now })),
       { transaction, validate: false, returning: false },
     );
-    // Ids read back rather than trusted from the driver (see MessageWriter). The session rows are locked, so
-    // no other line can be added to them before this commits: each one's newest system line is ours.
+    // Ids read back rather than computed from the driver's (bulkCreate's are consecutive only under some
+    // MySQL settings, and not on SQLite). The session rows are locked, so no other line can be added to them
+    // before this commits: each one's newest system line is ours.
     const sessionIds = plan.map((a) => a.sessionId);
     const newest = (await ChatMessage.findAll({
       attributes: [[fn('MAX', col('id')), 'id']],
