@@ -50,19 +50,28 @@ interface PlannedPass {
   names: Map<number, string>;
 }
 
-/** A pass's assignments as written and read back before the commit: what is cached and told after it. */
-interface WrittenPass {
-  /** In queue order; each with its operator as the whole pass left them. */
-  assignments: Assignment[];
-  /** The "joined" line of each session. */
-  messages: Map<string, MessageDTO>;
-  operators: Operator[];
+/** One session a pass assigned, as it will be told. */
+interface PassAssignment {
+  session: SessionDTO;
+  operatorId: number;
+  strategy: string;
+  reason: string;
 }
 
-/** What one routing pass did: how many sessions it looked at, and what it assigned. */
+/** A pass's assignments as written and read back before the commit: what is cached and told after it. */
+interface WrittenPass {
+  /** In queue order. */
+  assignments: PassAssignment[];
+  /** The "joined" line of each session. */
+  messages: Map<string, MessageDTO>;
+}
+
+/** What one routing pass did: how many sessions it looked at, what it assigned, its operators as it left them. */
 interface PassResult {
   considered: number;
-  assignments: Assignment[];
+  assignments: PassAssignment[];
+  /** Read after the commit for the cache; empty when that read failed. */
+  operators: Map<number, Operator>;
 }
 
 /**
@@ -142,7 +151,10 @@ export class Assigner {
         : new ConflictError('ALREADY_ASSIGNED', 'The session already has an operator');
     }
     const pass = await this.routePass({ strategy: strategyName, sessionId });
-    return pass.assignments[0] ?? null;
+    const [assigned] = pass.assignments;
+    if (!assigned) return null;
+    const operator = pass.operators.get(assigned.operatorId) ?? (await this.refreshOperator(assigned.operatorId));
+    return { session: assigned.session, operator: toOperatorDTO(operator), strategy: assigned.strategy, reason: assigned.reason };
   }
 
   /**
@@ -190,16 +202,16 @@ export class Assigner {
    * Db.transaction runs it again.)
    */
   private async routePass(scope: PassScope): Promise<PassResult> {
-    if (scope.strategy === 'manual') return { considered: 0, assignments: [] };
+    if (scope.strategy === 'manual') return { considered: 0, assignments: [], operators: new Map() };
     const now = new Date();
     const outcome = await this.db.transaction(async (transaction) => {
       const planned = await this.planPass(scope, now, transaction);
       if (!planned || planned.plan.assignments.length === 0) return { considered: planned?.considered ?? 0, written: null };
       return { considered: planned.considered, written: await this.writePass(planned, now, transaction) };
     });
-    if (!outcome.written) return { considered: outcome.considered, assignments: [] };
-    await this.tell(outcome.written);
-    return { considered: outcome.considered, assignments: outcome.written.assignments };
+    if (!outcome.written) return { considered: outcome.considered, assignments: [], operators: new Map() };
+    const operators = await this.tell(outcome.written);
+    return { considered: outcome.considered, assignments: outcome.written.assignments, operators };
   }
 
   /**
@@ -252,33 +264,40 @@ export class Assigner {
   }
 
   /**
-   * Writes a plan in its transaction, then reads back the sessions and operators as they will be told and
-   * cached: read before the commit, because once it is done nothing may stop the telling.
+   * Writes a plan in its transaction, then reads back the sessions as they will be told: read before the
+   * commit, because once it is done nothing may stop the telling.
    */
   private async writePass({ plan, rotation, names }: PlannedPass, now: Date, transaction: Transaction): Promise<WrittenPass> {
     const messages = await this.recordAssignments(plan.assignments, names, now, transaction);
     const sessions = await findSessions(this.db, { id: { [Op.in]: plan.assignments.map((a) => a.sessionId) } }, QUEUE_ORDER, undefined, transaction);
-    const operators = await this.db.models.Operator.findAll({ where: { id: { [Op.in]: [...new Set(plan.assignments.map((a) => a.operatorId))] } }, transaction });
     if (plan.lastRoundRobinId !== null && plan.lastRoundRobinId !== rotation) await this.cache.setRotation(plan.lastRoundRobinId);
     const sessionDTOs = new Map(sessions.map((s) => [s.id, toSessionDTO(s)]));
-    const operatorDTOs = new Map(operators.map((o) => [o.id, toOperatorDTO(o)]));
     const assignments = plan.assignments.flatMap(({ sessionId, operatorId, strategy, reason }) => {
       const session = sessionDTOs.get(sessionId);
-      const operator = operatorDTOs.get(operatorId);
-      return session && operator ? [{ session, operator, strategy, reason }] : [];
+      return session ? [{ session, operatorId, strategy, reason }] : [];
     });
-    return { assignments, messages, operators };
+    return { assignments, messages };
   }
 
-  /** After a pass's commit: the cache first, so that whoever reacts to the news reads the new loads; then the news. */
-  private async tell({ assignments, messages, operators }: WrittenPass): Promise<void> {
-    await Promise.all([...operators.map((o) => this.writeThrough(o)), ...assignments.map((a) => this.cache.setSessionOperator(a.session.id, a.operator.id))]);
-    for (const { session, operator, strategy, reason } of assignments) {
-      this.events.emit('session.assigned', { session, operatorId: operator.id, strategy, reason });
+  /**
+   * After a pass's commit: the cache first, so that whoever reacts to the news reads the new loads; then the
+   * news, whatever became of the cache. The operators are read here, not under the pass's locks, which every
+   * other pass waits for. Returns them as read (none if the read failed).
+   */
+  private async tell({ assignments, messages }: WrittenPass): Promise<Map<number, Operator>> {
+    const operatorIds = [...new Set(assignments.map((a) => a.operatorId))];
+    const operators = await this.db.models.Operator.findAll({ where: { id: { [Op.in]: operatorIds } } }).catch((error: unknown) => {
+      this.logger.warn({ err: error }, 'routing pass: the operators were not re-read for the cache');
+      return [];
+    });
+    await Promise.all([...operators.map((o) => this.writeThrough(o)), ...assignments.map((a) => this.cache.setSessionOperator(a.session.id, a.operatorId))]);
+    for (const { session, operatorId, strategy, reason } of assignments) {
+      this.events.emit('session.assigned', { session, operatorId, strategy, reason });
       const message = messages.get(session.id);
       if (message) this.events.emit('message.created', { message, session });
     }
     this.events.emit('queue.changed', {});
+    return new Map(operators.map((o) => [o.id, o]));
   }
 
   /**
