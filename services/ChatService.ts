@@ -304,7 +304,7 @@ export class ChatService {
   }
 
   async listMessages(actor: Actor, sessionId: string, options: { after?: number; before?: number; limit: number }): Promise<MessagePage> {
-    await this.readable(actor, sessionId);
+    await this.readable(actor, sessionId, true);
     return this.messages.list(sessionId, options);
   }
 

@@ -49,6 +49,7 @@ export class MessageStore {
         where: { sessionId, id: { [Op.gt]: after, ...(before !== undefined ? { [Op.lt]: before } : {}) } },
         order: [['id', 'ASC']],
         limit: limit + 1,
+        raw: true,
       });
       return { messages: rows.slice(0, limit).map(toMessageDTO), hasMore: rows.length > limit };
     }
@@ -56,6 +57,7 @@ export class MessageStore {
       where: before !== undefined ? { sessionId, id: { [Op.lt]: before } } : { sessionId },
       order: [['id', 'DESC']],
       limit: limit + 1,
+      raw: true,
     });
     return { messages: rows.slice(0, limit).reverse().map(toMessageDTO), hasMore: rows.length > limit };
   }
