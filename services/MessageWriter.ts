@@ -164,6 +164,7 @@ export class MessageWriter {
             const one = await store([pending], true);
             oneByOne.outcomes.push(...one.outcomes);
             for (const id of one.sessionIds) oneByOne.sessionIds.add(id);
+            oneByOne.at = one.at;
           } catch (failed) {
             oneByOne.outcomes.push({ refused: failed });
           }
