@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Db } from '../models/db';
 import type { DomainEvents } from './DomainEvents';
-import type { SessionDTO } from './dto';
+import type { MessageDTO, SessionDTO } from './dto';
 import { QUEUE_ORDER } from './sessionQueries';
 
 /**
@@ -9,6 +9,8 @@ import { QUEUE_ORDER } from './sessionQueries';
  * Redis adapter carries to every process; this service never sees a socket.
  */
 export interface Audience {
+  /** A stored message to every customer socket of its session (all tabs) and to its operator's sockets. */
+  message(sessionId: string, operatorId: number | null, message: MessageDTO): void;
   /** Every customer socket of a session (all tabs). */
   customer(sessionId: string, event: string, payload: unknown): void;
   /** Every socket of one operator. */
@@ -81,10 +83,7 @@ export class NotificationService {
       }),
     );
     on(
-      events.on('message.created', ({ message, session }) => {
-        audience.customer(session.id, 'message:new', { message });
-        if (session.operatorId !== null) audience.operator(session.operatorId, 'message:new', { message });
-      }),
+      events.on('message.created', ({ message, session }) => audience.message(session.id, session.operatorId, message)),
     );
     on(
       events.on('typing', ({ sessionId, operatorId, senderType, isTyping }) => {

@@ -48,11 +48,11 @@ export async function selectByKeys(db: Db, keys: MessageKey[], transaction?: Tra
   const pairs = new Map(keys.map((k) => [`${k.sessionId}\u0000${k.clientMessageId}`, k]));
   if (pairs.size === 0) return [];
   const where = [...pairs.values()].map(() => '(session_id = ? AND client_message_id = ?)').join(' OR ');
-  const rows = await db.sequelize.query<MessageFields>(`SELECT ${COLUMNS} FROM chat_messages${BY_KEY_HINT[db.dialect]} WHERE ${where}`, {
-    replacements: [...pairs.values()].flatMap((k) => [k.sessionId, k.clientMessageId]),
-    type: QueryTypes.SELECT,
+  const rows = await db.selectRows<MessageFields>(
+    `SELECT ${COLUMNS} FROM chat_messages${BY_KEY_HINT[db.dialect]} WHERE ${where}`,
+    [...pairs.values()].flatMap((k) => [k.sessionId, k.clientMessageId]),
     transaction,
-  });
+  );
   return rows.map(toMessageDTO);
 }
 
@@ -69,9 +69,10 @@ export interface SessionRow {
 /** The group's sessions, by primary key. */
 export async function selectSessions(db: Db, ids: string[], transaction?: Transaction): Promise<SessionRow[]> {
   if (ids.length === 0) return [];
-  return db.sequelize.query<SessionRow>(
+  return db.selectRows<SessionRow>(
     'SELECT id, status, operator_id AS operatorId, customer_id AS customerId, assigned_at AS assignedAt, first_response_at AS firstResponseAt FROM chat_sessions WHERE id IN (?)',
-    { replacements: [ids], type: QueryTypes.SELECT, transaction },
+    [ids],
+    transaction,
   );
 }
 
@@ -97,26 +98,19 @@ export async function insertIdStep(db: Db): Promise<number | null> {
 /** One multi-row INSERT (a single statement is atomic); on MySQL, resolves to the first row's id. */
 export async function insertRows(db: Db, rows: MessageRow[], transaction?: Transaction): Promise<number> {
   const values = rows.map(() => '(?, ?, ?, ?, ?, ?, ?)').join(', ');
-  const [firstId] = await db.sequelize.query(
+  return db.execute(
     `INSERT INTO chat_messages (session_id, sender_type, sender_id, type, content, client_message_id, created_at) VALUES ${values}`,
-    {
-      replacements: rows.flatMap((r) => [r.sessionId, r.senderType, r.senderId, r.type, r.content, r.clientMessageId, sqlDate(db, r.createdAt)]),
-      type: QueryTypes.INSERT,
-      transaction,
-    },
+    rows.flatMap((r) => [r.sessionId, r.senderType, r.senderId, r.type, r.content, r.clientMessageId, sqlDate(db, r.createdAt)]),
+    transaction,
   );
-  return Number(firstId);
 }
 
 /** Stamps the sessions written to (the idle sweeper reads it). */
 export async function stampLastMessage(db: Db, ids: string[], at: Date, transaction?: Transaction): Promise<void> {
-  await db.sequelize.query('UPDATE chat_sessions SET last_message_at = ? WHERE id IN (?)', { replacements: [sqlDate(db, at), ids], transaction });
+  await db.execute('UPDATE chat_sessions SET last_message_at = ? WHERE id IN (?)', [sqlDate(db, at), ids], transaction);
 }
 
 /** Stamps the first answer of sessions an operator just answered (the stats read it). */
 export async function stampFirstResponse(db: Db, ids: string[], at: Date, transaction?: Transaction): Promise<void> {
-  await db.sequelize.query('UPDATE chat_sessions SET first_response_at = ? WHERE id IN (?) AND first_response_at IS NULL', {
-    replacements: [sqlDate(db, at), ids],
-    transaction,
-  });
+  await db.execute('UPDATE chat_sessions SET first_response_at = ? WHERE id IN (?) AND first_response_at IS NULL', [sqlDate(db, at), ids], transaction);
 }

@@ -51,6 +51,9 @@ export interface OperatorServerEvents {
 /** A waiting session's place in the queue, as [sessionId, position]. */
 export type QueuePosition = [string, number];
 
+/** A stored message and who hears of it: [sessionId, the session's operator or null, the message]. */
+export type MessageNotice = [string, number | null, MessageDTO];
+
 /**
  * Events between server processes (serverSideEmit over the adapter). Room broadcasts need none, but the
  * queue's positions go to every waiting customer at once: one message for all of them instead of one publish
@@ -58,6 +61,7 @@ export type QueuePosition = [string, number];
  */
 export interface InterServerEvents {
   'queue:positions': (positions: QueuePosition[], waiting: number) => void;
+  'messages:stored': (notices: MessageNotice[]) => void;
 }
 
 export interface SocketData {

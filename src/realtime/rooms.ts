@@ -1,38 +1,72 @@
 import type { Namespace } from 'socket.io';
 import type { Audience } from '../../services/NotificationService';
-import { rooms, type QueuePosition } from './events';
+import type { MessageDTO } from '../../services/dto';
+import { rooms, type MessageNotice, type QueuePosition } from './events';
 
 /**
  * PROTOCOL.md's audiences as Socket.IO rooms; the adapter carries each emit to every process. Once the
  * realtime layer is closing (`isOpen` false) nothing is sent: the adapter's Redis clients are going away, and
  * a publish on a closed client would reject with nobody to catch it.
+ *
+ * Stored messages travel differently: each process tells its own sockets at once, and the other processes
+ * get every message stored in the same tick (a whole message group) as one notice, then tell theirs. Two
+ * room broadcasts per message would be two Redis publishes, and every process, the sender included, would
+ * decode both. Any other emit first sends the notices still pending, so that other processes hear of
+ * everything in the order it happened here.
  */
 export function roomAudience(customers: Namespace, operators: Namespace, { isOpen, clustered }: { isOpen: () => boolean; clustered: boolean }): Audience {
+  let pendingNotices: MessageNotice[] = [];
+  const sendNotices = (): void => {
+    if (pendingNotices.length === 0) return;
+    const notices = pendingNotices;
+    pendingNotices = [];
+    customers.serverSideEmit('messages:stored', notices);
+  };
   const when =
     <A extends unknown[]>(send: (...args: A) => void) =>
     (...args: A): void => {
       if (isOpen()) send(...args);
     };
+  const afterNotices = <A extends unknown[]>(send: (...args: A) => void): ((...args: A) => void) =>
+    when((...args: A) => {
+      sendNotices();
+      send(...args);
+    });
   // Only to this process's sockets: the other processes got the same list and tell their own.
   const tellPositions = (positions: QueuePosition[], waiting: number): void => {
     for (const [sessionId, position] of positions) customers.local.to(rooms.session(sessionId)).emit('session:queued', { position, waiting });
   };
+  const tellMessages = (notices: MessageNotice[]): void => {
+    for (const [sessionId, operatorId, message] of notices) {
+      customers.local.to(rooms.session(sessionId)).emit('message:new', { message });
+      if (operatorId !== null) operators.local.to(rooms.operator(operatorId)).emit('message:new', { message });
+    }
+  };
   customers.on('queue:positions', when(tellPositions));
+  customers.on('messages:stored', when(tellMessages));
   return {
-    customer: when((sessionId: string, event: string, payload: unknown) => customers.to(rooms.session(sessionId)).emit(event, payload)),
-    queuePositions: when((positions: QueuePosition[], waiting: number) => {
-      tellPositions(positions, waiting);
+    message: when((sessionId: string, operatorId: number | null, message: MessageDTO) => {
+      const notice: MessageNotice = [sessionId, operatorId, message];
+      tellMessages([notice]);
       // The in-process adapter has no other process to tell (and warns when asked to).
+      if (!clustered) return;
+      // After the current tick's callbacks and promise reactions: a group's messages resolve together.
+      if (pendingNotices.length === 0) process.nextTick(when(sendNotices));
+      pendingNotices.push(notice);
+    }),
+    customer: afterNotices((sessionId: string, event: string, payload: unknown) => customers.to(rooms.session(sessionId)).emit(event, payload)),
+    queuePositions: afterNotices((positions: QueuePosition[], waiting: number) => {
+      tellPositions(positions, waiting);
       if (clustered) customers.serverSideEmit('queue:positions', positions, waiting);
     }),
-    operator: when((operatorId: number, event: string, payload: unknown) => operators.to(rooms.operator(operatorId)).emit(event, payload)),
-    queue: when((event: string, payload: unknown) => operators.to(rooms.queue).emit(event, payload)),
-    operators: when((event: string, payload: unknown) => operators.to(rooms.operators).emit(event, payload)),
-    setInQueue: when((operatorId: number, inQueue: boolean) => {
+    operator: afterNotices((operatorId: number, event: string, payload: unknown) => operators.to(rooms.operator(operatorId)).emit(event, payload)),
+    queue: afterNotices((event: string, payload: unknown) => operators.to(rooms.queue).emit(event, payload)),
+    operators: afterNotices((event: string, payload: unknown) => operators.to(rooms.operators).emit(event, payload)),
+    setInQueue: afterNotices((operatorId: number, inQueue: boolean) => {
       const sockets = operators.in(rooms.operator(operatorId));
       if (inQueue) sockets.socketsJoin(rooms.queue);
       else sockets.socketsLeave(rooms.queue);
     }),
-    disconnectOperator: when((operatorId: number) => operators.in(rooms.operator(operatorId)).disconnectSockets(true)),
+    disconnectOperator: afterNotices((operatorId: number) => operators.in(rooms.operator(operatorId)).disconnectSockets(true)),
   };
 }

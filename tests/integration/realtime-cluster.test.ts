@@ -131,6 +131,25 @@ describeCluster('realtime across two processes [mariadb+redis]', () => {
       await call(customer.socket, 'session:rate', { rating: 5 });
     });
 
+    it('a burst from A (under the per-socket limit of 30) reaches B whole and in id order, and the closing note before session:closed', async () => {
+      const { op, customer } = await chatAcross();
+      const tabOnB = await connectCustomer(b!.url, customer.customerToken);
+      const heard = new Map([op.socket, tabOnB].map((socket) => [socket, [] as string[]]));
+      for (const [socket, log] of heard) {
+        socket.onAny((name: string, payload: MessageMsg) => log.push(name === 'message:new' ? `message ${payload.message.id}` : name));
+      }
+      const sent = await Promise.all(Array.from({ length: 25 }, (_, i) => call<FullMessage>(customer.socket, 'message:send', { content: `burst ${i}`, clientMessageId: cmid() })));
+      await call(customer.socket, 'session:close', {});
+      for (const socket of heard.keys()) await nextEvent(socket, 'session:closed', CROSS_MS);
+
+      const stored = await listMessages(a!.url, admin.token, customer.session.id, '?limit=200');
+      const closingNote = stored[stored.length - 1];
+      expect(closingNote).toMatchObject({ senderType: 'system' });
+      const sentIds = sent.map((m) => m.id).sort((x, y) => x - y);
+      expect(stored.slice(-26, -1).map((m) => m.id)).toEqual(sentIds);
+      for (const log of heard.values()) expect(log).toEqual([...sentIds, closingNote.id].map((id) => `message ${id}`).concat('session:closed'));
+    });
+
     it('a transfer between operators on different processes tells all three', async () => {
       const { op: bea, customer } = await chatAcross();
       const al = await operatorOn(a!, 'Al on A', { status: 'online' });
