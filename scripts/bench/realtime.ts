@@ -7,6 +7,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { io, type Socket as ClientSocket } from 'socket.io-client';
 import { issueCustomerToken } from '../../services/customerTokens';
 import { summarizeProfile } from './cpuProfile';
+import { LightSocket } from './lightSocket';
 import {
   BenchRun,
   UNLIMITED_ENV,
@@ -29,7 +30,8 @@ import {
  *
  * Two scenarios, each run against our server and against a bare Socket.IO relay (scripts/bench/socketRelay.ts:
  * same namespaces and rooms, stores nothing), each server in a child process of its own; the socket clients
- * run in this process. Our server runs on a fresh MariaDB database and a private Redis key prefix, both
+ * run in this process (socket.io-client for the held connections, the lighter scripts/bench/lightSocket.ts on
+ * the message path, where the generator's CPU competes with the server's). Our server runs on a fresh MariaDB database and a private Redis key prefix, both
  * removed at the end, also on failure or Ctrl-C.
  *
  * 1. Held connections: BENCH_SOCKETS idle customer sockets (sessions inserted straight into the database with
@@ -97,12 +99,16 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 // ---------------------------------------------------------------------------------------------------------
 // Resources, and their cleanup (runs once, on success, failure or Ctrl-C).
 
-const openSockets = new Set<ClientSocket>();
+/** socket.io-client sockets (held connections) and LightSockets (message path). */
+interface AnySocket {
+  disconnect(): unknown;
+}
+const openSockets = new Set<AnySocket>();
 const profiledPids = new Map<number, string>();
 const bench = new BenchRun({ databaseStem: 'chat_bench', redisStem: 'bench-realtime', beforeStop: () => closeSockets([...openSockets]) });
 const { suffix, databaseName, redisPrefix, admin: ADMIN } = bench;
 
-function closeSockets(sockets: Iterable<ClientSocket>): void {
+function closeSockets(sockets: Iterable<AnySocket>): void {
   for (const socket of sockets) {
     socket.disconnect();
     openSockets.delete(socket);
@@ -151,13 +157,24 @@ function connect(url: string, auth: Record<string, unknown>, timeoutMs = 60_000)
   });
 }
 
-/** Connects every handshake, `batch` at a time; failures are counted, not thrown. */
-async function connectAll(url: string, auths: Array<Record<string, unknown>>, batch: number): Promise<{ sockets: ClientSocket[]; failures: Map<string, number>; seconds: number }> {
-  const sockets: ClientSocket[] = [];
+/** The message path's sockets: the load generator's own CPU is kept low (scripts/bench/lightSocket.ts). */
+async function connectLight(origin: string, namespace: string, auth: Record<string, unknown>): Promise<LightSocket> {
+  const socket = await LightSocket.connect(origin, namespace, auth);
+  openSockets.add(socket);
+  return socket;
+}
+
+/** Connects every handshake with `open`, `batch` at a time; failures are counted, not thrown. */
+async function connectAll<S>(
+  auths: Array<Record<string, unknown>>,
+  batch: number,
+  open: (auth: Record<string, unknown>) => Promise<S>,
+): Promise<{ sockets: S[]; failures: Map<string, number>; seconds: number }> {
+  const sockets: S[] = [];
   const failures = new Map<string, number>();
   const started = performance.now();
   for (let i = 0; i < auths.length; i += batch) {
-    const results = await Promise.allSettled(auths.slice(i, i + batch).map((auth) => connect(url, auth)));
+    const results = await Promise.allSettled(auths.slice(i, i + batch).map(open));
     for (const result of results) {
       if (result.status === 'fulfilled') sockets.push(result.value);
       else {
@@ -234,7 +251,7 @@ async function holdConnections(server: string, started: Started, auths: Array<Re
   await sleep(1000);
   const before = await memoryUsage(started.child);
   process.stdout.write(`  ${server}: connecting ${auths.length} sockets, ${CONNECT_BATCH} handshakes at a time ... `);
-  const { sockets, failures, seconds } = await connectAll(`http://127.0.0.1:${started.port}/customer`, auths, CONNECT_BATCH);
+  const { sockets, failures, seconds } = await connectAll(auths, CONNECT_BATCH, (auth) => connect(`http://127.0.0.1:${started.port}/customer`, auth));
   console.log(`${sockets.length} in ${seconds.toFixed(1)} s`);
   let dropped = 0;
   for (const socket of sockets) socket.once('disconnect', () => dropped++);
@@ -289,10 +306,10 @@ async function scenarioConnections(): Promise<{ ours: HeldResult; bare: HeldResu
 interface Rig {
   server: string;
   child: ChildProcess;
-  customers: ClientSocket[];
+  customers: LightSocket[];
   /** Each customer socket's session. */
   sessionOf: string[];
-  operators: ClientSocket[];
+  operators: LightSocket[];
   /** Told of every `message:new` an operator socket receives. */
   onDelivered: (message: { clientMessageId?: string }) => void;
 }
@@ -360,7 +377,8 @@ async function runAtRate(rig: Rig, label: string, rate: number, seconds: number,
     const clientMessageId = `rt-${suffix}-${++sequence}`;
     const sample: Sample = { t0: scheduledAt, ack: 0, delivered: 0, ok: false, id: 0, sessionId: rig.sessionOf[customer] as string };
     samples.set(clientMessageId, sample);
-    (rig.customers[customer] as ClientSocket).emit('message:send', { content: CONTENT, clientMessageId }, (reply: { ok: boolean; data?: { id: number }; error?: { code: string } }) => {
+    (rig.customers[customer] as LightSocket).emit('message:send', { content: CONTENT, clientMessageId }, (answer) => {
+      const reply = answer as { ok?: boolean; data?: { id: number }; error?: { code: string } } | null;
       sample.ack = performance.now();
       answered++;
       if (reply?.ok) {
@@ -460,8 +478,9 @@ async function exercise(rig: Rig, keep: Map<string, Sample> | null): Promise<Run
 
 function wireDelivery(rig: Rig): void {
   for (const socket of rig.operators) {
-    socket.on('message:new', (payload: { message?: { clientMessageId?: string; senderType?: string } }) => {
-      if (payload?.message?.senderType === 'customer') rig.onDelivered(payload.message);
+    socket.on('message:new', (payload) => {
+      const { message } = (payload ?? {}) as { message?: { clientMessageId?: string; senderType?: string } };
+      if (message?.senderType === 'customer') rig.onDelivered(message);
     });
   }
 }
@@ -473,13 +492,13 @@ async function ourRig(): Promise<Rig & { base: string; operatorIds: number[] }> 
   const capacity = Math.ceil(SESSIONS / OPERATORS);
   if (capacity > 100) throw new Error(`BENCH_SESSIONS / BENCH_OPERATORS must be ≤ 100 (maxConcurrentSessions), is ${capacity}`);
   const operatorIds: number[] = [];
-  const operators: ClientSocket[] = [];
+  const operators: LightSocket[] = [];
   for (let i = 1; i <= OPERATORS; i++) {
     const spec = { name: `Bench operator ${i}`, email: `rt-op${i}-${suffix}@example.com`, password: `operator-${i}-${suffix}`, maxConcurrentSessions: capacity };
     const created = await api<{ id: number }>(base, 'POST', '/api/operators', { token: admin.token, body: spec });
     const { token } = await api<{ token: string }>(base, 'POST', '/api/auth/login', { body: { email: spec.email, password: spec.password } });
-    const socket = await connect(`${base}/operator`, { token });
-    const reply = await socket.timeout(10_000).emitWithAck('status:set', { status: 'online' }) as { ok: boolean; error?: { code: string } };
+    const socket = await connectLight(base, '/operator', { token });
+    const reply = (await socket.emitWithAck('status:set', { status: 'online' }, 10_000)) as { ok: boolean; error?: { code: string } };
     if (!reply.ok) throw new Error(`status:set online → ${reply.error?.code}`);
     operatorIds.push(created.id);
     operators.push(socket);
@@ -518,7 +537,7 @@ async function ourRig(): Promise<Rig & { base: string; operatorIds: number[] }> 
   }
   console.log(`  ours: ${OPERATORS} operators online on /operator, ${SESSIONS} sessions routed to them (database: ${Math.min(...counts)}–${Math.max(...counts)} each)`);
 
-  const { sockets: customers, failures } = await connectAll(`${base}/customer`, tickets.map((t) => ({ token: t.token })), 100);
+  const { sockets: customers, failures } = await connectAll(tickets.map((t) => ({ token: t.token })), 100, (auth) => connectLight(base, '/customer', auth));
   if (failures.size > 0) throw new Error(`customer sockets failed to connect: ${describeFailures(failures)}`);
   const rig = { server: 'ours', child: started.child, customers, sessionOf: tickets.map((t) => t.sessionId), operators, onDelivered: () => undefined, base, operatorIds };
   wireDelivery(rig);
@@ -528,13 +547,13 @@ async function ourRig(): Promise<Rig & { base: string; operatorIds: number[] }> 
 async function relayRig(): Promise<Rig> {
   const started = await startRelay('messages');
   const base = `http://127.0.0.1:${started.port}`;
-  const operators: ClientSocket[] = [];
-  for (let i = 1; i <= OPERATORS; i++) operators.push(await connect(`${base}/operator`, { operatorId: i }));
+  const operators: LightSocket[] = [];
+  for (let i = 1; i <= OPERATORS; i++) operators.push(await connectLight(base, '/operator', { operatorId: i }));
   const sessionOf = Array.from({ length: SESSIONS }, () => randomUUID());
   const { sockets: customers, failures } = await connectAll(
-    `${base}/customer`,
     sessionOf.map((sessionId, i) => ({ sessionId, operatorId: 1 + (i % OPERATORS) })),
     100,
+    (auth) => connectLight(base, '/customer', auth),
   );
   if (failures.size > 0) throw new Error(`relay customer sockets failed to connect: ${describeFailures(failures)}`);
   const rig = { server: 'bare relay', child: started.child, customers, sessionOf, operators, onDelivered: () => undefined };
