@@ -62,6 +62,8 @@ export type MessageNotice = [string, number | null, MessageDTO];
 export interface InterServerEvents {
   'queue:positions': (positions: QueuePosition[], waiting: number) => void;
   'messages:stored': (notices: MessageNotice[]) => void;
+  /** A process whose adapter has just subscribed: the others tell it of their stored messages from now on. */
+  'process:hello': () => void;
 }
 
 export interface SocketData {

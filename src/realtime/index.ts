@@ -14,6 +14,7 @@ import { corsOrigin } from '../app';
 import { registerCustomerNamespace } from './customerNamespace';
 import type { CustomerClientEvents, CustomerServerEvents, InterServerEvents, OperatorClientEvents, OperatorServerEvents, SocketData } from './events';
 import { registerOperatorNamespace } from './operatorNamespace';
+import { Peers } from './peers';
 import { roomAudience } from './rooms';
 import type { Audience } from '../../services/NotificationService';
 
@@ -95,6 +96,7 @@ export function createRealtime(httpServer: http.Server, deps: RealtimeDeps): Rea
   const operators = io.of('/operator') as Realtime['operators'];
   const pending = new Set<Promise<void>>();
   let open = true;
+  const peers = pub ? new Peers(customers as unknown as Namespace, logger) : null;
   registerCustomerNamespace(customers as unknown as Namespace, deps);
   registerOperatorNamespace(operators as unknown as Namespace, { ...deps, pending });
 
@@ -104,6 +106,9 @@ export function createRealtime(httpServer: http.Server, deps: RealtimeDeps): Rea
     operators,
     async start() {
       await Promise.all([pub, sub].map((client) => client?.connect().catch((error: Error) => logger.warn({ err: error.message }, 'socket.io adapter: redis unreachable at start'))));
+      // A reply after the adapter's SUBSCRIBEs (sent first on this connection) means they are in place; with
+      // Redis down it comes once Redis is back, and until then every process is assumed to have peers.
+      sub?.ping().then(() => peers?.start(), () => undefined);
     },
     async disconnectAll() {
       // Every connection of this process (any namespace, the default one included: an upgraded socket left
@@ -116,9 +121,14 @@ export function createRealtime(httpServer: http.Server, deps: RealtimeDeps): Rea
       await new Promise((resolve) => setImmediate(resolve));
       await Promise.all([...pending]);
     },
-    audience: roomAudience(customers as unknown as Namespace, operators as unknown as Namespace, { isOpen: () => open, clustered: pub !== null }),
+    audience: roomAudience(customers as unknown as Namespace, operators as unknown as Namespace, {
+      isOpen: () => open,
+      clustered: pub !== null,
+      hasPeers: () => peers?.present ?? false,
+    }),
     async close() {
       open = false;
+      peers?.stop();
       await Promise.all([pub, sub].map((client) => client?.quit().catch(() => client.disconnect())));
     },
   };

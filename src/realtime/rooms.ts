@@ -8,13 +8,18 @@ import { rooms, type MessageNotice, type QueuePosition } from './events';
  * realtime layer is closing (`isOpen` false) nothing is sent: the adapter's Redis clients are going away, and
  * a publish on a closed client would reject with nobody to catch it.
  *
- * Stored messages travel differently: each process tells its own sockets at once, and the other processes
- * get every message stored in the same tick (a whole message group) as one notice, then tell theirs. Two
+ * Stored messages travel differently: each process tells its own sockets at once, and the other processes,
+ * when there are any, get every message stored in the same tick (a whole message group) as one notice, then
+ * tell theirs. Two
  * room broadcasts per message would be two Redis publishes, and every process, the sender included, would
  * decode both. Any other emit first sends the notices still pending, so that other processes hear of
  * everything in the order it happened here.
  */
-export function roomAudience(customers: Namespace, operators: Namespace, { isOpen, clustered }: { isOpen: () => boolean; clustered: boolean }): Audience {
+export function roomAudience(
+  customers: Namespace,
+  operators: Namespace,
+  { isOpen, clustered, hasPeers }: { isOpen: () => boolean; clustered: boolean; hasPeers: () => boolean },
+): Audience {
   let pendingNotices: MessageNotice[] = [];
   const sendNotices = (): void => {
     if (pendingNotices.length === 0) return;
@@ -48,8 +53,8 @@ export function roomAudience(customers: Namespace, operators: Namespace, { isOpe
     message: when((sessionId: string, operatorId: number | null, message: MessageDTO) => {
       const notice: MessageNotice = [sessionId, operatorId, message];
       tellMessages([notice]);
-      // The in-process adapter has no other process to tell (and warns when asked to).
-      if (!clustered) return;
+      // No other process to tell: none listens (peers.ts), or the in-process adapter, which warns when asked.
+      if (!hasPeers()) return;
       // After the current tick's callbacks and promise reactions: a group's messages resolve together.
       if (pendingNotices.length === 0) process.nextTick(when(sendNotices));
       pendingNotices.push(notice);

@@ -164,6 +164,30 @@ describeCluster('realtime across two processes [mariadb+redis]', () => {
     });
   });
 
+  describe('a process that joins later', () => {
+    it('hears of the messages stored on a process that was alone until then', async () => {
+      provisioned = await backend!.provision();
+      const options = { provisioned, env: { OPERATOR_PRESENCE_GRACE_SECONDS: '3600' } };
+      a = await startTestServer(backend!, options);
+      admin = await createAdmin(a);
+      const ann = await operatorOn(a, 'Ann on A', { status: 'online' });
+      const customer = await createSession(a.url, { customerName: 'Carl on A' });
+      const socket = await connectCustomer(a.url, customer.customerToken);
+      await call(socket, 'message:send', { content: 'while A is alone', clientMessageId: cmid() });
+      await sleep(300);
+
+      b = await startTestServer(backend!, options);
+      const tabOnB = await connectCustomer(b.url, customer.customerToken);
+      const annOnB = await connectOperator(b.url, ann.token);
+      const sent = await call<FullMessage>(socket, 'message:send', { content: 'now there are two', clientMessageId: cmid() });
+      for (const observer of [tabOnB, annOnB]) {
+        expect((await nextEvent<MessageMsg>(observer, 'message:new', CROSS_MS, (p) => p.message.id === sent.id)).message).toEqual(sent);
+      }
+      const reply = await call<FullMessage>(annOnB, 'message:send', { sessionId: customer.session.id, content: 'from B', clientMessageId: cmid() });
+      expect((await nextEvent<MessageMsg>(socket, 'message:new', CROSS_MS, (p) => p.message.id === reply.id)).message).toEqual(reply);
+    });
+  });
+
   describe('queue, assignment and status across processes', () => {
     beforeEach(() => boot());
 
