@@ -78,23 +78,25 @@ export class Db {
 
   /** Rows of one SELECT of `statements()` work (see `execute`). */
   async selectRows<T extends object>(sql: string, values: unknown[], transaction: Transaction | undefined): Promise<T[]> {
-    if (transaction) return this.sequelize.query<T>(sql, { replacements: values, type: QueryTypes.SELECT, transaction });
-    return this.direct<T[]>(sql, values);
+    if (this.dialect === 'mysql' && !transaction) return this.direct<T[]>(sql, values);
+    return this.sequelize.query<T>(sql, { replacements: values, type: QueryTypes.SELECT, transaction });
   }
 
   /**
    * One write of `statements()` work; resolves to the first inserted id on MySQL (0 on SQLite, whose ids are
-   * read back). On MySQL (no transaction) it goes to a pooled connection through mysql2 alone: Sequelize's
+   * read back). On MySQL, outside a transaction, it goes to a pooled connection through mysql2 alone: Sequelize's
    * query path formats the SQL twice (its replacements, then mysql2's scan of the whole text, message
    * contents included) and takes a stack trace per query, a tenth of the server's CPU at 2,000 msg/s
    * (bench:realtime profile). Placeholders and escaping are mysql2's, as under Sequelize.
    */
   async execute(sql: string, values: unknown[], transaction: Transaction | undefined): Promise<number> {
-    if (transaction) {
+    if (this.dialect === 'sqlite') {
       await this.sequelize.query(sql, { replacements: values, transaction });
       return 0;
     }
-    return (await this.direct<ResultSetHeader>(sql, values)).insertId;
+    if (!transaction) return (await this.direct<ResultSetHeader>(sql, values)).insertId;
+    const [insertId] = await this.sequelize.query(sql, { replacements: values, transaction, type: QueryTypes.INSERT });
+    return Number(insertId);
   }
 
   private async direct<T>(sql: string, values: unknown[]): Promise<T> {

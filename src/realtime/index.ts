@@ -42,6 +42,9 @@ export interface Realtime {
   close(): Promise<void>;
 }
 
+/** How long start() waits for this process's hello to the others (peers.ts) before serving anyway. */
+const ANNOUNCE_WAIT_MS = 2_000;
+
 /** Room and handshake overhead on top of the largest message a client may send. */
 const PACKET_OVERHEAD_BYTES = 4 * 1024;
 
@@ -96,7 +99,7 @@ export function createRealtime(httpServer: http.Server, deps: RealtimeDeps): Rea
   const operators = io.of('/operator') as Realtime['operators'];
   const pending = new Set<Promise<void>>();
   let open = true;
-  const peers = pub ? new Peers(customers as unknown as Namespace, logger) : null;
+  const peers = sub ? new Peers(customers as unknown as Namespace, sub, logger) : null;
   registerCustomerNamespace(customers as unknown as Namespace, deps);
   registerOperatorNamespace(operators as unknown as Namespace, { ...deps, pending });
 
@@ -106,9 +109,14 @@ export function createRealtime(httpServer: http.Server, deps: RealtimeDeps): Rea
     operators,
     async start() {
       await Promise.all([pub, sub].map((client) => client?.connect().catch((error: Error) => logger.warn({ err: error.message }, 'socket.io adapter: redis unreachable at start'))));
-      // A reply after the adapter's SUBSCRIBEs (sent first on this connection) means they are in place; with
-      // Redis down it comes once Redis is back, and until then every process is assumed to have peers.
-      sub?.ping().then(() => peers?.start(), () => undefined);
+      if (peers) {
+        peers.start();
+        // Serve once the other processes know of this one (a Redis that is down only delays it, briefly: until
+        // this process is announced, every process assumes it has peers).
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([peers.announced, new Promise((resolve) => (timer = setTimeout(resolve, ANNOUNCE_WAIT_MS)))]);
+        clearTimeout(timer);
+      }
     },
     async disconnectAll() {
       // Every connection of this process (any namespace, the default one included: an upgraded socket left

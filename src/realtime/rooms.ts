@@ -10,10 +10,10 @@ import { rooms, type MessageNotice, type QueuePosition } from './events';
  *
  * Stored messages travel differently: each process tells its own sockets at once, and the other processes,
  * when there are any, get every message stored in the same tick (a whole message group) as one notice, then
- * tell theirs. Two
- * room broadcasts per message would be two Redis publishes, and every process, the sender included, would
- * decode both. Any other emit first sends the notices still pending, so that other processes hear of
- * everything in the order it happened here.
+ * tell those of their sockets that are in the rooms. Two room broadcasts per message would be two Redis
+ * publishes, each decoded again by the sending process (its own echo) and by every process holding the room.
+ * Any other emit first sends the notices still pending, so that other processes hear of everything in the
+ * order it happened here.
  */
 export function roomAudience(
   customers: Namespace,
@@ -41,10 +41,16 @@ export function roomAudience(
   const tellPositions = (positions: QueuePosition[], waiting: number): void => {
     for (const [sessionId, position] of positions) customers.local.to(rooms.session(sessionId)).emit('session:queued', { position, waiting });
   };
+  /** To the room's sockets in this process; a room without any here costs no encoding. */
+  const tellLocal = (namespace: Namespace, room: string, message: MessageDTO): void => {
+    if (namespace.adapter.rooms.has(room)) namespace.local.to(room).emit('message:new', { message });
+  };
   const tellMessages = (notices: MessageNotice[]): void => {
+    // From another process of this deployment: a malformed notice is dropped, never thrown into the adapter.
+    if (!Array.isArray(notices)) return;
     for (const [sessionId, operatorId, message] of notices) {
-      customers.local.to(rooms.session(sessionId)).emit('message:new', { message });
-      if (operatorId !== null) operators.local.to(rooms.operator(operatorId)).emit('message:new', { message });
+      tellLocal(customers, rooms.session(sessionId), message);
+      if (operatorId !== null) tellLocal(operators, rooms.operator(operatorId), message);
     }
   };
   customers.on('queue:positions', when(tellPositions));
