@@ -84,6 +84,17 @@ export function createRealtime(httpServer: http.Server, deps: RealtimeDeps): Rea
     }
   });
 
+  // Packets queued for a socket while its previous write was under way leave in one flush, a frame each: the
+  // socket is corked until the end of the tick, so they go out as one write rather than one syscall per frame
+  // (the costliest step per message on this path). A WebSocket that was one from the start writes to its
+  // upgrade request's socket; for any other transport this corks a socket the flush does not write to.
+  io.engine.on('flush', (socket: { request: http.IncomingMessage }, packets: unknown[]) => {
+    if (packets.length < 2) return;
+    const raw = socket.request.socket;
+    raw.cork();
+    process.nextTick(() => raw.uncork());
+  });
+
   let pub: Redis | null = null;
   let sub: Redis | null = null;
   if (config.redis) {
