@@ -7,5 +7,6 @@ export type Actor =
   | { kind: 'system' };
 
 export type OperatorActor = Extract<Actor, { kind: 'operator' }>;
+export type CustomerActor = Extract<Actor, { kind: 'customer' }>;
 
 export const isAdmin = (actor: Actor): boolean => actor.kind === 'operator' && actor.role === 'admin';

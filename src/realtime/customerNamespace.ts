@@ -2,12 +2,13 @@ import type { Logger } from 'pino';
 import type { Namespace } from 'socket.io';
 import type { Config } from '../../config';
 import type { Schemas } from '../../middleware/schemas';
+import type { CustomerActor } from '../../services/actor';
 import type { AuthService } from '../../services/AuthService';
 import type { ChatService, PostMessageInput } from '../../services/ChatService';
 import { RateLimitedError } from '../errors';
 import { authenticateSocket } from './auth';
 import { rooms } from './events';
-import { WindowLimiter, onEvent } from './handler';
+import { WindowLimiter, event, serveEvents, type EventSpec } from './handler';
 
 export interface NamespaceDeps {
   config: Config;
@@ -17,12 +18,46 @@ export interface NamespaceDeps {
   chat: ChatService;
 }
 
+/** What a customer socket's events act as and on: its one session, and its own message rate. */
+interface CustomerContext {
+  actor: CustomerActor;
+  sessionId: string;
+  messages: WindowLimiter;
+}
+
 /** `/customer`: each socket is bound to its one session and sits in that session's room. */
 export function registerCustomerNamespace(nsp: Namespace, deps: NamespaceDeps): void {
   const { config, logger, schemas, auth, chat } = deps;
+  const events = new Map<string, EventSpec<CustomerContext>>([
+    [
+      'message:send',
+      event(schemas.socketSend, async ({ actor, sessionId, messages }, input: PostMessageInput) => {
+        if (!messages.take()) throw new RateLimitedError(10, 'Too many messages; slow down');
+        return (await chat.postMessage(actor, sessionId, input)).message;
+      }),
+    ],
+    [
+      'messages:sync',
+      event(schemas.socketSync, async ({ actor, sessionId }, { afterId }: { afterId: number }) => ({
+        messages: await chat.syncMessages(actor, sessionId, afterId),
+      })),
+    ],
+    ['typing', event(schemas.socketTyping, ({ actor, sessionId }, { isTyping }: { isTyping: boolean }) => chat.typing(actor, sessionId, isTyping))],
+    [
+      'messages:read',
+      event(schemas.socketRead, async ({ actor, sessionId }, { upToId }: { upToId: number }) => {
+        await chat.markRead(actor, sessionId, upToId);
+      }),
+    ],
+    ['session:close', event(schemas.socketClose, ({ actor, sessionId }, { reason }: { reason?: string }) => chat.close(actor, sessionId, reason))],
+    [
+      'session:rate',
+      event(schemas.socketRate, ({ actor, sessionId }, { rating, comment }: { rating: number; comment?: string }) => chat.rate(actor, sessionId, rating, comment)),
+    ],
+  ]);
   nsp.use(authenticateSocket(auth, 'customer'));
   nsp.on('connection', (socket) => {
-    const actor = socket.data.actor as { kind: 'customer'; sessionId: string };
+    const actor = socket.data.actor as CustomerActor;
     const { sessionId } = actor;
     void socket.join(rooms.session(sessionId));
     logger.info({ namespace: 'customer', sessionId, socketId: socket.id }, 'socket connected');
@@ -37,21 +72,6 @@ export function registerCustomerNamespace(nsp: Namespace, deps: NamespaceDeps): 
       (error: unknown) => logger.warn({ err: error, sessionId }, 'could not send the queue position on connect'),
     );
 
-    const messages = new WindowLimiter(config.rateLimitMessagesPer10Seconds, 10_000);
-    onEvent<PostMessageInput>(socket, 'message:send', schemas.socketSend, logger, async (input) => {
-      if (!messages.take()) throw new RateLimitedError(10, 'Too many messages; slow down');
-      return (await chat.postMessage(actor, sessionId, input)).message;
-    });
-    onEvent<{ afterId: number }>(socket, 'messages:sync', schemas.socketSync, logger, async ({ afterId }) => ({
-      messages: await chat.syncMessages(actor, sessionId, afterId),
-    }));
-    onEvent<{ isTyping: boolean }>(socket, 'typing', schemas.socketTyping, logger, ({ isTyping }) => chat.typing(actor, sessionId, isTyping));
-    onEvent<{ upToId: number }>(socket, 'messages:read', schemas.socketRead, logger, async ({ upToId }) => {
-      await chat.markRead(actor, sessionId, upToId);
-    });
-    onEvent<{ reason?: string }>(socket, 'session:close', schemas.socketClose, logger, ({ reason }) => chat.close(actor, sessionId, reason));
-    onEvent<{ rating: number; comment?: string }>(socket, 'session:rate', schemas.socketRate, logger, ({ rating, comment }) =>
-      chat.rate(actor, sessionId, rating, comment),
-    );
+    serveEvents<CustomerContext>(socket, { actor, sessionId, messages: new WindowLimiter(config.rateLimitMessagesPer10Seconds, 10_000) }, events, logger);
   });
 }

@@ -5,23 +5,39 @@ import { validateInput, type Schema } from '../../middleware/validation';
 import { toAppError } from '../errors';
 import { runInRequestContext } from '../requestContext';
 
+/** One client → server event of a namespace: its payload's schema, and what it does for the socket's context. */
+export interface EventSpec<C> {
+  schema: Schema;
+  handle(context: C, input: unknown): Promise<unknown>;
+}
+
+/** An event whose handler reads its input as validated by `schema` (the validation is what makes it a T). */
+export function event<C, T>(schema: Schema, handle: (context: C, input: T) => Promise<unknown>): EventSpec<C> {
+  return { schema, handle: (context, input) => handle(context, input as T) };
+}
+
 /**
  * The one wrapper every socket event goes through: validates the payload with the same schemas as REST,
  * insists on an acknowledgement callback, runs the handler, and answers `{ok:true,data}` or
  * `{ok:false,error}`. A missing callback, a garbage payload or a thrown error never reaches Socket.IO, so
  * no event can crash or stall the process.
+ *
+ * The namespace's events are one table, shared by its sockets; each socket adds a single middleware that
+ * dispatches into it with the socket's own context (a listener and a closure per event and socket cost
+ * about 1.5 KB each of 10,000 held connections). Events not in the table go on to Socket.IO, which ignores
+ * events nobody listens to.
  */
-export function onEvent<T>(
-  socket: Socket,
-  event: string,
-  schema: Schema,
-  logger: Logger,
-  handler: (input: T) => Promise<unknown>,
-): void {
-  socket.on(event, (...args: unknown[]) => {
+export function serveEvents<C>(socket: Socket, context: C, events: ReadonlyMap<string, EventSpec<C>>, logger: Logger): void {
+  socket.use((packet, next) => {
+    const [name, ...args] = packet as [unknown, ...unknown[]];
+    const spec = typeof name === 'string' ? events.get(name) : undefined;
+    if (!spec) {
+      next();
+      return;
+    }
     const ack = args[args.length - 1];
     if (typeof ack !== 'function') {
-      logger.debug({ event, socketId: socket.id }, 'event without an acknowledgement ignored');
+      logger.debug({ event: name, socketId: socket.id }, 'event without an acknowledgement ignored');
       return;
     }
     const payload = args.length > 1 ? args[0] : undefined;
@@ -29,12 +45,12 @@ export function onEvent<T>(
     // Each event is a request of its own: its id is on every log line written while serving it.
     void runInRequestContext({ reqId: randomUUID() }, async () => {
       try {
-        const input = (await validateInput(schema, { body: payload ?? {} })) as T;
-        const data = await handler(input);
+        const input = await validateInput(spec.schema, { body: payload ?? {} });
+        const data = await spec.handle(context, input);
         reply({ ok: true, data: data ?? null });
       } catch (error) {
         const appError = toAppError(error);
-        if (appError.status >= 500) logger.error({ err: error, event, socketId: socket.id }, 'socket event failed');
+        if (appError.status >= 500) logger.error({ err: error, event: name, socketId: socket.id }, 'socket event failed');
         reply({ ok: false, error: appError.toBody() });
       }
     });

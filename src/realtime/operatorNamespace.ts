@@ -7,7 +7,7 @@ import type { PresenceService } from '../../services/PresenceService';
 import { authenticateSocket } from './auth';
 import type { NamespaceDeps } from './customerNamespace';
 import { rooms } from './events';
-import { onEvent } from './handler';
+import { event, serveEvents, type EventSpec } from './handler';
 
 export interface OperatorNamespaceDeps extends NamespaceDeps {
   operators: OperatorService;
@@ -25,6 +25,36 @@ export function registerOperatorNamespace(nsp: Namespace, deps: OperatorNamespac
     const tracked = work.catch((error: unknown) => logger.warn({ err: error }, 'presence update failed')).finally(() => pending.delete(tracked));
     pending.add(tracked);
   };
+
+  // Each socket's context is its operator.
+  const events = new Map<string, EventSpec<OperatorActor>>([
+    ['status:set', event(schemas.socketStatus, (actor, { status }: { status: OperatorStatus }) => operators.setStatus(actor, actor.operatorId, status))],
+    ['session:join', event(schemas.socketSessionRef, (actor, { sessionId }: SessionRef) => operators.join(actor, sessionId))],
+    [
+      'message:send',
+      event(schemas.operatorSend, async (actor, { sessionId, ...input }: SessionRef & PostMessageInput) => (await chat.postMessage(actor, sessionId, input)).message),
+    ],
+    [
+      'messages:sync',
+      event(schemas.operatorSync, async (actor, { sessionId, afterId }: SessionRef & { afterId: number }) => ({
+        messages: await chat.syncMessages(actor, sessionId, afterId),
+      })),
+    ],
+    ['typing', event(schemas.operatorTyping, (actor, { sessionId, isTyping }: SessionRef & { isTyping: boolean }) => chat.typing(actor, sessionId, isTyping))],
+    [
+      'messages:read',
+      event(schemas.operatorRead, async (actor, { sessionId, upToId }: SessionRef & { upToId: number }) => {
+        await chat.markRead(actor, sessionId, upToId);
+      }),
+    ],
+    ['session:close', event(schemas.operatorClose, (actor, { sessionId, reason }: SessionRef & { reason?: string }) => chat.close(actor, sessionId, reason))],
+    [
+      'session:transfer',
+      event(schemas.operatorTransfer, (actor, { sessionId, operatorId: to, department }: SessionRef & { operatorId?: number; department?: string }) =>
+        chat.transfer(actor, sessionId, { operatorId: to, department }),
+      ),
+    ],
+  ]);
 
   nsp.use(authenticateSocket(auth, 'operator'));
   nsp.on('connection', (socket) => {
@@ -44,25 +74,6 @@ export function registerOperatorNamespace(nsp: Namespace, deps: OperatorNamespac
       track(presence.disconnected(operatorId));
     });
 
-    onEvent<{ status: OperatorStatus }>(socket, 'status:set', schemas.socketStatus, logger, ({ status }) => operators.setStatus(actor, operatorId, status));
-    onEvent<SessionRef>(socket, 'session:join', schemas.socketSessionRef, logger, ({ sessionId }) => operators.join(actor, sessionId));
-    onEvent<SessionRef & PostMessageInput>(socket, 'message:send', schemas.operatorSend, logger, async ({ sessionId, ...input }) =>
-      (await chat.postMessage(actor, sessionId, input)).message,
-    );
-    onEvent<SessionRef & { afterId: number }>(socket, 'messages:sync', schemas.operatorSync, logger, async ({ sessionId, afterId }) => ({
-      messages: await chat.syncMessages(actor, sessionId, afterId),
-    }));
-    onEvent<SessionRef & { isTyping: boolean }>(socket, 'typing', schemas.operatorTyping, logger, ({ sessionId, isTyping }) =>
-      chat.typing(actor, sessionId, isTyping),
-    );
-    onEvent<SessionRef & { upToId: number }>(socket, 'messages:read', schemas.operatorRead, logger, async ({ sessionId, upToId }) => {
-      await chat.markRead(actor, sessionId, upToId);
-    });
-    onEvent<SessionRef & { reason?: string }>(socket, 'session:close', schemas.operatorClose, logger, ({ sessionId, reason }) =>
-      chat.close(actor, sessionId, reason),
-    );
-    onEvent<SessionRef & { operatorId?: number; department?: string }>(socket, 'session:transfer', schemas.operatorTransfer, logger, ({ sessionId, operatorId: to, department }) =>
-      chat.transfer(actor, sessionId, { operatorId: to, department }),
-    );
+    serveEvents<OperatorActor>(socket, actor, events, logger);
   });
 }
