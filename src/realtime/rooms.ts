@@ -48,9 +48,11 @@ export function roomAudience(
   const tellMessages = (notices: MessageNotice[]): void => {
     // From another process of this deployment: a malformed notice is dropped, never thrown into the adapter.
     if (!Array.isArray(notices)) return;
-    for (const [sessionId, operatorId, message] of notices) {
+    for (const notice of notices) {
+      if (!Array.isArray(notice) || typeof notice[0] !== 'string') continue;
+      const [sessionId, operatorId, message] = notice;
       tellLocal(customers, rooms.session(sessionId), message);
-      if (operatorId !== null) tellLocal(operators, rooms.operator(operatorId), message);
+      if (typeof operatorId === 'number') tellLocal(operators, rooms.operator(operatorId), message);
     }
   };
   customers.on('queue:positions', when(tellPositions));

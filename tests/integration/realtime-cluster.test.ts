@@ -150,6 +150,15 @@ describeCluster('realtime across two processes [mariadb+redis]', () => {
       for (const log of heard.values()) expect(log).toEqual([...sentIds, closingNote.id].map((id) => `message ${id}`).concat('session:closed'));
     });
 
+    it('malformed message notices from another process are dropped; the chat goes on', async () => {
+      const { op, customer } = await chatAcross();
+      // As an older or broken process of the deployment might send them.
+      for (const garbage of ['x', null, [null], [['s', 'op', {}]], [[1, 2, 3]], [{}]]) a!.server.realtime.customers.serverSideEmit('messages:stored', garbage as never);
+      const sent = await call<FullMessage>(customer.socket, 'message:send', { content: 'still here', clientMessageId: cmid() });
+      expect((await nextEvent<MessageMsg>(op.socket, 'message:new', CROSS_MS, (p) => p.message.id === sent.id)).message).toEqual(sent);
+      await expectNoEvent(op.socket, 'message:new', 300, (p) => (p as MessageMsg).message?.id !== sent.id);
+    });
+
     it('a transfer between operators on different processes tells all three', async () => {
       const { op: bea, customer } = await chatAcross();
       const al = await operatorOn(a!, 'Al on A', { status: 'online' });
