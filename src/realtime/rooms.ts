@@ -45,27 +45,29 @@ export function roomAudience(
   const tellLocal = (namespace: Namespace, room: string, message: MessageDTO): void => {
     if (namespace.adapter.rooms.has(room)) namespace.local.to(room).emit('message:new', { message });
   };
+  const tellMessage = (sessionId: string, operatorId: number | null, message: MessageDTO): void => {
+    tellLocal(customers, rooms.session(sessionId), message);
+    if (operatorId !== null) tellLocal(operators, rooms.operator(operatorId), message);
+  };
   const tellMessages = (notices: MessageNotice[]): void => {
     // From another process of this deployment: a malformed notice is dropped, never thrown into the adapter.
     if (!Array.isArray(notices)) return;
     for (const notice of notices) {
       if (!Array.isArray(notice) || typeof notice[0] !== 'string') continue;
       const [sessionId, operatorId, message] = notice;
-      tellLocal(customers, rooms.session(sessionId), message);
-      if (typeof operatorId === 'number') tellLocal(operators, rooms.operator(operatorId), message);
+      tellMessage(sessionId, typeof operatorId === 'number' ? operatorId : null, message);
     }
   };
   customers.on('queue:positions', when(tellPositions));
   customers.on('messages:stored', when(tellMessages));
   return {
     message: when((sessionId: string, operatorId: number | null, message: MessageDTO) => {
-      const notice: MessageNotice = [sessionId, operatorId, message];
-      tellMessages([notice]);
+      tellMessage(sessionId, operatorId, message);
       // No other process to tell: none listens (peers.ts), or the in-process adapter, which warns when asked.
       if (!hasPeers()) return;
       // After the current tick's callbacks and promise reactions: a group's messages resolve together.
       if (pendingNotices.length === 0) process.nextTick(when(sendNotices));
-      pendingNotices.push(notice);
+      pendingNotices.push([sessionId, operatorId, message]);
     }),
     customer: afterNotices((sessionId: string, event: string, payload: unknown) => customers.to(rooms.session(sessionId)).emit(event, payload)),
     queuePositions: afterNotices((positions: QueuePosition[], waiting: number) => {
