@@ -13,6 +13,7 @@ import type { DomainEvents } from './DomainEvents';
 import { toSessionDTO, toSessionEventDTO, type MessageDTO, type SessionDTO, type SessionEventDTO } from './dto';
 import { MessageStore, type MessagePage } from './MessageStore';
 import type { Admit } from './MessageWriter';
+import { selectSessions, toSessionState, type SessionState } from './messageRows';
 import type { Assigner } from './routing/Assigner';
 import { QUEUE_ORDER, findSession, findSessions, getSession, queuePosition, sessionDTO, sessionDTOs, waitingCount } from './sessionQueries';
 import { addSessionEvent, addSystemMessage } from './systemMessages';
@@ -226,7 +227,7 @@ export class ChatService {
 
   /** Moves an active session to another operator (who must have a free seat) or back to a department's queue. */
   async transfer(actor: Actor, sessionId: string, target: { operatorId?: number; department?: string }): Promise<SessionDTO> {
-    const session = await this.participant(actor, sessionId, { customerAllowed: false, light: false });
+    const session = await this.participant(actor, sessionId, false);
     if (session.status === 'closed') throw new ConflictError('SESSION_CLOSED', 'The session is closed');
     if (session.status === 'waiting') {
       if (target.operatorId === undefined) return this.requeueToDepartment(session, target.department as string, null);
@@ -304,7 +305,7 @@ export class ChatService {
   }
 
   async listMessages(actor: Actor, sessionId: string, options: { after?: number; before?: number; limit: number }): Promise<MessagePage> {
-    await this.readable(actor, sessionId, true);
+    await this.readableState(actor, sessionId);
     return this.messages.list(sessionId, options);
   }
 
@@ -347,7 +348,7 @@ export class ChatService {
 
   /** Marks the other side's messages up to an id as read and tells the other side. */
   async markRead(actor: Actor, sessionId: string, upToId: number): Promise<number> {
-    const session = await this.participant(actor, sessionId, { customerAllowed: true, light: true });
+    const session = await this.participantState(actor, sessionId);
     const by = actor.kind === 'customer' ? 'customer' : 'operator';
     const changed = await this.messages.markRead(sessionId, by, upToId);
     this.events.emit('messages.read', { sessionId, operatorId: operatorOf(session), by, upToId });
@@ -356,40 +357,45 @@ export class ChatService {
 
   /** A typing indicator, checked like a message (the customer, the assigned operator or an admin) but not stored. */
   async typing(actor: Actor, sessionId: string, isTyping: boolean): Promise<void> {
-    const session = await this.participant(actor, sessionId, { customerAllowed: true, light: true });
+    const session = await this.participantState(actor, sessionId);
     if (session.status === 'closed') throw new ConflictError('SESSION_CLOSED', 'The session is closed');
     this.events.emit('typing', { sessionId, operatorId: operatorOf(session), senderType: actor.kind === 'customer' ? 'customer' : 'operator', isTyping });
   }
 
   /** Reconnect sync: every message newer than afterId, ascending. */
   async syncMessages(actor: Actor, sessionId: string, afterId: number): Promise<MessageDTO[]> {
-    await this.readable(actor, sessionId, true);
+    await this.readableState(actor, sessionId);
     return this.messages.since(sessionId, afterId);
   }
 
   /** The session if the actor may see it: any operator, or its own customer (others get 404, not 403). */
-  private async readable(actor: Actor, sessionId: string, light = false): Promise<ChatSession> {
+  private async readable(actor: Actor, sessionId: string): Promise<ChatSession> {
     if (actor.kind === 'customer' && actor.sessionId !== sessionId) throw new NotFoundError('Session not found');
-    if (!light) return getSession(this.db, sessionId);
-    const session = await this.db.models.ChatSession.findByPk(sessionId, { attributes: ['id', 'status', 'operatorId', 'customerId'] });
-    if (!session) throw new NotFoundError('Session not found');
-    return session;
+    return getSession(this.db, sessionId);
   }
 
   /**
-   * The session if the actor takes part in it: its customer, its assigned operator, or an admin. `light`
-   * reads only what the check needs.
+   * As `readable`, for the frequent calls (message pages, sync, read receipts, typing): only what the checks
+   * need, in one plain read.
    */
-  private async participant(actor: Actor, sessionId: string, options = { customerAllowed: true, light: false }): Promise<ChatSession> {
-    const session = await this.readable(actor, sessionId, options.light);
-    if (actor.kind === 'system' || isAdmin(actor)) return session;
-    if (actor.kind === 'customer') {
-      if (!options.customerAllowed) throw new ForbiddenError('Customers cannot do this');
-      return session;
-    }
-    if (operatorOf(session) !== actor.operatorId) {
-      throw new ForbiddenError('Only the assigned operator or an admin may do this');
-    }
+  private async readableState(actor: Actor, sessionId: string): Promise<SessionState> {
+    if (actor.kind === 'customer' && actor.sessionId !== sessionId) throw new NotFoundError('Session not found');
+    const [row] = await selectSessions(this.db, [sessionId]);
+    if (!row) throw new NotFoundError('Session not found');
+    return toSessionState(row);
+  }
+
+  /** The session if the actor takes part in it: its customer, its assigned operator, or an admin. */
+  private async participant(actor: Actor, sessionId: string, customerAllowed = true): Promise<ChatSession> {
+    const session = await this.readable(actor, sessionId);
+    checkParticipant(actor, session, customerAllowed);
+    return session;
+  }
+
+  /** As `participant`, with `readableState`'s light read. */
+  private async participantState(actor: Actor, sessionId: string): Promise<SessionState> {
+    const session = await this.readableState(actor, sessionId);
+    checkParticipant(actor, session, true);
     return session;
   }
 
@@ -450,8 +456,17 @@ export class ChatService {
   }
 }
 
-function operatorOf(session: ChatSession): number | null {
+function operatorOf(session: Pick<ChatSession, 'operatorId'>): number | null {
   return session.operatorId === null || session.operatorId === undefined ? null : Number(session.operatorId);
+}
+
+function checkParticipant(actor: Actor, session: Pick<ChatSession, 'operatorId'>, customerAllowed: boolean): void {
+  if (actor.kind === 'system' || isAdmin(actor)) return;
+  if (actor.kind === 'customer') {
+    if (!customerAllowed) throw new ForbiddenError('Customers cannot do this');
+    return;
+  }
+  if (operatorOf(session) !== actor.operatorId) throw new ForbiddenError('Only the assigned operator or an admin may do this');
 }
 
 function closeLine(closedBy: string, reason?: string): string {

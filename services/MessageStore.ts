@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { Op } from 'sequelize';
 import type { Db } from '../models/db';
 import { toMessageDTO, type MessageDTO } from './dto';
+import { selectPage } from './messageRows';
 import { MessageWriter, type NewMessage, type StoredMessage } from './MessageWriter';
 
 export type { NewMessage, StoredMessage };
@@ -42,24 +43,10 @@ export class MessageStore {
    * neither: the latest page. hasMore says whether more lie beyond the page in the direction read.
    */
   async list(sessionId: string, options: { after?: number; before?: number; limit: number }): Promise<MessagePage> {
-    const { ChatMessage } = this.db.models;
     const { after, before, limit } = options;
-    if (after !== undefined) {
-      const rows = await ChatMessage.findAll({
-        where: { sessionId, id: { [Op.gt]: after, ...(before !== undefined ? { [Op.lt]: before } : {}) } },
-        order: [['id', 'ASC']],
-        limit: limit + 1,
-        raw: true,
-      });
-      return { messages: rows.slice(0, limit).map(toMessageDTO), hasMore: rows.length > limit };
-    }
-    const rows = await ChatMessage.findAll({
-      where: before !== undefined ? { sessionId, id: { [Op.lt]: before } } : { sessionId },
-      order: [['id', 'DESC']],
-      limit: limit + 1,
-      raw: true,
-    });
-    return { messages: rows.slice(0, limit).reverse().map(toMessageDTO), hasMore: rows.length > limit };
+    const rows = await selectPage(this.db, sessionId, { after, before }, limit + 1);
+    const page = rows.slice(0, limit);
+    return { messages: after !== undefined ? page : page.reverse(), hasMore: rows.length > limit };
   }
 
   /** Everything newer than afterId (reconnect sync), read in pages so a long absence costs no huge query. */

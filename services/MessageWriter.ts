@@ -1,18 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { UniqueConstraintError, type Transaction } from 'sequelize';
 import type { Db } from '../models/db';
-import type { MessageType, SenderType, SessionStatus } from '../models';
+import type { MessageType, SenderType } from '../models';
 import type { Logger } from 'pino';
 import { toMessageDTO, type MessageDTO } from './dto';
-import { insertIdStep, insertRows, selectByKeys, selectSessions, stampFirstResponse, stampLastMessage } from './messageRows';
+import { insertIdStep, insertRows, selectByKeys, selectSessions, stampFirstResponse, stampLastMessage, toSessionState, type SessionState } from './messageRows';
 
-/** A message's session as its group read it. */
-export interface SessionState {
-  id: string;
-  status: SessionStatus;
-  operatorId: number | null;
-  customerId: string | null;
-}
+export type { SessionState };
 
 /**
  * The sender's check, run against the session as the group read it (`null`: no such session): throws to refuse
@@ -208,7 +202,7 @@ export class MessageWriter {
     /** Assigned sessions still waiting for their operator's first answer, with the time they were assigned. */
     const unanswered = new Map<string, Date>();
     for (const row of await selectSessions(this.db, [...new Set(group.map(({ message }) => message.sessionId))], transaction)) {
-      sessions.set(row.id, { id: row.id, status: row.status, operatorId: row.operatorId === null ? null : Number(row.operatorId), customerId: row.customerId ?? null });
+      sessions.set(row.id, toSessionState(row));
       if (row.assignedAt !== null && row.firstResponseAt === null) unanswered.set(row.id, new Date(row.assignedAt));
     }
     const toLookUp = lookUpAll ? group : group.filter(({ message }) => sessions.get(message.sessionId)?.status === 'closed');
