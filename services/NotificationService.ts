@@ -104,8 +104,10 @@ export class NotificationService {
       }),
     );
     on(
-      events.on('operator.updated', ({ operator }) => {
-        if (operator.disabled) audience.disconnectOperator(operator.id);
+      events.on('operator.updated', ({ operator, previousRole }) => {
+        // A socket acts with the role its handshake found: a new role takes effect on the reconnect that follows
+        // (the console reconnects at once, its token still valid).
+        if (operator.disabled || operator.role !== previousRole) audience.disconnectOperator(operator.id);
       }),
     );
     on(events.on('operator.signed_out', ({ operatorId }) => audience.disconnectOperator(operatorId)));

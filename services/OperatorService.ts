@@ -145,7 +145,7 @@ export class OperatorService {
     }
     await this.db.models.Operator.update(changes, { where: { id: operatorId } });
     const after = toOperatorDTO(await this.assigner.refreshOperator(operatorId));
-    this.events.emit('operator.updated', { operator: after });
+    this.events.emit('operator.updated', { operator: after, previousRole: before.role });
     // A new password or disabling ends every token of the operator: their open connections end with them.
     if (input.password !== undefined || input.disabled === true) this.events.emit('operator.signed_out', { operatorId });
     if (after.status !== before.status) this.events.emit('operator.status_changed', { operator: after, previous: before.status });

@@ -478,6 +478,27 @@ describeEachBackend('realtime /operator', (backend) => {
       await dropped;
     });
 
+    it('a role change by an admin ends the operator’s sockets; reconnected, they act with the new role', async () => {
+      const ann = await connectedOperator(url, admin.token, { name: 'Ann', role: 'admin' });
+      const ben = await connectedOperator(url, admin.token, { name: 'Ben', status: 'online' });
+      const customer = await chatWith(ben);
+      const setRole = async (role: 'operator' | 'admin', socket: Socket): Promise<Socket> => {
+        const dropped = waitDisconnected(socket);
+        expectStatus(await request(url).patch(`/api/operators/${ann.id}`).set(bearer(admin.token)).send({ role }), 200);
+        expect(await dropped).toBe('io server disconnect');
+        // The token itself is still good: the console reconnects with it.
+        return connectOperator(url, ann.token);
+      };
+
+      const demoted = await setRole('operator', ann.socket);
+      await refused(demoted, 'session:close', { sessionId: customer.session.id }, 'FORBIDDEN');
+      await refused(demoted, 'message:send', { sessionId: customer.session.id, content: 'still an admin?', clientMessageId: cmid() }, 'FORBIDDEN');
+      expect((await sessionOf(customer.session.id)).status).toBe('active');
+
+      const promoted = await setRole('admin', demoted);
+      expect((await call<FullSession>(promoted, 'session:close', { sessionId: customer.session.id })).status).toBe('closed');
+    });
+
     it('a console opened while already online hears the queue', async () => {
       const ann = await connectedOperator(url, admin.token, { name: 'Ann', status: 'online', maxConcurrentSessions: 1 });
       const first = await createSession(url);
