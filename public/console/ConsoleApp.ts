@@ -3,7 +3,7 @@ import { el, field, replaceChildren } from '../shared/dom';
 import { ApiError, Http } from '../shared/http';
 import type { Outgoing } from '../shared/outbox';
 import type { Message, Operator, OperatorStats, OperatorStatus, Session } from '../shared/protocol';
-import { TRANSPORTS, ask } from '../shared/socket';
+import { TRANSPORTS, ask, retryRefused } from '../shared/socket';
 import { TypingSender } from '../shared/typing';
 import { savedToken, type Login } from './auth';
 import { customerName, newChat, type Chat } from './chat';
@@ -143,8 +143,9 @@ export class ConsoleApp {
       if (reason === 'io server disconnect') void this.recheck(socket);
     });
     socket.on('connect_error', (error: Error) => {
-      if (error.message === 'UNAUTHENTICATED') this.signOut('Your login has expired. Please log in again.');
-      else this.setConnection('Reconnecting…');
+      if (error.message === 'UNAUTHENTICATED') return this.signOut('Your login has expired. Please log in again.');
+      this.setConnection('Reconnecting…');
+      retryRefused(socket, () => socket === this.socket);
     });
     socket.on('session:new', () => this.soon('queue', () => this.refreshQueue()));
     socket.on('queue:updated', () => this.soon('queue', () => this.refreshQueue()));

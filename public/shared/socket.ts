@@ -22,3 +22,18 @@ export async function ask<T>(socket: Socket, event: string, payload: unknown): P
  * sessions) accepts WebSocket only, and polling first would fail there before ever trying WebSocket.
  */
 export const TRANSPORTS = { transports: ['websocket', 'polling'], tryAllTransports: true };
+
+/** How long a page waits before it tries again a handshake that the server refused but not for its token. */
+const REFUSED_RETRY_MS = 2_000;
+
+/**
+ * After a connect_error that is not UNAUTHENTICATED (the server could not check the token: its database is
+ * away): Socket.IO retries a lost connection by itself but leaves a refused handshake to the page, so retry
+ * it while `wanted()` says the page still needs this socket.
+ */
+export function retryRefused(socket: Socket, wanted: () => boolean): void {
+  if (socket.active) return;
+  setTimeout(() => {
+    if (wanted() && !socket.connected) socket.connect();
+  }, REFUSED_RETRY_MS);
+}

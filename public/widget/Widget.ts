@@ -4,7 +4,7 @@ import { duration } from '../shared/format';
 import { ApiError, Http } from '../shared/http';
 import { Outbox, type Outgoing } from '../shared/outbox';
 import type { Availability, Message, Session } from '../shared/protocol';
-import { TRANSPORTS, ask } from '../shared/socket';
+import { TRANSPORTS, ask, retryRefused } from '../shared/socket';
 import { TypingSender } from '../shared/typing';
 import { ChatView } from './chatView';
 import { ratingForm, startForm, type StartFields } from './forms';
@@ -233,9 +233,12 @@ export class Widget {
     });
     socket.on('connect_error', (error: Error) => {
       this.view?.setConnected(false);
-      if (error.message !== 'UNAUTHENTICATED') return;
-      // The session is gone (or its token refused): nothing to resume.
-      this.newChat();
+      if (error.message === 'UNAUTHENTICATED') {
+        // The session is gone (or its token refused): nothing to resume.
+        this.newChat();
+        return;
+      }
+      retryRefused(socket, () => this.socket === socket);
     });
     socket.on('session:queued', ({ position }: { position: number }) => {
       this.queuePosition = position;

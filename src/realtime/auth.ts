@@ -1,14 +1,18 @@
+import type { Logger } from 'pino';
 import type { Socket } from 'socket.io';
 import type { Actor } from '../../services/actor';
 import type { AuthService } from '../../services/AuthService';
+import { UnauthenticatedError, toAppError } from '../errors';
 
 type Middleware = (socket: Socket, next: (error?: Error) => void) => void;
 
 /**
  * Handshake authentication (`auth: { token }`), run on every connection and every reconnection, so a token
- * that has since been ended is refused. Failure is `connect_error` with the message UNAUTHENTICATED.
+ * that has since been ended is refused. Failure is `connect_error` with the message UNAUTHENTICATED for a token
+ * that is not (or no longer) good, or with the error's code when it could not be checked (SERVICE_UNAVAILABLE
+ * while the database is away): a client must not drop a good token, or a chat, over an outage.
  */
-export function authenticateSocket(auth: AuthService, kind: Actor['kind']): Middleware {
+export function authenticateSocket(auth: AuthService, kind: Actor['kind'], logger: Logger): Middleware {
   return (socket, next) => {
     const token: unknown = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
     if (typeof token !== 'string' || token.length === 0 || token.length > 2_000) {
@@ -21,7 +25,11 @@ export function authenticateSocket(auth: AuthService, kind: Actor['kind']): Midd
         socket.data.actor = actor;
         next();
       },
-      () => next(new Error('UNAUTHENTICATED')),
+      (error: unknown) => {
+        if (error instanceof UnauthenticatedError) return next(new Error('UNAUTHENTICATED'));
+        logger.error({ err: error, namespace: socket.nsp.name }, 'socket handshake could not be checked');
+        next(new Error(toAppError(error).code));
+      },
     );
   };
 }

@@ -55,7 +55,7 @@ export function registerCustomerNamespace(nsp: Namespace, deps: NamespaceDeps): 
       event(schemas.socketRate, ({ actor, sessionId }, { rating, comment }: { rating: number; comment?: string }) => chat.rate(actor, sessionId, rating, comment)),
     ],
   ]);
-  nsp.use(authenticateSocket(auth, 'customer'));
+  nsp.use(authenticateSocket(auth, 'customer', logger));
   nsp.on('connection', (socket) => {
     const actor = socket.data.actor as CustomerActor;
     const { sessionId } = actor;

@@ -56,7 +56,7 @@ export function registerOperatorNamespace(nsp: Namespace, deps: OperatorNamespac
     ],
   ]);
 
-  nsp.use(authenticateSocket(auth, 'operator'));
+  nsp.use(authenticateSocket(auth, 'operator', logger));
   nsp.on('connection', (socket) => {
     const actor = socket.data.actor as OperatorActor;
     const { operatorId } = actor;
