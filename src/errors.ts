@@ -114,7 +114,8 @@ const CONNECTION_ERROR_NAMES = new Set([
  */
 export function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
-  const name = (error as { name?: string } | null)?.name;
-  if (name && CONNECTION_ERROR_NAMES.has(name)) return new ServiceUnavailableError('Database unavailable');
+  const { name, parent } = (error ?? {}) as { name?: string; parent?: { fatal?: unknown } };
+  // A connection lost under a running query: the driver marks its error fatal, the ORM wraps it as any query error.
+  if ((name && CONNECTION_ERROR_NAMES.has(name)) || parent?.fatal === true) return new ServiceUnavailableError('Database unavailable');
   return new AppError('INTERNAL', 500, 'Internal server error');
 }

@@ -5,6 +5,8 @@ export interface TcpProxy {
   port: number;
   /** Drops every relayed connection and refuses new ones, as a service that went down. */
   cut(): Promise<void>;
+  /** Stops relaying what clients send (their requests hang unanswered) until `cut`. */
+  hold(): void;
   /** Accepts connections again on the same port. */
   restore(): Promise<void>;
   close(): Promise<void>;
@@ -12,7 +14,12 @@ export interface TcpProxy {
 
 export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
   const open = new Set<net.Socket>();
+  const clients = new Set<net.Socket>();
+  let holding = false;
   const server = net.createServer((client) => {
+    clients.add(client);
+    client.on('close', () => clients.delete(client));
+    if (holding) client.pause();
     const upstream = net.connect(target.port, target.host);
     for (const socket of [client, upstream]) {
       open.add(socket);
@@ -33,6 +40,7 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     });
   const stop = (): Promise<void> =>
     new Promise((resolve) => {
+      holding = false;
       for (const socket of open) socket.destroy();
       if (server.listening) server.close(() => resolve());
       else resolve();
@@ -40,6 +48,10 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
   const port = await listen(0);
   return {
     port,
+    hold: () => {
+      holding = true;
+      for (const client of clients) client.pause();
+    },
     cut: stop,
     restore: async () => {
       await listen(port);

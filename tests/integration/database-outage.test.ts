@@ -60,6 +60,17 @@ describeReal('database outage [mariadb+redis]', () => {
     expect(operator.connected).toBe(true);
   });
 
+  it('a request caught mid-query by the outage is answered 503 SERVICE_UNAVAILABLE too', async () => {
+    const customer = await createSession(server.url);
+    proxy.hold();
+    const pending = request(server.url).get(`/api/chat/sessions/${customer.session.id}`).set(bearer(admin.token)).then((res) => res);
+    await sleep(300);
+    await proxy.cut();
+    const res = await pending;
+    expect(res.status).toBe(503);
+    expect(res.body.error.code).toBe('SERVICE_UNAVAILABLE');
+  });
+
   itInBrowser('the widget keeps its chat through the outage and reconnects by itself once the database is back', async () => {
     browser = await launchBrowser();
     const olga = await connectedOperator(server.url, admin.token, { name: 'Olga Operator', status: 'online' });
