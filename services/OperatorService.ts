@@ -7,6 +7,7 @@ import type { Actor, OperatorActor } from './actor';
 import { isAdmin } from './actor';
 import type { StateCache } from './cache/StateCache';
 import type { CachedOperator } from './cache/CacheStore';
+import { toCachedOperator } from './cache/snapshot';
 import type { DomainEvents } from './DomainEvents';
 import { toOperatorDTO, type OperatorDTO, type SessionDTO } from './dto';
 import { hashPassword } from './passwords';
@@ -26,7 +27,6 @@ export interface CreateOperatorInput {
 export type UpdateOperatorInput = Partial<Omit<CreateOperatorInput, 'email'>> & { disabled?: boolean };
 
 /** What GET /available shows of an operator: the cached record without its internal version. */
-export type AvailableOperator = Omit<CachedOperator, 'version'>;
 
 export interface OperatorStats {
   operators: Array<{
@@ -46,7 +46,7 @@ const round1 = (n: number | null): number | null => (n === null ? null : Math.ro
 /** Operators: their records, status and load, and the entry points into routing. */
 export class OperatorService {
   /** The last answer of available() and the cached list it was computed from. Shared: callers never mutate it. */
-  private lastAvailable: { source: CachedOperator[]; result: AvailableOperator[] } | null = null;
+  private lastAvailable: { source: CachedOperator[]; result: OperatorDTO[] } | null = null;
 
   constructor(
     private readonly db: Db,
@@ -69,34 +69,15 @@ export class OperatorService {
   }
 
   /** Online and below capacity, least loaded first; served from the cache, the database when it is down. */
-  async available(): Promise<AvailableOperator[]> {
+  async available(): Promise<OperatorDTO[]> {
     const cached = await this.cache.getOperatorsForDisplay();
     // The cache hands out the same list until it changes: filter and sort it once per list, not per request.
     if (cached !== null && cached === this.lastAvailable?.source) return this.lastAvailable.result;
-    const operators: CachedOperator[] =
-      cached ??
-      (await this.db.models.Operator.findAll({ where: { disabled: false } })).map((o) => ({
-        id: o.id,
-        name: o.name,
-        status: o.status,
-        activeSessions: o.activeSessions,
-        maxConcurrentSessions: o.maxConcurrentSessions,
-        departments: o.departments,
-        lastAssignedAt: o.lastAssignedAt ? o.lastAssignedAt.toISOString() : null,
-        version: o.version,
-      }));
+    const operators = cached ?? (await this.db.models.Operator.findAll({ where: { disabled: false } })).map(toCachedOperator);
     const result = operators
       .filter((o) => o.status === 'online' && o.activeSessions < o.maxConcurrentSessions)
       .sort((a, b) => a.activeSessions / a.maxConcurrentSessions - b.activeSessions / b.maxConcurrentSessions || a.id - b.id)
-      .map(({ id, name, status, activeSessions, maxConcurrentSessions, departments, lastAssignedAt }) => ({
-        id,
-        name,
-        status,
-        activeSessions,
-        maxConcurrentSessions,
-        departments,
-        lastAssignedAt,
-      }));
+      .map(({ version: _version, ...shown }): OperatorDTO => shown);
     this.lastAvailable = cached === null ? null : { source: cached, result };
     return result;
   }

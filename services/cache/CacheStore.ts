@@ -1,14 +1,11 @@
-import type { OperatorStatus } from '../../models';
+import type { OperatorDTO } from '../dto';
 
-/** What the cache keeps of an operator: enough to list and rank them without the database. */
-export interface CachedOperator {
-  id: number;
-  name: string;
-  status: OperatorStatus;
-  activeSessions: number;
-  maxConcurrentSessions: number;
-  departments: string[];
-  lastAssignedAt: string | null;
+/**
+ * What the cache keeps of an operator: an enabled one (disabled ones are never cached) as the API shows them,
+ * so they can be listed and ranked without the database, and the row's version. `lastSeenAt` is as of the
+ * last write: presence renewals touch only the row.
+ */
+export interface CachedOperator extends OperatorDTO {
   /** The row's version; an older copy never replaces a newer one. */
   version: number;
 }

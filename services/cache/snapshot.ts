@@ -1,18 +1,10 @@
 import type { Db } from '../../models/db';
 import type { Operator } from '../../models';
+import { toOperatorDTO } from '../dto';
 import type { CacheSnapshot, CachedOperator } from './CacheStore';
 
 export function toCachedOperator(operator: Operator): CachedOperator {
-  return {
-    id: operator.id,
-    name: operator.name,
-    status: operator.status,
-    activeSessions: operator.activeSessions,
-    maxConcurrentSessions: operator.maxConcurrentSessions,
-    departments: operator.departments,
-    lastAssignedAt: operator.lastAssignedAt ? operator.lastAssignedAt.toISOString() : null,
-    version: operator.version,
-  };
+  return { ...toOperatorDTO(operator), version: operator.version };
 }
 
 /** Everything the cache holds, read from the database (the truth). */

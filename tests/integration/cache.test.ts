@@ -25,11 +25,15 @@ function cachedOperator(overrides: Partial<CachedOperator> = {}): CachedOperator
   return {
     id: 1,
     name: 'Ada',
+    email: 'ada@example.com',
+    role: 'operator',
     status: 'online',
     activeSessions: 0,
     maxConcurrentSessions: 5,
     departments: [],
     lastAssignedAt: null,
+    lastSeenAt: null,
+    disabled: false,
     version: 1,
     ...overrides,
   };
@@ -74,11 +78,15 @@ describeEachBackend('state cache', (backend) => {
       expect(operators?.find((o) => o.id === seeded.grace)).toEqual({
         id: seeded.grace,
         name: 'Grace 👩🏽‍💻',
+        email: expect.stringMatching(/@example\.com$/),
+        role: 'operator',
         status: 'offline',
         activeSessions: 1,
         maxConcurrentSessions: 5,
         departments: ['sales'],
         lastAssignedAt: null,
+        lastSeenAt: null,
+        disabled: false,
         version: 3,
       });
       // An empty list stays a list (a JSON round trip through Lua would turn [] into {}).
@@ -233,17 +241,21 @@ describeEachBackend('state cache', (backend) => {
     it('caches what the database row says (toCachedOperator)', async () => {
       const t = await openTestDatabase(backend, { provisioned });
       try {
-        const row = await t.db.models.Operator.create(operatorRow({ name: 'Row', departments: ['a', 'b'] }));
-        await row.update({ lastAssignedAt: new Date('2025-01-02T03:04:05.678Z'), version: 6 });
+        const row = await t.db.models.Operator.create(operatorRow({ name: 'Row', email: 'row@example.com', role: 'admin', departments: ['a', 'b'] }));
+        await row.update({ lastAssignedAt: new Date('2025-01-02T03:04:05.678Z'), lastSeenAt: new Date('2025-01-02T03:05:00.000Z'), version: 6 });
         await store.putOperator(toCachedOperator(row));
         expect(await store.getOperator(row.id)).toEqual({
           id: row.id,
           name: 'Row',
+          email: 'row@example.com',
+          role: 'admin',
           status: 'offline',
           activeSessions: 0,
           maxConcurrentSessions: 5,
           departments: ['a', 'b'],
           lastAssignedAt: '2025-01-02T03:04:05.678Z',
+          lastSeenAt: '2025-01-02T03:05:00.000Z',
+          disabled: false,
           version: 6,
         });
       } finally {

@@ -240,6 +240,8 @@ describeEachBackend('operators at work', (backend) => {
     const available = (await get('/api/operators/available')) as OperatorBody[];
     expect(ids(available)).toEqual([ben.id]);
     expect(available[0]).toMatchObject({ activeSessions: 2, maxConcurrentSessions: 3 });
+    // Each one the same Operator a client reads from GET /api/operators/:id.
+    expect(available[0]).toEqual(await getOperator(url, admin.token, ben.id));
   });
 
   it('one operator, and their active sessions', async () => {
