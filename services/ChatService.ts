@@ -1,6 +1,7 @@
 import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { Logger } from 'pino';
 import { Op, type WhereOptions } from 'sequelize';
+import validator from 'validator';
 import type { Config } from '../config';
 import type { Db } from '../models/db';
 import type { ChatSession, MessageType } from '../models';
@@ -279,7 +280,8 @@ export class ChatService {
       if (session.status === 'closed' && !exists) throw new ConflictError('SESSION_CLOSED', 'The session is closed');
       if (session.status !== 'closed') {
         if (content.trim() === '') throw new ValidationError('Message is blank', [{ field: 'content', message: 'must not be blank' }]);
-        if (content.length > this.config.maxMessageLength) {
+        // Counted as the request schemas count (validator.js): characters, an emoji once, not UTF-16 units.
+        if (!validator.isLength(content, { max: this.config.maxMessageLength })) {
           throw new ValidationError('Message is too long', [{ field: 'content', message: `at most ${this.config.maxMessageLength} characters` }]);
         }
       }

@@ -213,6 +213,10 @@ describeEachBackend('chat API', (backend) => {
 
       const longest = await sendMessage(url, second.customerToken, second.session.id, { content: 'y'.repeat(MAX_MESSAGE_LENGTH) });
       expect(longest.content).toHaveLength(MAX_MESSAGE_LENGTH);
+      // Characters, not UTF-16 units: an emoji counts once, so the longest emoji message is stored whole.
+      const emoji = '😀'.repeat(MAX_MESSAGE_LENGTH);
+      expect((await sendMessage(url, second.customerToken, second.session.id, { content: emoji })).content).toBe(emoji);
+      expectError(await request(url).post(path).set(bearer(second.customerToken)).send({ content: `${emoji}😀` }), 400, 'VALIDATION_ERROR');
     });
   });
 
