@@ -2,11 +2,13 @@ import type { QueryInterface, Sequelize } from 'sequelize';
 import { Umzug, SequelizeStorage } from 'umzug';
 import * as initialSchema from './migrations/001-initial-schema';
 import * as presenceAndRequeue from './migrations/002-presence-and-requeue';
+import * as messageSenderKey from './migrations/003-message-sender-key';
 
 /** Listed, not globbed, so the same list runs from TypeScript under jest and from compiled JavaScript. */
 const MIGRATIONS = [
   { name: '001-initial-schema', module: initialSchema },
   { name: '002-presence-and-requeue', module: presenceAndRequeue },
+  { name: '003-message-sender-key', module: messageSenderKey },
 ];
 
 export type Migrator = Umzug<QueryInterface>;

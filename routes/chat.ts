@@ -98,7 +98,7 @@ export function chatRoutes({ schemas, limiters, chat }: RouteContext): RouteGrou
       {
         method: 'post',
         path: '/sessions/:sessionId/messages',
-        summary: 'Send a message; the same clientMessageId again returns the first message with 200',
+        summary: "Send a message; the same sender's clientMessageId again returns the first message with 200",
         access: access.operatorOrSessionCustomer(),
         schema: schemas.postMessage,
         responds: { status: 201, data: 'Message' },

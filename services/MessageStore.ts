@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { Op } from 'sequelize';
 import type { Db } from '../models/db';
-import { toMessageDTO, type MessageDTO } from './dto';
+import type { MessageDTO } from './dto';
 import { selectPage } from './messageRows';
 import { MessageWriter, type NewMessage, type StoredMessage } from './MessageWriter';
 
@@ -12,7 +12,7 @@ export interface MessagePage {
   hasMore: boolean;
 }
 
-/** Stores and reads messages. Idempotent on (sessionId, clientMessageId) through the unique index. */
+/** Stores and reads messages. Idempotent on (sessionId, sender, clientMessageId) through the unique index. */
 export class MessageStore {
   private readonly writer: MessageWriter;
 
@@ -21,11 +21,6 @@ export class MessageStore {
     logger: Logger,
   ) {
     this.writer = new MessageWriter(db, logger);
-  }
-
-  async findByClientId(sessionId: string, clientMessageId: string): Promise<MessageDTO | null> {
-    const existing = await this.db.models.ChatMessage.findOne({ where: { sessionId, clientMessageId } });
-    return existing ? toMessageDTO(existing) : null;
   }
 
   /** Stores the message (grouped with others arriving at once), or returns the one stored under its clientMessageId. */

@@ -4,7 +4,7 @@ import type { Db } from '../models/db';
 import type { MessageType, SenderType } from '../models';
 import type { Logger } from 'pino';
 import { toMessageDTO, type MessageDTO } from './dto';
-import { insertIdStep, insertRows, selectByKeys, selectSessions, stampFirstResponse, stampLastMessage, toSessionState, type SessionState } from './messageRows';
+import { insertIdStep, insertRows, keyOf, selectByKeys, selectSessions, stampFirstResponse, stampLastMessage, toSessionState, type SessionState } from './messageRows';
 
 export type { SessionState };
 
@@ -19,6 +19,8 @@ export interface NewMessage {
   sessionId: string;
   senderType: Exclude<SenderType, 'system'>;
   senderId: string | null;
+  /** Whose clientMessageId this is: `customer` or `operator:<id>` (migration 003). */
+  senderKey: string;
   type: MessageType;
   content: string;
   /** The client's id for retries; one is made up when the client sends none, so every row has a key. */
@@ -62,14 +64,12 @@ const MAX_GROUP = 500;
 /** Under steady load, the sessions written to are stamped together at most this often. */
 const STAMP_EVERY_MS = 250;
 
-const keyOf = (sessionId: string, clientMessageId: string): string => `${sessionId}\u0000${clientMessageId}`;
-
 /**
  * Group commit for messages (DESIGN.md decision 5). Messages that arrive while a group is being written wait
  * and go together into the next one: one read of their sessions, then one multi-row INSERT for the whole
  * group however many senders. Each caller's promise resolves only after its group is committed, so an ack
  * never precedes the commit. Groups are written one after another, so message
- * ids are handed out in the order they resolve. Idempotent on (sessionId, clientMessageId): duplicates within
+ * ids are handed out in the order they resolve. Idempotent on (sessionId, sender, clientMessageId): duplicates within
  * a group or of stored rows return the first.
  *
  * On MySQL no transaction wraps the group (Db.statements): the INSERT is atomic by itself (and run again whole
@@ -206,13 +206,12 @@ export class MessageWriter {
       if (row.assignedAt !== null && row.firstResponseAt === null) unanswered.set(row.id, new Date(row.assignedAt));
     }
     const toLookUp = lookUpAll ? group : group.filter(({ message }) => sessions.get(message.sessionId)?.status === 'closed');
-    const stored = new Map<string, MessageDTO>();
-    for (const row of await selectByKeys(this.db, toLookUp.map(({ message }) => message), transaction)) stored.set(keyOf(row.sessionId, row.clientMessageId as string), row);
+    const stored = await selectByKeys(this.db, toLookUp.map(({ message }) => message), transaction);
 
     const outcomes: Array<Outcome | { key: string; first: boolean }> = [];
     const fresh = new Map<string, NewMessage & { clientMessageId: string }>();
     for (const { message } of group) {
-      const key = keyOf(message.sessionId, message.clientMessageId);
+      const key = keyOf(message);
       const session = sessions.get(message.sessionId) ?? null;
       let senderId = message.senderId;
       if (message.admit) {
@@ -234,7 +233,16 @@ export class MessageWriter {
     }
 
     const at = new Date();
-    const rows = [...fresh.values()].map(({ sessionId, senderType, senderId, type, content, clientMessageId }) => ({ sessionId, senderType, senderId, type, content, clientMessageId, createdAt: at }));
+    const rows = [...fresh.values()].map(({ sessionId, senderType, senderId, senderKey, type, content, clientMessageId }) => ({
+      sessionId,
+      senderType,
+      senderId,
+      senderKey,
+      type,
+      content,
+      clientMessageId,
+      createdAt: at,
+    }));
     /** Seconds from assignment to this group's first answer, per session answered for the first time. */
     const firstAnswers = new Map<string, number>();
     if (rows.length > 0) {
@@ -244,9 +252,9 @@ export class MessageWriter {
       // A deadlock victim's INSERT stored nothing, so it runs again as it was.
       const firstId = await this.db.retrying(transaction, () => insertRows(this.db, rows, transaction));
       if (step !== null) {
-        rows.forEach((row, index) => stored.set(keyOf(row.sessionId, row.clientMessageId), toMessageDTO({ ...row, id: firstId + index * step, readAt: null })));
+        rows.forEach((row, index) => stored.set(keyOf(row), toMessageDTO({ ...row, id: firstId + index * step, readAt: null })));
       } else {
-        for (const row of await selectByKeys(this.db, rows, transaction)) stored.set(keyOf(row.sessionId, row.clientMessageId as string), row);
+        for (const [key, message] of await selectByKeys(this.db, rows, transaction)) stored.set(key, message);
       }
       for (const row of rows) {
         const assignedAt = unanswered.get(row.sessionId);

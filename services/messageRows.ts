@@ -10,8 +10,10 @@ import { toMessageDTO, type MessageDTO, type MessageFields } from './dto';
  * the attributes' names, so a row reads like its model.
  */
 
+/** A clientMessageId belongs to its sender (migration 003): `customer` or `operator:<id>`. */
 export interface MessageKey {
   sessionId: string;
+  senderKey: string;
   clientMessageId: string;
 }
 
@@ -27,12 +29,12 @@ const COLUMNS =
   'id, session_id AS sessionId, sender_type AS senderType, sender_id AS senderId, type, content, client_message_id AS clientMessageId, created_at AS createdAt, read_at AS readAt';
 
 /**
- * MariaDB reads an OR of (session_id, client_message_id) pairs through (session_id, id) unless told otherwise:
- * every message of the group's sessions, so a group cost grew with the conversations' length (measured:
- * 500 keys over 200 sessions holding 30,000 messages, 0.8–1 s instead of 25–30 ms). The unique index
- * (migration 001) answers each pair with one lookup. SQLite plans this well itself.
+ * MariaDB reads an OR of (session_id, sender_key, client_message_id) triples through (session_id, id) unless
+ * told otherwise: every message of the group's sessions, so a group cost grew with the conversations' length
+ * (measured: 500 keys over 200 sessions holding 30,000 messages, 0.8–1 s instead of 25–30 ms). The unique
+ * index (migration 003) answers each triple with one lookup. SQLite plans this well itself.
  */
-const BY_KEY_HINT: Record<Db['dialect'], string> = { mysql: ' FORCE INDEX (chat_messages_session_client_unique)', sqlite: '' };
+const BY_KEY_HINT: Record<Db['dialect'], string> = { mysql: ' FORCE INDEX (chat_messages_session_sender_client_unique)', sqlite: '' };
 
 /**
  * A Date as the DATETIME(3) text each dialect stores, in UTC (config/database.ts sets the timezone +00:00),
@@ -43,17 +45,19 @@ function sqlDate(db: Db, date: Date): string {
   return db.dialect === 'sqlite' ? `${text} +00:00` : text;
 }
 
-/** The stored messages with these keys (each pair looked up once), as DTOs. */
-export async function selectByKeys(db: Db, keys: MessageKey[], transaction?: Transaction): Promise<MessageDTO[]> {
-  const pairs = new Map(keys.map((k) => [`${k.sessionId}\u0000${k.clientMessageId}`, k]));
-  if (pairs.size === 0) return [];
-  const where = [...pairs.values()].map(() => '(session_id = ? AND client_message_id = ?)').join(' OR ');
-  const rows = await db.selectRows<MessageFields>(
-    `SELECT ${COLUMNS} FROM chat_messages${BY_KEY_HINT[db.dialect]} WHERE ${where}`,
-    [...pairs.values()].flatMap((k) => [k.sessionId, k.clientMessageId]),
+export const keyOf = (k: MessageKey): string => `${k.sessionId}\u0000${k.senderKey}\u0000${k.clientMessageId}`;
+
+/** The stored messages with these keys (each looked up once), by keyOf. */
+export async function selectByKeys(db: Db, keys: MessageKey[], transaction?: Transaction): Promise<Map<string, MessageDTO>> {
+  const unique = [...new Map(keys.map((k) => [keyOf(k), k])).values()];
+  if (unique.length === 0) return new Map();
+  const where = unique.map(() => '(session_id = ? AND sender_key = ? AND client_message_id = ?)').join(' OR ');
+  const rows = await db.selectRows<MessageFields & { senderKey: string }>(
+    `SELECT ${COLUMNS}, sender_key AS senderKey FROM chat_messages${BY_KEY_HINT[db.dialect]} WHERE ${where}`,
+    unique.flatMap((k) => [k.sessionId, k.senderKey, k.clientMessageId]),
     transaction,
   );
-  return rows.map(toMessageDTO);
+  return new Map(rows.map((row) => [keyOf({ sessionId: row.sessionId, senderKey: row.senderKey, clientMessageId: row.clientMessageId as string }), toMessageDTO(row)]));
 }
 
 /** A session as a message group reads it (raw: a Date from mysql2, text from SQLite for the dates). */
@@ -133,10 +137,10 @@ export async function insertIdStep(db: Db): Promise<number | null> {
 
 /** One multi-row INSERT (a single statement is atomic); on MySQL, resolves to the first row's id. */
 export async function insertRows(db: Db, rows: MessageRow[], transaction?: Transaction): Promise<number> {
-  const values = rows.map(() => '(?, ?, ?, ?, ?, ?, ?)').join(', ');
+  const values = rows.map(() => '(?, ?, ?, ?, ?, ?, ?, ?)').join(', ');
   return db.execute(
-    `INSERT INTO chat_messages (session_id, sender_type, sender_id, type, content, client_message_id, created_at) VALUES ${values}`,
-    rows.flatMap((r) => [r.sessionId, r.senderType, r.senderId, r.type, r.content, r.clientMessageId, sqlDate(db, r.createdAt)]),
+    `INSERT INTO chat_messages (session_id, sender_type, sender_id, sender_key, type, content, client_message_id, created_at) VALUES ${values}`,
+    rows.flatMap((r) => [r.sessionId, r.senderType, r.senderId, r.senderKey, r.type, r.content, r.clientMessageId, sqlDate(db, r.createdAt)]),
     transaction,
   );
 }

@@ -154,6 +154,29 @@ describeEachBackend('chat API', (backend) => {
       expect(reply.id).toBeGreaterThan(created.body.data.id);
     });
 
+    it('a clientMessageId is its sender’s: customer, operator and admin all numbering from 1 store three messages; each retry gets its own', async () => {
+      const path = `/api/chat/sessions/${first.session.id}/messages`;
+      const senders = [
+        { token: first.customerToken, content: 'customer says 1', senderType: 'customer' },
+        { token: alice.token, content: 'operator says 1', senderType: 'operator' },
+        { token: admin.token, content: 'admin says 1', senderType: 'operator' },
+      ];
+      const created = [];
+      for (const { token, content, senderType } of senders) {
+        const res = await request(url).post(path).set(bearer(token)).send({ content, clientMessageId: '1' });
+        expectStatus(res, 201);
+        expect(res.body.data).toMatchObject({ content, senderType, clientMessageId: '1' });
+        created.push(res.body.data);
+      }
+      for (const [index, { token, content }] of senders.entries()) {
+        const retried = await request(url).post(path).set(bearer(token)).send({ content, clientMessageId: '1' });
+        expectStatus(retried, 200);
+        expect(retried.body.data).toEqual(created[index]);
+      }
+      const stored = await listMessages(url, alice.token, first.session.id, '?limit=200');
+      expect(stored.filter((m) => m.clientMessageId === '1').map((m) => m.content)).toEqual(senders.map((s) => s.content));
+    });
+
     it('a burst of new messages with a retry among them: the new ones are created once each, the retry gets its first message', async () => {
       const path = `/api/chat/sessions/${first.session.id}/messages`;
       const original = await request(url).post(path).set(bearer(first.customerToken)).send({ content: 'Hello?', clientMessageId: 'burst-0' });

@@ -63,6 +63,30 @@ describeEachBackend('database schema', (backend) => {
     expect(await t.migrator.up()).toEqual([]);
   });
 
+  it('upgrading to 003 names the sender of every stored message, so retries of messages stored before it still find them', async () => {
+    const old = await openTestDatabase(backend, { migrate: false });
+    try {
+      await old.migrator.up({ to: '002-presence-and-requeue' });
+      const session = await old.db.models.ChatSession.create(sessionRow());
+      const insert = (senderType: string, senderId: string | null, clientMessageId: string | null) =>
+        old.db.sequelize.query("INSERT INTO chat_messages (session_id, sender_type, sender_id, type, content, client_message_id, created_at) VALUES (?, ?, ?, 'text', 'x', ?, ?)", {
+          replacements: [session.id, senderType, senderId, clientMessageId, new Date()],
+        });
+      await insert('customer', null, 'c-1');
+      await insert('operator', '42', 'o-1');
+      await insert('system', null, null);
+      await old.migrator.up();
+
+      const rows = await old.db.models.ChatMessage.findAll({ where: { sessionId: session.id }, order: [['id', 'ASC']] });
+      expect(rows.map((m) => m.senderKey)).toEqual(['customer', 'operator:42', '']);
+      await expect(old.db.models.ChatMessage.create({ sessionId: session.id, senderType: 'operator', senderId: '42', senderKey: 'operator:42', content: 'retry', clientMessageId: 'o-1' })).rejects.toMatchObject({
+        name: 'SequelizeUniqueConstraintError',
+      });
+    } finally {
+      await old.close();
+    }
+  });
+
   it('refuses a second operator with the same email', async () => {
     const { Operator } = t.db.models;
     const first = operatorRow();
@@ -71,15 +95,17 @@ describeEachBackend('database schema', (backend) => {
     expect(await Operator.count({ where: { email: first.email } })).toBe(1);
   });
 
-  it('stores a clientMessageId once per session; other sessions and NULL ids are free', async () => {
+  it('stores a clientMessageId once per session and sender; other sessions, other senders and NULL ids are free', async () => {
     const { ChatSession, ChatMessage } = t.db.models;
     const [a, b] = await Promise.all([ChatSession.create(sessionRow()), ChatSession.create(sessionRow())]);
     const message = (sessionId: string, clientMessageId: string | null, content = 'hi') =>
-      ({ sessionId, senderType: 'customer' as const, content, clientMessageId });
+      ({ sessionId, senderType: 'customer' as const, senderKey: 'customer', content, clientMessageId });
 
     await ChatMessage.create(message(a.id, 'c-1'));
     await expect(ChatMessage.create(message(a.id, 'c-1', 'again'))).rejects.toMatchObject({ name: 'SequelizeUniqueConstraintError' });
     await ChatMessage.create(message(b.id, 'c-1'));
+    // The operator's own 'c-1' in the same session is another message.
+    await ChatMessage.create({ ...message(a.id, 'c-1', 'from the operator'), senderType: 'operator', senderId: '7', senderKey: 'operator:7' });
     await ChatMessage.create(message(a.id, null, 'no id 1'));
     await ChatMessage.create(message(a.id, null, 'no id 2'));
     // A grouped insert (the message path's bulkCreate) is held to the same rule.
@@ -90,6 +116,7 @@ describeEachBackend('database schema', (backend) => {
     const stored = await ChatMessage.findAll({ where: { sessionId: a.id }, order: [['id', 'ASC']] });
     expect(stored.map((m) => [m.clientMessageId, m.content])).toEqual([
       ['c-1', 'hi'],
+      ['c-1', 'from the operator'],
       [null, 'no id 1'],
       [null, 'no id 2'],
     ]);
