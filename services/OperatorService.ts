@@ -124,7 +124,18 @@ export class OperatorService {
       changes.disabled = input.disabled;
       if (input.disabled) Object.assign(changes, { status: 'offline', tokenVersion: literal('token_version + 1') });
     }
-    await this.db.models.Operator.update(changes, { where: { id: operatorId } });
+    const { Operator } = this.db.models;
+    const max = input.maxConcurrentSessions;
+    await this.db.transaction(async (transaction) => {
+      if (before.role === 'admin' && !before.disabled && (input.role === 'operator' || input.disabled === true)) {
+        // Locked, so two admins demoting each other at once cannot both succeed and leave nobody to undo it.
+        const admins = await Operator.findAll({ attributes: ['id'], where: { role: 'admin', disabled: false }, order: [['id', 'ASC']], lock: transaction.LOCK.UPDATE, transaction });
+        if (!admins.some(({ id }) => id !== operatorId)) throw new ConflictError('CONFLICT', 'This is the only admin: make another operator an admin first');
+      }
+      // One statement with the check (invariant 1): an assignment committing meanwhile cannot slip past it.
+      const [rows] = await Operator.update(changes, { where: max === undefined ? { id: operatorId } : { id: operatorId, activeSessions: { [Op.lte]: max } }, transaction });
+      if (rows !== 1) throw new ConflictError('CONFLICT', `The operator holds more than ${String(max)} active sessions: close or transfer some first`);
+    });
     const after = toOperatorDTO(await this.assigner.refreshOperator(operatorId));
     this.events.emit('operator.updated', { operator: after, previousRole: before.role });
     // A new password or disabling ends every token of the operator: their open connections end with them.

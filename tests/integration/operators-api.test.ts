@@ -165,6 +165,22 @@ describeEachBackend('operator accounts', (backend) => {
       expect((await login(url, olga.email, olga.password)).operator.id).toBe(olga.id);
     });
 
+    it('the only admin can be neither demoted nor disabled (409 CONFLICT, nothing changes); with a second admin, they can', async () => {
+      const patch = (id: number, body: Record<string, unknown>, token = admin.token) => send(request(url).patch(`/api/operators/${id}`).set(bearer(token)).send(body));
+      for (const body of [{ role: 'operator' }, { disabled: true }]) {
+        const res = await patch(admin.id, body);
+        expectError(res, 409, 'CONFLICT');
+        expect(res.body.error.message).toMatch(/only admin/);
+      }
+      expect(await getOperator(url, admin.token, admin.id)).toMatchObject({ role: 'admin', disabled: false });
+
+      const deputy = await createOperator(url, admin.token, { name: 'Deputy', role: 'admin' });
+      expectStatus(await patch(admin.id, { role: 'operator' }), 200);
+      // Now the deputy is the only one left.
+      expectError(await patch(deputy.id, { role: 'operator' }, deputy.token), 409, 'CONFLICT');
+      expectStatus(await patch(admin.id, { role: 'admin' }, deputy.token), 200);
+    });
+
     it('an unknown operator is 404', async () => {
       expectError(await send(request(url).patch('/api/operators/999999').set(bearer(admin.token)).send({ name: 'Ghost' })), 404, 'NOT_FOUND');
       expectError(await send(request(url).get('/api/operators/999999').set(bearer(admin.token))), 404, 'NOT_FOUND');
@@ -403,6 +419,11 @@ describeEachBackend('operators at work', (backend) => {
       'the waiting session to be assigned',
     );
     expect(picked).toMatchObject({ operatorId: eve.id });
+
+    // Never below what she now holds (invariant 1): refused, and nothing of the request changes.
+    const overloaded = await send(request(url).patch(`/api/operators/${eve.id}`).set(bearer(admin.token)).send({ maxConcurrentSessions: 1, name: 'Eve E.' }));
+    expectError(overloaded, 409, 'CONFLICT');
+    expect(await getOperator(url, admin.token, eve.id)).toMatchObject({ name: 'Eve', maxConcurrentSessions: 2, activeSessions: 2 });
   });
 });
 
