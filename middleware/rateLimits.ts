@@ -1,4 +1,4 @@
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import { RedisStore, type RedisReply } from 'rate-limit-redis';
 import type Redis from 'ioredis';
@@ -8,28 +8,41 @@ import { RateLimitedError } from '../src/errors';
 export interface RateLimiters {
   sessions: RequestHandler;
   logins: RequestHandler;
+  /** A customer's messages over REST, per session (a socket has its own limiter); operators are not limited. */
+  customerMessages: RequestHandler;
+}
+
+interface Window {
+  limit: number;
+  windowMs: number;
+  /** Whose count a request adds to (default: the client IP). */
+  keyGenerator?: (req: Request) => string;
+  skip?: (req: Request) => boolean;
 }
 
 const passThrough: RequestHandler = (_req, _res, next) => next();
 
 /**
- * Per client IP, per minute. With Redis the counts live there so they hold across processes; if Redis
- * fails the request goes through (a limiter outage must not take chat down).
+ * Sessions and logins per client IP per minute, a customer's messages per session per 10 s. With Redis the
+ * counts live there so they hold across processes; if Redis fails the request goes through (a limiter outage
+ * must not take chat down).
  */
 export function createRateLimiters(config: Config, redis: Redis | null): RateLimiters {
-  const build = (name: string, perMinute: number): RequestHandler => {
-    if (perMinute === 0) return passThrough;
+  const build = (name: string, window: Window): RequestHandler => {
+    if (window.limit === 0) return passThrough;
     // Built on first use: the Redis store loads its scripts when created, which needs a connected client.
     let limiter: RequestHandler | null = null;
     return (req, res, next) => {
-      limiter ??= create(name, perMinute);
+      limiter ??= create(name, window);
       return limiter(req, res, next);
     };
   };
-  const create = (name: string, perMinute: number): RequestHandler =>
+  const create = (name: string, { limit, windowMs, keyGenerator, skip }: Window): RequestHandler =>
     rateLimit({
-      windowMs: 60_000,
-      limit: perMinute,
+      windowMs,
+      limit,
+      ...(keyGenerator ? { keyGenerator } : {}),
+      ...(skip ? { skip } : {}),
       standardHeaders: 'draft-7',
       legacyHeaders: false,
       passOnStoreError: true,
@@ -48,7 +61,13 @@ export function createRateLimiters(config: Config, redis: Redis | null): RateLim
       },
     });
   return {
-    sessions: build('sessions', config.rateLimitSessionsPerMinute),
-    logins: build('logins', config.rateLimitLoginsPerMinute),
+    sessions: build('sessions', { limit: config.rateLimitSessionsPerMinute, windowMs: 60_000 }),
+    logins: build('logins', { limit: config.rateLimitLoginsPerMinute, windowMs: 60_000 }),
+    customerMessages: build('messages', {
+      limit: config.rateLimitMessagesPer10Seconds,
+      windowMs: 10_000,
+      keyGenerator: (req) => String(req.params.sessionId),
+      skip: (req) => req.actor?.kind !== 'customer',
+    }),
   };
 }

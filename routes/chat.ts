@@ -100,6 +100,7 @@ export function chatRoutes({ schemas, limiters, chat }: RouteContext): RouteGrou
         path: '/sessions/:sessionId/messages',
         summary: "Send a message; the same sender's clientMessageId again returns the first message with 200",
         access: access.operatorOrSessionCustomer(),
+        before: [limiters.customerMessages],
         schema: schemas.postMessage,
         responds: { status: 201, data: 'Message' },
         handler: async (req, res) => {

@@ -472,6 +472,37 @@ describeEachBackend('rate limits', (backend) => {
   });
 });
 
+describeEachBackend('message rate limit over REST', (backend) => {
+  let server: TestServer;
+
+  beforeAll(async () => {
+    server = await startApiServer(backend, { RATE_LIMIT_MESSAGES_PER_10_SECONDS: '3' });
+  });
+
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it('RATE_LIMIT_MESSAGES_PER_10_SECONDS=3: a customer’s 4th message in 10 s is 429 with Retry-After and not stored; other sessions and operators are not held back', async () => {
+    const { url } = server;
+    const admin = await createAdmin(server);
+    const [mine, other] = [await createSession(url), await createSession(url)];
+    const post = (token: string, sessionId: string, content: string) =>
+      send(request(url).post(`/api/chat/sessions/${sessionId}/messages`).set(bearer(token)).send({ content }));
+    for (let i = 1; i <= 3; i++) expectStatus(await post(mine.customerToken, mine.session.id, `m${i}`), 201);
+    const fourth = await post(mine.customerToken, mine.session.id, 'one too many');
+    expectError(fourth, 429, 'RATE_LIMITED');
+    const retryAfter = Number(fourth.headers['retry-after']);
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(retryAfter).toBeLessThanOrEqual(10);
+
+    expectStatus(await post(other.customerToken, other.session.id, 'my own first'), 201);
+    for (let i = 1; i <= 4; i++) expectStatus(await post(admin.token, mine.session.id, `answer ${i}`), 201);
+    const res = await send(request(url).get(`/api/chat/messages/${mine.session.id}?limit=200`).set(bearer(admin.token)));
+    expect(res.body.data.map((m: { content: string }) => m.content)).not.toContain('one too many');
+  });
+});
+
 describe('responses of this file', () => {
   it('never carried a password hash, a token hash or a password', () => {
     expect(responses.length).toBeGreaterThan(50);
