@@ -408,9 +408,10 @@ export class Assigner {
       },
     );
     if (rows === 1) return;
-    const exists = await Operator.count({ where: { id: operatorId, disabled: false }, transaction });
-    if (exists === 0) throw new NotFoundError('Operator not found');
-    throw new ConflictError('OPERATOR_AT_CAPACITY', 'The operator cannot take another session now');
+    const operator = await Operator.findOne({ attributes: ['name', 'status', 'activeSessions', 'maxConcurrentSessions'], where: { id: operatorId, disabled: false }, transaction });
+    if (!operator) throw new NotFoundError('Operator not found');
+    const why = operator.status === 'offline' ? 'is offline' : `has no free seat (${operator.activeSessions} of ${operator.maxConcurrentSessions})`;
+    throw new ConflictError('OPERATOR_AT_CAPACITY', `${operator.name} ${why} and cannot take another session now`);
   }
 
   /** Gives a seat back (session closed, transferred away, requeued), in the caller's transaction. */

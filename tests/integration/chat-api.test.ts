@@ -342,6 +342,7 @@ describeEachBackend('chat API', (backend) => {
       const aliceBefore = await activeSessionsOf(alice);
       const res = await request(url).put(`/api/chat/sessions/${staying.session.id}/transfer`).set(bearer(alice.token)).send({ operatorId: bob.id });
       expectError(res, 409, 'OPERATOR_AT_CAPACITY');
+      expect(res.body.error.message).toBe('Bob Backup has no free seat (1 of 1) and cannot take another session now');
       expect(await getSession(url, staying.customerToken, staying.session.id)).toMatchObject({ status: 'active', operatorId: alice.id });
       expect(await activeSessionsOf(alice)).toBe(aliceBefore);
       expect(await activeSessionsOf(bob)).toBe(1);

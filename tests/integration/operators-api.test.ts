@@ -317,6 +317,10 @@ describeEachBackend('operators at work', (backend) => {
 
     it('only an admin assigns to someone else', async () => {
       const q3 = byName('Q3');
+      // Dora is offline: the refusal says so, rather than that she is full.
+      const offline = await send(request(url).post('/api/operators/assign').set(bearer(admin.token)).send({ sessionId: q3.session.id, operatorId: dora.id }));
+      expectError(offline, 409, 'OPERATOR_AT_CAPACITY');
+      expect(offline.body.error.message).toBe('Dora is offline and cannot take another session now');
       await setStatus(url, dora.token, dora.id, 'busy');
       const byCat = await send(request(url).post('/api/operators/assign').set(bearer(cat.token)).send({ sessionId: q3.session.id, operatorId: dora.id }));
       expectError(byCat, 403, 'FORBIDDEN');
