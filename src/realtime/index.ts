@@ -106,6 +106,8 @@ export function createRealtime(httpServer: http.Server, deps: RealtimeDeps): Rea
     io.adapter(createAdapter(pub, sub, { key: `${config.redis.keyPrefix}socket.io` }));
   }
 
+  // Clients belong in /customer or /operator; the root namespace, which Socket.IO always opens, takes nobody.
+  io.of('/').use((_socket, next) => next(new Error('NOT_FOUND')));
   const customers = io.of('/customer') as Realtime['customers'];
   const operators = io.of('/operator') as Realtime['operators'];
   const pending = new Set<Promise<void>>();

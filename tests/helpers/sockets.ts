@@ -14,7 +14,7 @@ import type { TestServer } from './testServer';
  * so call `clearEvents` before the action whose silence is being checked.
  */
 
-export type Namespace = '/customer' | '/operator';
+export type Namespace = '/customer' | '/operator' | '/';
 export type Transport = 'websocket' | 'polling';
 
 export interface ConnectOptions {

@@ -72,6 +72,12 @@ describeEachBackend('realtime /customer', (backend) => {
   describe('handshake', () => {
     beforeEach(() => boot());
 
+    it('the root namespace takes nobody, not even with a good token (NOT_FOUND)', async () => {
+      const customer = await createSession(url);
+      expect(await connectError(url, '/', { token: customer.customerToken })).toBe('NOT_FOUND');
+      expect(await connectError(url, '/', undefined)).toBe('NOT_FOUND');
+    });
+
     it('without a token, or with a bad one, fails with connect_error UNAUTHENTICATED (websocket and polling)', async () => {
       const customer = await createSession(url);
       const [, secret] = customer.customerToken.split('.');
