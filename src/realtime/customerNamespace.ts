@@ -16,6 +16,19 @@ export interface NamespaceDeps {
   schemas: Schemas;
   auth: AuthService;
   chat: ChatService;
+  /** Work a connection started (presence, what it is told on connect); awaited on shutdown before the database closes. */
+  pending: Set<Promise<void>>;
+}
+
+/** Runs a connection's own work in the background, tracked in `pending`; a failure is logged as `what` failing. */
+export function tracker(pending: Set<Promise<void>>, logger: Logger): (work: Promise<unknown>, what: string) => void {
+  return (work, what) => {
+    const tracked: Promise<void> = work
+      .then(() => undefined)
+      .catch((error: unknown) => logger.warn({ err: error }, `${what} failed`))
+      .finally(() => pending.delete(tracked));
+    pending.add(tracked);
+  };
 }
 
 /** What a customer socket's events act as and on: its one session, and its own message rate. */
@@ -27,7 +40,8 @@ interface CustomerContext {
 
 /** `/customer`: each socket is bound to its one session and sits in that session's room. */
 export function registerCustomerNamespace(nsp: Namespace, deps: NamespaceDeps): void {
-  const { config, logger, schemas, auth, chat } = deps;
+  const { config, logger, schemas, auth, chat, pending } = deps;
+  const track = tracker(pending, logger);
   const events = new Map<string, EventSpec<CustomerContext>>([
     [
       'message:send',
@@ -63,13 +77,13 @@ export function registerCustomerNamespace(nsp: Namespace, deps: NamespaceDeps): 
     logger.info({ namespace: 'customer', sessionId, socketId: socket.id }, 'socket connected');
     socket.on('disconnect', (reason) => logger.info({ namespace: 'customer', sessionId, socketId: socket.id, reason }, 'socket disconnected'));
 
-    void chat.getSession(actor, sessionId).then(
-      async (session) => {
+    track(
+      chat.getSession(actor, sessionId).then(async (session) => {
         if (session.status === 'waiting' && session.queuePosition !== undefined) {
           socket.emit('session:queued', { position: session.queuePosition, waiting: await chat.waitingCount() });
         }
-      },
-      (error: unknown) => logger.warn({ err: error, sessionId }, 'could not send the queue position on connect'),
+      }),
+      'the queue position on connect',
     );
 
     serveEvents<CustomerContext>(socket, { actor, sessionId, messages: new WindowLimiter(config.rateLimitMessagesPer10Seconds, 10_000) }, events, logger);

@@ -113,7 +113,7 @@ export function createRealtime(httpServer: http.Server, deps: RealtimeDeps): Rea
   const pending = new Set<Promise<void>>();
   let open = true;
   const peers = sub ? new Peers(customers as unknown as Namespace, sub, logger) : null;
-  registerCustomerNamespace(customers as unknown as Namespace, deps);
+  registerCustomerNamespace(customers as unknown as Namespace, { ...deps, pending });
   registerOperatorNamespace(operators as unknown as Namespace, { ...deps, pending });
 
   return {

@@ -5,15 +5,13 @@ import type { PostMessageInput } from '../../services/ChatService';
 import type { OperatorService } from '../../services/OperatorService';
 import type { PresenceService } from '../../services/PresenceService';
 import { authenticateSocket } from './auth';
-import type { NamespaceDeps } from './customerNamespace';
+import { tracker, type NamespaceDeps } from './customerNamespace';
 import { rooms } from './events';
 import { event, serveEvents, type EventSpec } from './handler';
 
 export interface OperatorNamespaceDeps extends NamespaceDeps {
   operators: OperatorService;
   presence: PresenceService;
-  /** Presence updates still running; awaited on shutdown before the database closes. */
-  pending: Set<Promise<void>>;
 }
 
 type SessionRef = { sessionId: string };
@@ -21,10 +19,7 @@ type SessionRef = { sessionId: string };
 /** `/operator`: an operator's sockets share a room; online operators also share the queue room. */
 export function registerOperatorNamespace(nsp: Namespace, deps: OperatorNamespaceDeps): void {
   const { logger, schemas, auth, chat, operators, presence, pending } = deps;
-  const track = (work: Promise<void>): void => {
-    const tracked = work.catch((error: unknown) => logger.warn({ err: error }, 'presence update failed')).finally(() => pending.delete(tracked));
-    pending.add(tracked);
-  };
+  const track = tracker(pending, logger);
 
   // Each socket's context is its operator.
   const events = new Map<string, EventSpec<OperatorActor>>([
@@ -61,17 +56,17 @@ export function registerOperatorNamespace(nsp: Namespace, deps: OperatorNamespac
     const actor = socket.data.actor as OperatorActor;
     const { operatorId } = actor;
     void socket.join([rooms.operator(operatorId), rooms.operators]);
-    track(presence.connected(operatorId));
-    void operators.get(operatorId).then(
-      (operator) => {
+    track(presence.connected(operatorId), 'presence update');
+    track(
+      operators.get(operatorId).then((operator) => {
         if (operator.status === 'online') void socket.join(rooms.queue);
-      },
-      () => undefined,
+      }),
+      'joining the queue room on connect',
     );
     logger.info({ namespace: 'operator', operatorId, socketId: socket.id }, 'socket connected');
     socket.on('disconnect', (reason) => {
       logger.info({ namespace: 'operator', operatorId, socketId: socket.id, reason }, 'socket disconnected');
-      track(presence.disconnected(operatorId));
+      track(presence.disconnected(operatorId), 'presence update');
     });
 
     serveEvents<OperatorActor>(socket, actor, events, logger);

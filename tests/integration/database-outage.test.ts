@@ -96,6 +96,7 @@ describeReal('database outage [mariadb+redis]', () => {
     await call(olga.socket, 'message:send', { sessionId, content: 'Sorry for the wait, I am here.', clientMessageId: cmid() });
     await expectText(page.locator('.msg-other .msg-text'), 'Sorry for the wait, I am here.');
     await expectText(page.locator('.lc-status'), "You're chatting with Olga Operator.");
-    expect(problems.errors).toEqual([]);
+    // Requests the page made during the outage were answered 503, as they should be; nothing else went wrong.
+    expect(problems.errors.filter((error) => !/status of 503 \(Service Unavailable\)/.test(error))).toEqual([]);
   }, 60_000);
 });

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { once } from 'node:events';
 import { buildCompiledServer, spawnServer, type ServerProcess } from '../helpers/compiledServer';
 import { io } from 'socket.io-client';
-import { createSession } from '../helpers/api';
+import { createAdmin, createSession } from '../helpers/api';
 import { within } from '../helpers/wait';
 import { sqliteBackend } from '../helpers/backends';
 import { startTestServer, type TestServer } from '../helpers/testServer';
@@ -197,10 +197,10 @@ describe('graceful stop of a running server (in process)', () => {
   it('ends every socket by closing its transport (clients reconnect elsewhere by themselves), any namespace, without waiting for the drain deadline', async () => {
     server = await startTestServer(sqliteBackend, { env: {} });
     const customer = await createSession(server.url);
-    // The default namespace serves nothing of ours, yet anyone can open it: it must not hold the stop either.
+    const admin = await createAdmin(server);
     const sockets = [
       io(`${server.url}/customer`, { auth: { token: customer.customerToken }, transports: ['websocket'], reconnection: false }),
-      io(server.url, { transports: ['websocket'], reconnection: false }),
+      io(`${server.url}/operator`, { auth: { token: admin.token }, transports: ['websocket'], reconnection: false }),
     ];
     await Promise.all(sockets.map((socket) => new Promise((resolve) => socket.once('connect', () => resolve(undefined)))));
     const reasons = sockets.map((socket) => new Promise<string>((resolve) => socket.once('disconnect', resolve)));
