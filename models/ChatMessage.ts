@@ -20,8 +20,6 @@ export class ChatMessage extends Model<InferAttributes<ChatMessage>, InferCreati
   declare type: CreationOptional<MessageType>;
   declare content: string;
   declare clientMessageId: CreationOptional<string | null>;
-  /** Whose clientMessageId it is (migration 003): `customer`, `operator:<id>`, '' for system lines. */
-  declare senderKey: CreationOptional<string>;
   declare createdAt: CreationOptional<Date>;
   declare readAt: CreationOptional<Date | null>;
 
@@ -40,7 +38,6 @@ export class ChatMessage extends Model<InferAttributes<ChatMessage>, InferCreati
         type: { type: DataTypes.STRING(16), allowNull: false, defaultValue: 'text' },
         content: { type: DataTypes.TEXT, allowNull: false },
         clientMessageId: { type: DataTypes.STRING(64), allowNull: true },
-        senderKey: { type: DataTypes.STRING(32), allowNull: false, defaultValue: '' },
         createdAt: DataTypes.DATE(3),
         readAt: { type: DataTypes.DATE(3), allowNull: true },
       },

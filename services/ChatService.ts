@@ -14,7 +14,7 @@ import type { DomainEvents } from './DomainEvents';
 import { toSessionDTO, toSessionEventDTO, type MessageDTO, type SessionDTO, type SessionEventDTO } from './dto';
 import { MessageStore, type MessagePage } from './MessageStore';
 import type { Admit } from './MessageWriter';
-import { selectSessions, toSessionState, type SessionState } from './messageRows';
+import { selectSessions, senderKeyOf, toSessionState, type SessionState } from './messageRows';
 import type { Assigner } from './routing/Assigner';
 import { QUEUE_ORDER, findSession, findSessions, getSession, queuePosition, sessionDTO, sessionDTOs, waitingCount } from './sessionQueries';
 import { addSessionEvent, addSystemMessage } from './systemMessages';
@@ -124,7 +124,7 @@ export class ChatService {
         sessionId: id,
         senderType: 'customer',
         senderId: input.customerId ?? null,
-        senderKey: 'customer',
+        senderKey: senderKeyOf('customer', null),
         type: 'text',
         content: input.message,
         clientMessageId: null,
@@ -292,7 +292,7 @@ export class ChatService {
       sessionId,
       senderType: actor.kind === 'customer' ? 'customer' : 'operator',
       senderId: null,
-      senderKey: actor.kind === 'operator' ? `operator:${actor.operatorId}` : 'customer',
+      senderKey: actor.kind === 'operator' ? senderKeyOf('operator', String(actor.operatorId)) : senderKeyOf('customer', null),
       type: input.type ?? 'text',
       content,
       clientMessageId: input.clientMessageId ?? null,

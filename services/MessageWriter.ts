@@ -19,7 +19,7 @@ export interface NewMessage {
   sessionId: string;
   senderType: Exclude<SenderType, 'system'>;
   senderId: string | null;
-  /** Whose clientMessageId this is: `customer` or `operator:<id>` (migration 003). */
+  /** Whose clientMessageId this is (messageRows `senderKeyOf`): it must match the sender the check admits. */
   senderKey: string;
   type: MessageType;
   content: string;

@@ -10,7 +10,16 @@ import { toMessageDTO, type MessageDTO, type MessageFields } from './dto';
  * the attributes' names, so a row reads like its model.
  */
 
-/** A clientMessageId belongs to its sender (migration 003): `customer` or `operator:<id>`. */
+/**
+ * Whose clientMessageId a message carries, as the database computes the virtual column `sender_key` from the
+ * stored sender (migration 003): the writer keys its own lookups the same way before it stores anything.
+ */
+export function senderKeyOf(senderType: MessageFields['senderType'], senderId: string | null): string {
+  if (senderType === 'customer') return 'customer';
+  return senderType === 'operator' ? `operator:${senderId ?? ''}` : '';
+}
+
+/** A clientMessageId belongs to its sender: `senderKey` is senderKeyOf the message's sender. */
 export interface MessageKey {
   sessionId: string;
   senderKey: string;
@@ -52,12 +61,14 @@ export async function selectByKeys(db: Db, keys: MessageKey[], transaction?: Tra
   const unique = [...new Map(keys.map((k) => [keyOf(k), k])).values()];
   if (unique.length === 0) return new Map();
   const where = unique.map(() => '(session_id = ? AND sender_key = ? AND client_message_id = ?)').join(' OR ');
-  const rows = await db.selectRows<MessageFields & { senderKey: string }>(
-    `SELECT ${COLUMNS}, sender_key AS senderKey FROM chat_messages${BY_KEY_HINT[db.dialect]} WHERE ${where}`,
+  const rows = await db.selectRows<MessageFields>(
+    `SELECT ${COLUMNS} FROM chat_messages${BY_KEY_HINT[db.dialect]} WHERE ${where}`,
     unique.flatMap((k) => [k.sessionId, k.senderKey, k.clientMessageId]),
     transaction,
   );
-  return new Map(rows.map((row) => [keyOf({ sessionId: row.sessionId, senderKey: row.senderKey, clientMessageId: row.clientMessageId as string }), toMessageDTO(row)]));
+  return new Map(
+    rows.map((row) => [keyOf({ sessionId: row.sessionId, senderKey: senderKeyOf(row.senderType, row.senderId ?? null), clientMessageId: row.clientMessageId as string }), toMessageDTO(row)]),
+  );
 }
 
 /** A session as a message group reads it (raw: a Date from mysql2, text from SQLite for the dates). */
@@ -137,10 +148,10 @@ export async function insertIdStep(db: Db): Promise<number | null> {
 
 /** One multi-row INSERT (a single statement is atomic); on MySQL, resolves to the first row's id. */
 export async function insertRows(db: Db, rows: MessageRow[], transaction?: Transaction): Promise<number> {
-  const values = rows.map(() => '(?, ?, ?, ?, ?, ?, ?, ?)').join(', ');
+  const values = rows.map(() => '(?, ?, ?, ?, ?, ?, ?)').join(', ');
   return db.execute(
-    `INSERT INTO chat_messages (session_id, sender_type, sender_id, sender_key, type, content, client_message_id, created_at) VALUES ${values}`,
-    rows.flatMap((r) => [r.sessionId, r.senderType, r.senderId, r.senderKey, r.type, r.content, r.clientMessageId, sqlDate(db, r.createdAt)]),
+    `INSERT INTO chat_messages (session_id, sender_type, sender_id, type, content, client_message_id, created_at) VALUES ${values}`,
+    rows.flatMap((r) => [r.sessionId, r.senderType, r.senderId, r.type, r.content, r.clientMessageId, sqlDate(db, r.createdAt)]),
     transaction,
   );
 }
