@@ -26,8 +26,6 @@ export interface CreateOperatorInput {
 
 export type UpdateOperatorInput = Partial<Omit<CreateOperatorInput, 'email'>> & { disabled?: boolean };
 
-/** What GET /available shows of an operator: the cached record without its internal version. */
-
 export interface OperatorStats {
   operators: Array<{
     operatorId: number;
@@ -127,10 +125,12 @@ export class OperatorService {
     const { Operator } = this.db.models;
     const max = input.maxConcurrentSessions;
     await this.db.transaction(async (transaction) => {
-      if (before.role === 'admin' && !before.disabled && (input.role === 'operator' || input.disabled === true)) {
-        // Locked, so two admins demoting each other at once cannot both succeed and leave nobody to undo it.
+      if (input.role === 'operator' || input.disabled === true) {
+        // Decided from the admins as locked now, not from `before`: two admins demoting each other at once, or a
+        // promotion racing a demotion, must never leave nobody to undo it. (Rare, so the scan of the small
+        // operators table that the lock takes is fine.)
         const admins = await Operator.findAll({ attributes: ['id'], where: { role: 'admin', disabled: false }, order: [['id', 'ASC']], lock: transaction.LOCK.UPDATE, transaction });
-        if (!admins.some(({ id }) => id !== operatorId)) throw new ConflictError('CONFLICT', 'This is the only admin: make another operator an admin first');
+        if (admins.length === 1 && admins[0]?.id === operatorId) throw new ConflictError('CONFLICT', 'This is the only admin: make another operator an admin first');
       }
       // One statement with the check (invariant 1): an assignment committing meanwhile cannot slip past it.
       const [rows] = await Operator.update(changes, { where: max === undefined ? { id: operatorId } : { id: operatorId, activeSessions: { [Op.lte]: max } }, transaction });

@@ -1,9 +1,14 @@
 import type Redis from 'ioredis';
 import type { CacheSnapshot, CacheStore, CachedOperator } from './CacheStore';
 
-const OPERATORS = 'operators';
+/**
+ * The operators' hash and its built marker carry the shape of an entry in their names: a release that changes
+ * what an entry holds starts a new hash, built from the database at start, and never serves an entry of the
+ * older shape (the rebuild keeps an entry whose version is current, whatever its shape).
+ */
+const OPERATORS = 'operators:v2';
+const BUILT = 'built:v2';
 const SESSIONS = 'session-operator';
-const BUILT = 'built';
 const ROTATION = 'round-robin';
 
 /** Sets a field to a JSON copy only when the copy's version is newer than the stored one (atomic in Redis). */

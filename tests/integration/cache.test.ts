@@ -4,7 +4,8 @@ import { createRedis } from '../../config/redis';
 import type { CachedOperator } from '../../services/cache/CacheStore';
 import { RedisStore } from '../../services/cache/RedisStore';
 import { toCachedOperator } from '../../services/cache/snapshot';
-import { deleteRedisKeys, describeEachBackend, type ProvisionedBackend } from '../helpers/backends';
+import { createAdmin, getOperator } from '../helpers/api';
+import { availableBackends, deleteRedisKeys, describeEachBackend, type ProvisionedBackend } from '../helpers/backends';
 import { openTestDatabase, operatorRow, provisionShared, sessionRow } from '../helpers/database';
 import { redisUrl } from '../helpers/realBackends';
 import { PrivateRedis } from '../helpers/redisServer';
@@ -119,11 +120,11 @@ describeEachBackend('state cache', (backend) => {
       const prefix = server.config.redis!.keyPrefix;
       const redis = sharedRedis();
       try {
-        const stored = await redis.hgetall(`${prefix}operators`);
+        const stored = await redis.hgetall(`${prefix}operators:v2`);
         expect(Object.keys(stored).map(Number)).toEqual(expect.arrayContaining([seeded.grace, seeded.linus]));
         expect(JSON.parse(stored[String(seeded.grace)])).toEqual(await server.server.cache.getOperator(seeded.grace));
         expect(JSON.parse(stored[String(seeded.linus)])).toMatchObject({ name: 'Linus', departments: [] });
-        expect(await redis.exists(`${prefix}built`)).toBe(1);
+        expect(await redis.exists(`${prefix}built:v2`)).toBe(1);
       } finally {
         redis.disconnect();
       }
@@ -134,8 +135,8 @@ describeEachBackend('state cache', (backend) => {
       const prefix = server.config.redis!.keyPrefix;
       const redis = sharedRedis();
       try {
-        const operators = Object.keys(await redis.hgetall(`${prefix}operators`)).map(Number).sort((a, b) => a - b);
-        return { operators, built: (await redis.exists(`${prefix}built`)) === 1 };
+        const operators = Object.keys(await redis.hgetall(`${prefix}operators:v2`)).map(Number).sort((a, b) => a - b);
+        return { operators, built: (await redis.exists(`${prefix}built:v2`)) === 1 };
       } finally {
         redis.disconnect();
       }
@@ -337,7 +338,7 @@ describeEachBackend('state cache', (backend) => {
 
       const client = redis.client();
       try {
-        const stored = await client.hgetall(`${server.config.redis!.keyPrefix}operators`);
+        const stored = await client.hgetall(`${server.config.redis!.keyPrefix}operators:v2`);
         expect(Object.keys(stored).map(Number).sort((a, b) => a - b)).toEqual(operatorIds);
       } finally {
         client.disconnect();
@@ -397,5 +398,39 @@ describeEachBackend('state cache', (backend) => {
       await waitFor(async () => (await server.server.cache.getOperator(admin!.id)) !== null, 5_000, 'the admin in the cache');
       expect((await server.server.cache.getOperator(admin!.id))?.name).toBe('Administrator');
     });
+  });
+});
+
+const realBackend = availableBackends().find((b) => b.name === 'mariadb+redis');
+
+(realBackend ? describe : describe.skip)('state cache across an upgrade [mariadb+redis]', () => {
+  it('operators the previous release cached in their older shape are never served: GET /available shows whole operators', async () => {
+    const backend = realBackend as NonNullable<typeof realBackend>;
+    const provisioned = await backend.provision();
+    try {
+      const seeding = await openTestDatabase(backend, { provisioned });
+      // Online with a live lease, so that the start's presence sweep leaves her as she is.
+      const ann = await seeding.db.models.Operator.create({ ...operatorRow({ name: 'Ann', status: 'online' }), presentUntil: new Date(Date.now() + 3_600_000) });
+      await seeding.close();
+      // As the previous release left her in Redis: the current version, without email, role, lastSeenAt, disabled.
+      const prefix = loadConfig(provisioned.env).redis!.keyPrefix;
+      const redis = sharedRedis();
+      const { id, name, status, activeSessions, maxConcurrentSessions, departments, lastAssignedAt, version } = toCachedOperator(ann);
+      const older = { id, name, status, activeSessions, maxConcurrentSessions, departments, lastAssignedAt, version };
+      await redis.hset(`${prefix}operators`, String(ann.id), JSON.stringify(older));
+      await redis.set(`${prefix}built`, new Date().toISOString());
+      redis.disconnect();
+
+      const server = await startTestServer(backend, { provisioned });
+      try {
+        const admin = await createAdmin(server);
+        const available = await fetch(`${server.url}/api/operators/available`, { headers: { authorization: `Bearer ${admin.token}` } }).then((r) => r.json() as Promise<{ data: unknown[] }>);
+        expect(available.data).toEqual([await getOperator(server.url, admin.token, ann.id)]);
+      } finally {
+        await server.close();
+      }
+    } finally {
+      await provisioned.dispose();
+    }
   });
 });

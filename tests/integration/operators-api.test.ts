@@ -181,6 +181,25 @@ describeEachBackend('operator accounts', (backend) => {
       expectStatus(await patch(admin.id, { role: 'admin' }, deputy.token), 200);
     });
 
+    it('two admins demoting each other at once: one succeeds, the other gets 409, and an admin remains', async () => {
+      const [x, y] = [await createOperator(url, admin.token, { name: 'X', role: 'admin' }), await createOperator(url, admin.token, { name: 'Y', role: 'admin' })];
+      // Every other admin steps down first, so X and Y are the only two.
+      const everyone = (await send(request(url).get('/api/operators').set(bearer(x.token)))).body.data as OperatorBody[];
+      for (const other of everyone.filter((o) => o.role === 'admin' && !o.disabled && o.id !== x.id && o.id !== y.id)) {
+        expectStatus(await send(request(url).patch(`/api/operators/${other.id}`).set(bearer(x.token)).send({ role: 'operator' })), 200);
+      }
+      const results = await Promise.all([
+        send(request(url).patch(`/api/operators/${x.id}`).set(bearer(y.token)).send({ role: 'operator' })),
+        send(request(url).patch(`/api/operators/${y.id}`).set(bearer(x.token)).send({ disabled: true })),
+      ]);
+      expect(results.map((r) => r.status).sort()).toEqual([200, 409]);
+      const roles = await Promise.all([x, y].map(async (o) => (await server.server.db.models.Operator.findByPk(o.id))!));
+      expect(roles.filter((o) => o.role === 'admin' && !o.disabled)).toHaveLength(1);
+      // The one left promotes the bootstrap admin back, for the tests after this one.
+      const left = [x, y][roles.findIndex((o) => o.role === 'admin' && !o.disabled)]!;
+      expectStatus(await send(request(url).patch(`/api/operators/${admin.id}`).set(bearer(left.token)).send({ role: 'admin' })), 200);
+    });
+
     it('an unknown operator is 404', async () => {
       expectError(await send(request(url).patch('/api/operators/999999').set(bearer(admin.token)).send({ name: 'Ghost' })), 404, 'NOT_FOUND');
       expectError(await send(request(url).get('/api/operators/999999').set(bearer(admin.token))), 404, 'NOT_FOUND');
