@@ -145,7 +145,7 @@ export class ConsoleApp {
     socket.on('connect_error', (error: Error) => {
       if (error.message === 'UNAUTHENTICATED') return this.signOut('Your login has expired. Please log in again.');
       this.setConnection('Reconnecting…');
-      retryRefused(socket, () => socket === this.socket);
+      retryRefused(socket, error, () => socket === this.socket);
     });
     socket.on('session:new', () => this.soon('queue', () => this.refreshQueue()));
     socket.on('queue:updated', () => this.soon('queue', () => this.refreshQueue()));

@@ -23,17 +23,25 @@ export async function ask<T>(socket: Socket, event: string, payload: unknown): P
  */
 export const TRANSPORTS = { transports: ['websocket', 'polling'], tryAllTransports: true };
 
-/** How long a page waits before it tries again a handshake that the server refused but not for its token. */
-const REFUSED_RETRY_MS = 2_000;
+/** A refused handshake is tried again after 1, 2, 4 … s (at most 10 s), each spread ±50% so that pages do not retry in step. */
+const RETRY_FIRST_MS = 1_000;
+const RETRY_MAX_MS = 10_000;
+/** Handshakes the server refused for reasons of its own (its database away, a fault), not for the token. */
+const RETRIED = new Set(['SERVICE_UNAVAILABLE', 'INTERNAL']);
+const refusals = new WeakMap<Socket, number>();
 
 /**
- * After a connect_error that is not UNAUTHENTICATED (the server could not check the token: its database is
- * away): Socket.IO retries a lost connection by itself but leaves a refused handshake to the page, so retry
- * it while `wanted()` says the page still needs this socket.
+ * After a connect_error that SERVICE_UNAVAILABLE or INTERNAL refused: Socket.IO retries a lost connection by
+ * itself but leaves a refused handshake to the page, so retry it, backing off, while `wanted()` says the page
+ * still needs this socket. Other refusals (UNAUTHENTICATED: the caller starts over) are not retried.
  */
-export function retryRefused(socket: Socket, wanted: () => boolean): void {
-  if (socket.active) return;
+export function retryRefused(socket: Socket, error: Error, wanted: () => boolean): void {
+  if (socket.active || !RETRIED.has(error.message)) return;
+  if (!refusals.has(socket)) socket.on('connect', () => refusals.set(socket, 0));
+  const attempt = (refusals.get(socket) ?? 0) + 1;
+  refusals.set(socket, attempt);
+  const delay = Math.min(RETRY_MAX_MS, RETRY_FIRST_MS * 2 ** (attempt - 1)) * (0.5 + Math.random());
   setTimeout(() => {
     if (wanted() && !socket.connected) socket.connect();
-  }, REFUSED_RETRY_MS);
+  }, delay);
 }

@@ -238,7 +238,7 @@ export class Widget {
         this.newChat();
         return;
       }
-      retryRefused(socket, () => this.socket === socket);
+      retryRefused(socket, error, () => this.socket === socket);
     });
     socket.on('session:queued', ({ position }: { position: number }) => {
       this.queuePosition = position;

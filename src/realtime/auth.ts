@@ -27,8 +27,10 @@ export function authenticateSocket(auth: AuthService, kind: Actor['kind'], logge
       },
       (error: unknown) => {
         if (error instanceof UnauthenticatedError) return next(new Error('UNAUTHENTICATED'));
-        logger.error({ err: error, namespace: socket.nsp.name }, 'socket handshake could not be checked');
-        next(new Error(toAppError(error).code));
+        const refusal = toAppError(error);
+        // An outage is logged where it is seen (the database, /ready); a fault is a bug to look at.
+        logger[refusal.status >= 500 && refusal.status !== 503 ? 'error' : 'warn']({ err: error, namespace: socket.nsp.name }, 'socket handshake could not be checked');
+        next(new Error(refusal.code));
       },
     );
   };
