@@ -132,8 +132,8 @@ export function createRealtime(httpServer: http.Server, deps: RealtimeDeps): Rea
       }
     },
     async disconnectAll() {
-      // Every connection of this process (any namespace, the default one included: an upgraded socket left
-      // open would hold the HTTP server's close forever), and only this process's (a disconnectSockets()
+      // Every connection of this process (any namespace, or none: an upgraded socket left open would hold
+      // the HTTP server's close forever), and only this process's (a disconnectSockets()
       // through the Redis adapter would end every process's). By closing transports rather than saying
       // goodbye: a client told "io server disconnect" stays away, one that loses its transport reconnects by
       // itself, to a process that is still serving (pm2 reload, a rolling restart), and syncs what it missed.
