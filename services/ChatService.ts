@@ -270,7 +270,7 @@ export class ChatService {
   async postMessage(actor: Actor, sessionId: string, input: PostMessageInput): Promise<{ message: MessageDTO; created: boolean }> {
     // The hot path: no read of its own. The grouped write reads the group's sessions once, in one statement,
     // and runs these checks there, in the order a participant check would (not found, forbidden, closed, content).
-    if (actor.kind === 'customer' && actor.sessionId !== sessionId) throw new NotFoundError('Session not found');
+    mayKnow(actor, sessionId);
     const content = input.content;
     const admit: Admit = (session, exists) => {
       if (!session) throw new NotFoundError('Session not found');
@@ -374,7 +374,7 @@ export class ChatService {
 
   /** The session if the actor may see it: any operator, or its own customer (others get 404, not 403). */
   private async readable(actor: Actor, sessionId: string): Promise<ChatSession> {
-    if (actor.kind === 'customer' && actor.sessionId !== sessionId) throw new NotFoundError('Session not found');
+    mayKnow(actor, sessionId);
     return getSession(this.db, sessionId);
   }
 
@@ -383,7 +383,7 @@ export class ChatService {
    * need, in one plain read.
    */
   private async readableState(actor: Actor, sessionId: string): Promise<SessionState> {
-    if (actor.kind === 'customer' && actor.sessionId !== sessionId) throw new NotFoundError('Session not found');
+    mayKnow(actor, sessionId);
     const [row] = await selectSessions(this.db, [sessionId]);
     if (!row) throw new NotFoundError('Session not found');
     return toSessionState(row);
@@ -462,6 +462,11 @@ export class ChatService {
 
 function operatorOf(session: Pick<ChatSession, 'operatorId'>): number | null {
   return session.operatorId === null || session.operatorId === undefined ? null : Number(session.operatorId);
+}
+
+/** A customer learns nothing of sessions that are not theirs: 404, as for one that does not exist. */
+function mayKnow(actor: Actor, sessionId: string): void {
+  if (actor.kind === 'customer' && actor.sessionId !== sessionId) throw new NotFoundError('Session not found');
 }
 
 function checkParticipant(actor: Actor, session: Pick<ChatSession, 'operatorId'>, customerAllowed: boolean): void {

@@ -8,7 +8,7 @@ import type { ChatService, PostMessageInput } from '../../services/ChatService';
 import { RateLimitedError } from '../errors';
 import { authenticateSocket } from './auth';
 import { rooms } from './events';
-import { WindowLimiter, event, serveEvents, type EventSpec } from './handler';
+import { WindowLimiter, event, serveEvents, tracker, type EventSpec } from './handler';
 
 export interface NamespaceDeps {
   config: Config;
@@ -18,17 +18,6 @@ export interface NamespaceDeps {
   chat: ChatService;
   /** Work a connection started (presence, what it is told on connect); awaited on shutdown before the database closes. */
   pending: Set<Promise<void>>;
-}
-
-/** Runs a connection's own work in the background, tracked in `pending`; a failure is logged as `what` failing. */
-export function tracker(pending: Set<Promise<void>>, logger: Logger): (work: Promise<unknown>, what: string) => void {
-  return (work, what) => {
-    const tracked: Promise<void> = work
-      .then(() => undefined)
-      .catch((error: unknown) => logger.warn({ err: error }, `${what} failed`))
-      .finally(() => pending.delete(tracked));
-    pending.add(tracked);
-  };
 }
 
 /** What a customer socket's events act as and on: its one session, and its own message rate. */

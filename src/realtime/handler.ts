@@ -57,6 +57,17 @@ export function serveEvents<C>(socket: Socket, context: C, events: ReadonlyMap<s
   });
 }
 
+/** Runs a connection's own work in the background, tracked in `pending`; a failure is logged as `what` failing. */
+export function tracker(pending: Set<Promise<void>>, logger: Logger): (work: Promise<unknown>, what: string) => void {
+  return (work, what) => {
+    const tracked: Promise<void> = work
+      .then(() => undefined)
+      .catch((error: unknown) => logger.warn({ err: error }, `${what} failed`))
+      .finally(() => pending.delete(tracked));
+    pending.add(tracked);
+  };
+}
+
 /** A fixed-window counter: at most `limit` events per window (0: no limit). */
 export class WindowLimiter {
   private count = 0;

@@ -5,9 +5,9 @@ import type { PostMessageInput } from '../../services/ChatService';
 import type { OperatorService } from '../../services/OperatorService';
 import type { PresenceService } from '../../services/PresenceService';
 import { authenticateSocket } from './auth';
-import { tracker, type NamespaceDeps } from './customerNamespace';
+import type { NamespaceDeps } from './customerNamespace';
 import { rooms } from './events';
-import { event, serveEvents, type EventSpec } from './handler';
+import { event, serveEvents, tracker, type EventSpec } from './handler';
 
 export interface OperatorNamespaceDeps extends NamespaceDeps {
   operators: OperatorService;
