@@ -1,7 +1,7 @@
 import type { Request, RequestHandler } from 'express';
-import type { Actor } from '../services/actor';
-import type { AuthService } from '../services/AuthService';
-import { ForbiddenError, NotFoundError, UnauthenticatedError } from '../src/errors';
+import type { Actor } from '../services/access';
+import type { AuthService } from '../services/operators/AuthService';
+import { ForbiddenError, NotFoundError, UnauthenticatedError } from '../services/errors';
 
 /**
  * Who may call a route (PROTOCOL.md's "who" column). Every route states one; the registry refuses a route

@@ -1,7 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from 'pino';
-import type { AppError} from '../src/errors';
-import { NotFoundError, PayloadTooLargeError, RateLimitedError, ValidationError, toAppError } from '../src/errors';
+import type { AppError} from '../services/errors';
+import { NotFoundError, PayloadTooLargeError, RateLimitedError, ValidationError, toAppError } from '../services/errors';
 
 /** body-parser's failures carry a `type`; each becomes the code PROTOCOL.md gives it. */
 function fromBodyParser(error: unknown): AppError | null {

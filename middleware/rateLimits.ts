@@ -3,7 +3,7 @@ import { rateLimit } from 'express-rate-limit';
 import { RedisStore, type RedisReply } from 'rate-limit-redis';
 import type Redis from 'ioredis';
 import type { Config } from '../config';
-import { RateLimitedError } from '../src/errors';
+import { RateLimitedError } from '../services/errors';
 
 export interface RateLimiters {
   sessions: RequestHandler;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Request, RequestHandler } from 'express';
 import type { Logger } from 'pino';
-import { runInRequestContext } from '../src/requestContext';
+import { runInRequestContext } from '../src/observability/requestContext';
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 

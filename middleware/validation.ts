@@ -1,6 +1,6 @@
 import type { RequestHandler } from 'express';
 import { checkSchema, matchedData, validationResult, type Schema, type ValidationChain } from 'express-validator';
-import { ValidationError, type FieldProblem } from '../src/errors';
+import { ValidationError, type FieldProblem } from '../services/errors';
 import { compileFastPath, type FastPath, type Target } from './schemaFastPath';
 
 export type { Schema };

@@ -1,6 +1,6 @@
 import { actorOf, access } from '../middleware/auth';
 import { sendData } from '../middleware/responseFormatter';
-import type { OperatorActor } from '../services/actor';
+import type { OperatorActor } from '../services/access';
 import type { RouteContext } from './context';
 import { inputOf } from './context';
 import type { RouteGroup } from './registry';

@@ -1,7 +1,7 @@
 import { actorOf, access } from '../middleware/auth';
 import { sendData } from '../middleware/responseFormatter';
 import { DEFAULT_LIMITS } from '../middleware/schemas';
-import type { CreateSessionInput, HistoryFilters, PostMessageInput } from '../services/ChatService';
+import type { CreateSessionInput, HistoryFilters, PostMessageInput } from '../services/sessions/ChatService';
 import type { RouteContext } from './context';
 import { inputOf } from './context';
 import type { RouteGroup } from './registry';

@@ -2,9 +2,9 @@ import type { Request } from 'express';
 import type { Config } from '../config';
 import type { Schemas } from '../middleware/schemas';
 import type { RateLimiters } from '../middleware/rateLimits';
-import type { AuthService } from '../services/AuthService';
-import type { ChatService } from '../services/ChatService';
-import type { OperatorService } from '../services/OperatorService';
+import type { AuthService } from '../services/operators/AuthService';
+import type { ChatService } from '../services/sessions/ChatService';
+import type { OperatorService } from '../services/operators/OperatorService';
 
 /** What the routers need: the services they call, the schemas they validate with. */
 export interface RouteContext {

@@ -2,7 +2,7 @@ import { Router } from 'express';
 import type { Db } from '../models/db';
 import type { StateCache } from '../services/cache/StateCache';
 import { sendData } from '../middleware/responseFormatter';
-import { ServiceUnavailableError } from '../src/errors';
+import { ServiceUnavailableError } from '../services/errors';
 
 export interface HealthDeps {
   db: Db;

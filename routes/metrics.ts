@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { Router } from 'express';
-import { UnauthenticatedError } from '../src/errors';
+import { UnauthenticatedError } from '../services/errors';
 
 export interface MetricsDeps {
   /** The Prometheus text of the deployment (every process's figures, when several share Redis). */

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import express, { Router, type Response } from 'express';
-import { webPaths } from '../src/webPaths';
+import { webPaths } from '../config/webPaths';
 
 /** Every page and asset is revalidated (ETag), so an embedding site always gets the current widget. */
 const REVALIDATE = 'no-cache';

@@ -1,5 +1,5 @@
 import { Router, type Request, type RequestHandler, type Response } from 'express';
-import type { AuthService } from '../services/AuthService';
+import type { AuthService } from '../services/operators/AuthService';
 import { authorize, type AccessRule } from '../middleware/auth';
 import { validate, type Schema } from '../middleware/validation';
 import { recordRoutePattern } from '../middleware/routePattern';

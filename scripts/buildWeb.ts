@@ -1,7 +1,7 @@
 import { copyFile, mkdir, readdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { build } from 'esbuild';
-import { webPaths } from '../src/webPaths';
+import { webPaths } from '../config/webPaths';
 
 /** Copied as they are next to the bundles. */
 const STATIC_FILES = ['index.html', 'console.html', 'console.css', 'demo.css'];

@@ -3,7 +3,7 @@ import { col, literal, Op } from 'sequelize';
 import type { Config } from '../config';
 import type { ClosedBy, Operator, OperatorRole, SenderType, SessionEventType } from '../models';
 import type { Db } from '../models/db';
-import { hashPassword } from '../services/passwords';
+import { hashPassword } from '../services/operators/passwords';
 import { CliError, migrationStatus, runMain, withDatabase, type Output } from './cli';
 
 interface SeedOperator {

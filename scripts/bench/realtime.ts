@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { io, type Socket as ClientSocket } from 'socket.io-client';
-import { issueCustomerToken } from '../../services/customerTokens';
+import { issueCustomerToken } from '../../services/sessions/customerTokens';
 import { summarizeProfile } from './cpuProfile';
 import { LightSocket } from './lightSocket';
 import {

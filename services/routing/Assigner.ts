@@ -4,13 +4,13 @@ import type { Logger } from 'pino';
 import type { Config, StrategyName } from '../../config';
 import type { Db } from '../../models/db';
 import type { Operator } from '../../models';
-import { ConflictError, NotFoundError } from '../../src/errors';
+import { ConflictError, NotFoundError } from '../errors';
 import type { StateCache } from '../cache/StateCache';
 import { toCachedOperator } from '../cache/snapshot';
-import type { DomainEvents } from '../DomainEvents';
+import type { DomainEvents } from '../events/DomainEvents';
 import { toMessageDTO, toOperatorDTO, toSessionDTO, type MessageDTO, type OperatorDTO, type SessionDTO } from '../dto';
-import { QUEUE_ORDER, findSessions, getSession, sessionDTO } from '../sessionQueries';
-import { addSessionEvent, addSystemMessage } from '../systemMessages';
+import { QUEUE_ORDER, findSessions, getSession, sessionDTO } from '../sessions/sessionReads';
+import { addSessionEvent, addSystemMessage } from '../sessions/systemMessages';
 import { planAssignments, type Plan, type PlannedAssignment } from './plan';
 
 export interface Assignment {

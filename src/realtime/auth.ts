@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
 import type { Socket } from 'socket.io';
-import type { Actor } from '../../services/actor';
-import type { AuthService } from '../../services/AuthService';
-import { UnauthenticatedError, toAppError } from '../errors';
+import type { Actor } from '../../services/access';
+import type { AuthService } from '../../services/operators/AuthService';
+import { UnauthenticatedError, toAppError } from '../../services/errors';
 
 type Middleware = (socket: Socket, next: (error?: Error) => void) => void;
 

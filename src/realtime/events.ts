@@ -1,5 +1,5 @@
-import type { ErrorBody } from '../errors';
-import type { Actor } from '../../services/actor';
+import type { ErrorBody } from '../../services/errors';
+import type { Actor } from '../../services/access';
 import type { MessageDTO, OperatorDTO, SessionDTO } from '../../services/dto';
 import type { OperatorStatus } from '../../models';
 

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Socket } from 'socket.io';
 import { validateInput, type Schema } from '../../middleware/validation';
-import { toAppError } from '../errors';
-import { runInRequestContext } from '../requestContext';
+import { toAppError } from '../../services/errors';
+import { runInRequestContext } from '../observability/requestContext';
 
 /** One client → server event of a namespace: its payload's schema, and what it does for the socket's context. */
 export interface EventSpec<C> {

@@ -6,17 +6,17 @@ import type Redis from 'ioredis';
 import type { Config } from '../../config';
 import { createRedis } from '../../config/redis';
 import type { Schemas } from '../../middleware/schemas';
-import type { AuthService } from '../../services/AuthService';
-import type { ChatService } from '../../services/ChatService';
-import type { OperatorService } from '../../services/OperatorService';
-import type { PresenceService } from '../../services/PresenceService';
-import { corsOrigin } from '../app';
+import type { AuthService } from '../../services/operators/AuthService';
+import type { ChatService } from '../../services/sessions/ChatService';
+import type { OperatorService } from '../../services/operators/OperatorService';
+import type { PresenceService } from '../../services/operators/PresenceService';
+import { corsOrigin } from '../http/app';
 import { registerCustomerNamespace } from './customerNamespace';
 import type { CustomerClientEvents, CustomerServerEvents, InterServerEvents, OperatorClientEvents, OperatorServerEvents, SocketData } from './events';
 import { registerOperatorNamespace } from './operatorNamespace';
 import { Peers } from './peers';
 import { roomAudience } from './rooms';
-import type { Audience } from '../../services/NotificationService';
+import type { Audience } from '../../services/events/NotificationService';
 
 export interface RealtimeDeps {
   config: Config;

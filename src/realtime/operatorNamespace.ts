@@ -1,9 +1,9 @@
 import type { Namespace } from 'socket.io';
 import type { OperatorStatus } from '../../models';
-import type { OperatorActor } from '../../services/actor';
-import type { PostMessageInput } from '../../services/ChatService';
-import type { OperatorService } from '../../services/OperatorService';
-import type { PresenceService } from '../../services/PresenceService';
+import type { OperatorActor } from '../../services/access';
+import type { PostMessageInput } from '../../services/sessions/ChatService';
+import type { OperatorService } from '../../services/operators/OperatorService';
+import type { PresenceService } from '../../services/operators/PresenceService';
 import { authenticateSocket } from './auth';
 import type { NamespaceDeps } from './customerNamespace';
 import { rooms } from './events';

@@ -1,5 +1,5 @@
 import type { Namespace } from 'socket.io';
-import type { Audience } from '../../services/NotificationService';
+import type { Audience } from '../../services/events/NotificationService';
 import type { MessageDTO } from '../../services/dto';
 import { rooms, type MessageNotice, type QueuePosition } from './events';
 

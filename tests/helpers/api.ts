@@ -5,9 +5,9 @@ import { buildSchemas } from '../../middleware/schemas';
 import { createRateLimiters } from '../../middleware/rateLimits';
 import { apiGroups } from '../../routes';
 import type { HttpMethod, RouteGroup, RouteSpec } from '../../routes/registry';
-import type { AuthService } from '../../services/AuthService';
-import type { ChatService } from '../../services/ChatService';
-import type { OperatorService } from '../../services/OperatorService';
+import type { AuthService } from '../../services/operators/AuthService';
+import type { ChatService } from '../../services/sessions/ChatService';
+import type { OperatorService } from '../../services/operators/OperatorService';
 import type { Backend } from './backends';
 import { startTestServer, type TestServer } from './testServer';
 

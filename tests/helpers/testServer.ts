@@ -1,6 +1,6 @@
 import { loadConfig, type Config } from '../../config';
 import { createServer, type ChatServer } from '../../src/server';
-import { createLogger } from '../../src/logger';
+import { createLogger } from '../../src/observability/logger';
 import type { Backend, ProvisionedBackend } from './backends';
 
 export interface TestServer {

@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { loadConfig } from '../../config';
 import { createServer, type ChatServer } from '../../src/server';
-import { createLogger } from '../../src/logger';
+import { createLogger } from '../../src/observability/logger';
 import { PASSWORD, bearer, createAdmin, createOperator, createSession, expectStatus, sendMessage, setStatus } from '../helpers/api';
 import { call, closeAllSockets, cmid, connectCustomer } from '../helpers/sockets';
 import type { TestServer } from '../helpers/testServer';

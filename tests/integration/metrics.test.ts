@@ -1,8 +1,8 @@
 import Redis from 'ioredis';
 import { Counter, Registry } from 'prom-client';
 import request from 'supertest';
-import { ClusterMetrics } from '../../src/metrics/clusterMetrics';
-import { createLogger } from '../../src/logger';
+import { ClusterMetrics } from '../../src/observability/metrics/clusterMetrics';
+import { createLogger } from '../../src/observability/logger';
 import { availableBackends, deleteRedisKeys, describeEachBackend, mariadbRedisBackend, sqliteBackend, type ProvisionedBackend } from '../helpers/backends';
 import { redisUrl } from '../helpers/realBackends';
 import { startTestServer, type TestServer } from '../helpers/testServer';

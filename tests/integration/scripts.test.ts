@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Redis from 'ioredis';
 import { loadConfig, type Config } from '../../config';
-import { verifyPassword } from '../../services/passwords';
+import { verifyPassword } from '../../services/operators/passwords';
 import { migrationStatus, runScript, withDatabase, type Output, type Script } from '../../scripts/cli';
 import { initDatabase } from '../../scripts/dbInit';
 import { runSeed, SEED_OPERATORS, SEED_SESSIONS } from '../../scripts/dbSeed';

@@ -3,7 +3,7 @@ import { loadConfig } from '../../config';
 import { buildSchemas } from '../../middleware/schemas';
 import { compileFastPath, type Target } from '../../middleware/schemaFastPath';
 import { runChains } from '../../middleware/validation';
-import { ValidationError } from '../../src/errors';
+import { ValidationError } from '../../services/errors';
 
 /**
  * The fast path must never accept what express-validator refuses, nor answer differently: for every schema of

@@ -1,11 +1,11 @@
 import { Op } from 'sequelize';
 import type { Logger } from 'pino';
-import type { Config } from '../config';
-import type { Db } from '../models/db';
-import { ConflictError } from '../src/errors';
-import type { ChatService } from './ChatService';
-import { HEARTBEAT_MS, type PresenceService } from './PresenceService';
-import type { Assigner } from './routing/Assigner';
+import type { Config } from '../../config';
+import type { Db } from '../../models/db';
+import { ConflictError } from '../errors';
+import type { ChatService } from '../sessions/ChatService';
+import { HEARTBEAT_MS, type PresenceService } from '../operators/PresenceService';
+import type { Assigner } from '../routing/Assigner';
 
 const TICK_MS = 1_000;
 const BATCH = 50;

@@ -1,4 +1,4 @@
-import type { HttpMethod } from './registry';
+import type { HttpMethod } from '../registry';
 import type { OpenApiDocument, OpenApiOperation } from './openapi';
 
 /**

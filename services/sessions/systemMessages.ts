@@ -1,7 +1,7 @@
 import type { Transaction } from 'sequelize';
-import type { Db } from '../models/db';
-import type { SessionEventType } from '../models';
-import { toMessageDTO, type MessageDTO } from './dto';
+import type { Db } from '../../models/db';
+import type { SessionEventType } from '../../models';
+import { toMessageDTO, type MessageDTO } from '../dto';
 
 /** A system line in the conversation (assignment, transfer, close), stored in the caller's transaction. */
 export async function addSystemMessage(db: Db, sessionId: string, content: string, transaction: Transaction): Promise<MessageDTO> {

@@ -1,7 +1,7 @@
 import { QueryTypes, type Transaction } from 'sequelize';
-import type { SessionStatus } from '../models';
-import type { Db } from '../models/db';
-import { toMessageDTO, type MessageDTO, type MessageFields } from './dto';
+import type { SessionStatus } from '..';
+import type { Db } from '../db';
+import { toMessageDTO, type MessageDTO, type MessageFields } from '../../services/dto';
 
 /**
  * The message group's statements in plain SQL on the same pool (DESIGN.md decision 5): building the queries

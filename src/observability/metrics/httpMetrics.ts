@@ -1,5 +1,5 @@
 import type { RequestHandler } from 'express';
-import { routePatternOf } from '../../middleware/routePattern';
+import { routePatternOf } from '../../../middleware/routePattern';
 import type { ServerMetrics } from './ServerMetrics';
 
 /** The route label of requests no route matched (unknown URLs, static files, CORS preflights): one series, not one per URL. */

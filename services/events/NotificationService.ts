@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
-import type { Db } from '../models/db';
+import type { Db } from '../../models/db';
 import type { DomainEvents } from './DomainEvents';
-import type { MessageDTO, SessionDTO } from './dto';
-import { QUEUE_ORDER } from './sessionQueries';
+import type { MessageDTO, SessionDTO } from '../dto';
+import { QUEUE_ORDER } from '../sessions/sessionReads';
 
 /**
  * Where notifications go, by audience. Implemented over Socket.IO rooms (src/realtime/rooms.ts), which the

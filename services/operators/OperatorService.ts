@@ -1,19 +1,19 @@
 import { Op, UniqueConstraintError, fn, col, literal } from 'sequelize';
-import type { StrategyName } from '../config';
-import type { Db } from '../models/db';
-import type { Operator, OperatorRole, OperatorStatus } from '../models';
-import { ConflictError, ForbiddenError, NotFoundError } from '../src/errors';
-import type { Actor, OperatorActor } from './actor';
-import { isAdmin } from './actor';
-import type { StateCache } from './cache/StateCache';
-import type { CachedOperator } from './cache/CacheStore';
-import { toCachedOperator } from './cache/snapshot';
-import type { DomainEvents } from './DomainEvents';
-import { toOperatorDTO, type OperatorDTO, type SessionDTO } from './dto';
+import type { StrategyName } from '../../config';
+import type { Db } from '../../models/db';
+import type { Operator, OperatorRole, OperatorStatus } from '../../models';
+import { ConflictError, ForbiddenError, NotFoundError } from '../errors';
+import type { Actor, OperatorActor } from '../access';
+import { isAdmin } from '../access';
+import type { StateCache } from '../cache/StateCache';
+import type { CachedOperator } from '../cache/CacheStore';
+import { toCachedOperator } from '../cache/snapshot';
+import type { DomainEvents } from '../events/DomainEvents';
+import { toOperatorDTO, type OperatorDTO, type SessionDTO } from '../dto';
 import { hashPassword } from './passwords';
 import { LEASE_MS } from './PresenceService';
-import type { Assigner, Assignment } from './routing/Assigner';
-import { findSessions, getSession, sessionDTOs } from './sessionQueries';
+import type { Assigner, Assignment } from '../routing/Assigner';
+import { findSessions, getSession, sessionDTOs } from '../sessions/sessionReads';
 
 export interface CreateOperatorInput {
   name: string;

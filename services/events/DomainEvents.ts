@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
-import type { MessageDTO, OperatorDTO, SessionDTO } from './dto';
+import type { MessageDTO, OperatorDTO, SessionDTO } from '../dto';
 
 /** Enough of a session to know who should hear about it. */
 export type SessionRef = Pick<SessionDTO, 'id' | 'status' | 'operatorId'>;

@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
 import { Op } from 'sequelize';
-import type { Db } from '../models/db';
-import type { MessageDTO } from './dto';
-import { selectPage } from './messageRows';
+import type { Db } from '../../models/db';
+import type { MessageDTO } from '../dto';
+import { selectPage } from '../../models/queries/messages';
 import { MessageWriter, type NewMessage, type StoredMessage } from './MessageWriter';
 
 export type { NewMessage, StoredMessage };

@@ -1,7 +1,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Logger } from 'pino';
-import type { DomainEvents } from '../../services/DomainEvents';
-import type { WebhookMetrics, WebhookOutcome } from '../../services/webhooks/WebhookDispatcher';
+import type { DomainEvents } from '../../../services/events/DomainEvents';
+import type { WebhookMetrics, WebhookOutcome } from '../../../services/events/webhooks/WebhookDispatcher';
 
 export interface MetricsSources {
   events: DomainEvents;

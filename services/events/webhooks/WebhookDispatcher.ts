@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { AsyncResource } from 'node:async_hooks';
 import type { Logger } from 'pino';
-import type { WebhookConfig } from '../../config';
+import type { WebhookConfig } from '../../../config';
 import type { DomainEventMap, DomainEvents } from '../DomainEvents';
 import { signWebhookBody } from './signature';
 

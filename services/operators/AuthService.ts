@@ -1,12 +1,12 @@
 import { SignJWT, jwtVerify } from 'jose';
 import { literal } from 'sequelize';
-import type { Db } from '../models/db';
-import type { OperatorRole } from '../models';
-import { UnauthenticatedError } from '../src/errors';
-import type { Actor } from './actor';
-import type { ChatService } from './ChatService';
-import type { DomainEvents } from './DomainEvents';
-import { toOperatorDTO, type OperatorDTO } from './dto';
+import type { Db } from '../../models/db';
+import type { OperatorRole } from '../../models';
+import { UnauthenticatedError } from '../errors';
+import type { Actor } from '../access';
+import type { ChatService } from '../sessions/ChatService';
+import type { DomainEvents } from '../events/DomainEvents';
+import { toOperatorDTO, type OperatorDTO } from '../dto';
 import { hashPassword, verifyPassword } from './passwords';
 
 const ISSUER = 'live-chat-server';

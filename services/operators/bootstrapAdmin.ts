@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
-import type { Db } from '../models/db';
+import type { Db } from '../../models/db';
 import { hashPassword } from './passwords';
 
 /** The account a first `npm start` makes so that the console can be tried at once. */

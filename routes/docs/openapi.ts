@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ParamSchema, Schema } from 'express-validator';
-import type { AccessRule } from '../middleware/auth';
-import { MESSAGE_TYPES, OPERATOR_ROLES, OPERATOR_STATUSES, SESSION_STATUSES, type SessionEventType } from '../models';
-import type { ErrorCode } from '../src/errors';
-import type { HttpMethod, RouteGroup, RouteSpec } from './registry';
+import type { AccessRule } from '../../middleware/auth';
+import { MESSAGE_TYPES, OPERATOR_ROLES, OPERATOR_STATUSES, SESSION_STATUSES, type SessionEventType } from '../../models';
+import type { ErrorCode } from '../../services/errors';
+import type { HttpMethod, RouteGroup, RouteSpec } from '../registry';
 
 /**
  * The OpenAPI 3.0 document, built from the same route groups the app mounts (so it cannot drift from them),
@@ -465,8 +465,8 @@ function serviceOperation(endpoint: ServiceEndpoint): OpenApiOperation {
 // ---------------------------------------------------------------------------------------------------------
 
 function packageVersion(): string {
-  // routes/ under ts-node/jest, dist/routes/ once built: look upwards for the project's package.json.
-  for (const dir of [path.resolve(__dirname, '..'), path.resolve(__dirname, '..', '..')]) {
+  // routes/docs/ under jest, dist/routes/docs/ once built: look upwards for the project's package.json.
+  for (let dir = path.resolve(__dirname, '..'); dir !== path.dirname(dir); dir = path.dirname(dir)) {
     try {
       const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
       if (pkg.version && pkg.name === 'live-chat-server') return pkg.version;

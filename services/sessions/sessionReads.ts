@@ -1,8 +1,8 @@
 import { Op, type Transaction, type WhereOptions } from 'sequelize';
-import type { Db } from '../models/db';
-import type { ChatSession } from '../models';
-import { NotFoundError } from '../src/errors';
-import { toSessionDTO, type SessionDTO } from './dto';
+import type { Db } from '../../models/db';
+import type { ChatSession } from '../../models';
+import { NotFoundError } from '../errors';
+import { toSessionDTO, type SessionDTO } from '../dto';
 
 /** FIFO: the order the queue is served in (queued_at ties broken by id, so every process agrees). */
 export const QUEUE_ORDER: [string, 'ASC'][] = [

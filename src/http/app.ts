@@ -1,19 +1,19 @@
 import express, { type Express, type RequestHandler } from 'express';
 import cors from 'cors';
 import helmet from 'helmet';
-import type { Config } from '../config';
-import type { Logger } from './logger';
-import type { Db } from '../models/db';
-import type { StateCache } from '../services/cache/StateCache';
-import { errorHandler, notFound } from '../middleware/errorHandler';
-import { healthRouter } from '../routes/health';
-import { metricsRouter, type MetricsDeps } from '../routes/metrics';
-import { requestLog } from '../middleware/requestLog';
-import type { RouteContext } from '../routes/context';
-import { apiGroups } from '../routes';
-import { withDocs } from '../routes/docs';
-import { mountGroup } from '../routes/registry';
-import { pagesRouter } from '../routes/pages';
+import type { Config } from '../../config';
+import type { Logger } from '../observability/logger';
+import type { Db } from '../../models/db';
+import type { StateCache } from '../../services/cache/StateCache';
+import { errorHandler, notFound } from '../../middleware/errorHandler';
+import { healthRouter } from '../../routes/health';
+import { metricsRouter, type MetricsDeps } from '../../routes/metrics';
+import { requestLog } from '../../middleware/requestLog';
+import type { RouteContext } from '../../routes/context';
+import { apiGroups } from '../../routes';
+import { withDocs } from '../../routes/docs/docs';
+import { mountGroup } from '../../routes/registry';
+import { pagesRouter } from '../../routes/pages';
 
 export interface AppDeps {
   config: Config;

@@ -1,10 +1,10 @@
 import { Op, literal } from 'sequelize';
 import type { Logger } from 'pino';
-import type { Config } from '../config';
-import type { Db } from '../models/db';
-import type { DomainEvents } from './DomainEvents';
-import { toOperatorDTO } from './dto';
-import type { Assigner } from './routing/Assigner';
+import type { Config } from '../../config';
+import type { Db } from '../../models/db';
+import type { DomainEvents } from '../events/DomainEvents';
+import { toOperatorDTO } from '../dto';
+import type { Assigner } from '../routing/Assigner';
 
 /** How often a process renews the leases of the operators connected to it, and how long a lease lasts. */
 export const HEARTBEAT_MS = 5_000;

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { UniqueConstraintError, type Transaction } from 'sequelize';
-import type { Db } from '../models/db';
-import type { MessageType, SenderType } from '../models';
+import type { Db } from '../../models/db';
+import type { MessageType, SenderType } from '../../models';
 import type { Logger } from 'pino';
-import { toMessageDTO, type MessageDTO } from './dto';
-import { insertIdStep, insertRows, keyOf, selectByKeys, selectSessions, stampFirstResponse, stampLastMessage, toSessionState, type SessionState } from './messageRows';
+import { toMessageDTO, type MessageDTO } from '../dto';
+import { insertIdStep, insertRows, keyOf, selectByKeys, selectSessions, stampFirstResponse, stampLastMessage, toSessionState, type SessionState } from '../../models/queries/messages';
 
 export type { SessionState };
 

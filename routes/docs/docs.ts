@@ -1,7 +1,7 @@
-import { access } from '../middleware/auth';
+import { access } from '../../middleware/auth';
 import { buildOpenApi, openApiPath, type OpenApiDocument } from './openapi';
 import { renderDocsPage } from './docsPage';
-import type { RouteGroup } from './registry';
+import type { RouteGroup } from '../registry';
 
 const PREFIX = '/api';
 
