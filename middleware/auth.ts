@@ -1,33 +1,13 @@
 import type { Request, RequestHandler } from 'express';
-import type { Actor } from '../services/access';
-import type { AuthService } from '../services/operators/AuthService';
-import { ForbiddenError, NotFoundError, UnauthenticatedError } from '../services/errors';
+import { ANONYMOUS, checkRule, type AccessRule, type Actor, type Authenticator } from '../services/access';
+import { UnauthenticatedError } from '../services/errors';
 
-/**
- * Who may call a route (PROTOCOL.md's "who" column). Every route states one; the registry refuses a route
- * without it, so a forgotten rule fails at start-up instead of leaving an endpoint open.
- */
-export type AccessRule =
-  | { kind: 'public' }
-  | { kind: 'operator' }
-  | { kind: 'admin' }
-  /** Any operator, or the customer whose session is named by the path parameter. */
-  | { kind: 'operatorOrSessionCustomer'; param: string }
-  /** Only the customer whose session is named by the path parameter. */
-  | { kind: 'sessionCustomer'; param: string };
-
-export const access = {
-  public: { kind: 'public' } as AccessRule,
-  operator: { kind: 'operator' } as AccessRule,
-  admin: { kind: 'admin' } as AccessRule,
-  operatorOrSessionCustomer: (param = 'sessionId'): AccessRule => ({ kind: 'operatorOrSessionCustomer', param }),
-  sessionCustomer: (param = 'sessionId'): AccessRule => ({ kind: 'sessionCustomer', param }),
-};
+export { access, type AccessRule } from '../services/access';
 
 declare module 'express-serve-static-core' {
   interface Request {
-    /** Set by `authorize`: the caller, or null on a public route called without a token. */
-    actor?: Actor | null;
+    /** Set by `authorize`: the caller (ANONYMOUS on a public route). */
+    actor?: Actor;
   }
 }
 
@@ -40,11 +20,11 @@ function bearer(req: Request): string | null {
 }
 
 /** The one middleware that decides who the caller is and whether the route's rule lets them in. */
-export function authorize(auth: AuthService, rule: AccessRule): RequestHandler {
+export function authorize(auth: Authenticator, rule: AccessRule): RequestHandler {
   return async (req, _res, next) => {
     try {
       if (rule.kind === 'public') {
-        req.actor = null;
+        req.actor = ANONYMOUS;
         next();
         return;
       }
@@ -52,7 +32,7 @@ export function authorize(auth: AuthService, rule: AccessRule): RequestHandler {
       if (!token) throw new UnauthenticatedError();
       const actor = await auth.authenticate(token);
       req.actor = actor;
-      check(rule, actor, req);
+      checkRule(rule, actor, 'param' in rule ? String(req.params[rule.param]) : undefined);
       next();
     } catch (error) {
       next(error);
@@ -60,30 +40,7 @@ export function authorize(auth: AuthService, rule: AccessRule): RequestHandler {
   };
 }
 
-function check(rule: AccessRule, actor: Actor, req: Request): void {
-  switch (rule.kind) {
-    case 'operator':
-      if (actor.kind !== 'operator') throw new ForbiddenError('Operators only');
-      return;
-    case 'admin':
-      if (actor.kind !== 'operator' || actor.role !== 'admin') throw new ForbiddenError('Admins only');
-      return;
-    case 'operatorOrSessionCustomer':
-      if (actor.kind === 'operator') return;
-      if (actor.kind === 'customer' && actor.sessionId === req.params[rule.param]) return;
-      // A customer learns nothing about sessions that are not theirs.
-      throw new NotFoundError('Session not found');
-    case 'sessionCustomer':
-      if (actor.kind === 'customer' && actor.sessionId === req.params[rule.param]) return;
-      if (actor.kind === 'customer') throw new NotFoundError('Session not found');
-      throw new ForbiddenError('Only the customer of this session may do this');
-    case 'public':
-      return;
-  }
-}
-
-/** The authenticated actor of a route whose rule is not public. */
+/** The caller of a route (ANONYMOUS on a public one). */
 export function actorOf(req: Request): Actor {
-  if (!req.actor) throw new UnauthenticatedError();
-  return req.actor;
+  return req.actor ?? ANONYMOUS;
 }

@@ -17,6 +17,8 @@ export class ChatMessage extends Model<InferAttributes<ChatMessage>, InferCreati
   declare sessionId: ForeignKey<string>;
   declare senderType: SenderType;
   declare senderId: CreationOptional<string | null>;
+  /** The sender's name when the message was stored (null for system lines). */
+  declare senderName: CreationOptional<string | null>;
   declare type: CreationOptional<MessageType>;
   declare content: string;
   declare clientMessageId: CreationOptional<string | null>;
@@ -35,6 +37,7 @@ export class ChatMessage extends Model<InferAttributes<ChatMessage>, InferCreati
         id: { type: DataTypes.BIGINT, primaryKey: true, autoIncrement: true },
         senderType: { type: DataTypes.STRING(16), allowNull: false },
         senderId: { type: DataTypes.STRING(191), allowNull: true },
+        senderName: { type: DataTypes.STRING(120), allowNull: true },
         type: { type: DataTypes.STRING(16), allowNull: false, defaultValue: 'text' },
         content: { type: DataTypes.TEXT, allowNull: false },
         clientMessageId: { type: DataTypes.STRING(64), allowNull: true },

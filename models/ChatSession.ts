@@ -34,6 +34,8 @@ export class ChatSession extends Model<InferAttributes<ChatSession>, InferCreati
   declare firstResponseAt: CreationOptional<Date | null>;
   /** The operator who last let this session wait (accept timeout, going offline); skipped when it is routed again. */
   declare requeuedFrom: CreationOptional<number | null>;
+  /** Created while no operator was online: the "leave a message" path, kept after someone picks it up. */
+  declare offline: CreationOptional<boolean>;
   declare rating: CreationOptional<number | null>;
   declare ratingComment: CreationOptional<string | null>;
   declare createdAt: CreationOptional<Date>;
@@ -69,6 +71,7 @@ export class ChatSession extends Model<InferAttributes<ChatSession>, InferCreati
         lastMessageAt: { type: DataTypes.DATE(3), allowNull: true },
         firstResponseAt: { type: DataTypes.DATE(3), allowNull: true },
         requeuedFrom: { type: DataTypes.INTEGER, allowNull: true },
+        offline: { type: DataTypes.BOOLEAN, allowNull: false, defaultValue: false },
         rating: { type: DataTypes.INTEGER, allowNull: true },
         ratingComment: { type: DataTypes.TEXT, allowNull: true },
         createdAt: DataTypes.DATE(3),

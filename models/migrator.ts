@@ -3,12 +3,14 @@ import { Umzug, SequelizeStorage } from 'umzug';
 import * as initialSchema from './migrations/001-initial-schema';
 import * as presenceAndRequeue from './migrations/002-presence-and-requeue';
 import * as messageSenderKey from './migrations/003-message-sender-key';
+import * as assignmentsAndSenderNames from './migrations/004-assignments-and-sender-names';
 
 /** Listed, not globbed, so the same list runs from TypeScript under jest and from compiled JavaScript. */
 const MIGRATIONS = [
   { name: '001-initial-schema', module: initialSchema },
   { name: '002-presence-and-requeue', module: presenceAndRequeue },
   { name: '003-message-sender-key', module: messageSenderKey },
+  { name: '004-assignments-and-sender-names', module: assignmentsAndSenderNames },
 ];
 
 export type Migrator = Umzug<QueryInterface>;

@@ -1,6 +1,5 @@
 import { actorOf, access } from '../middleware/auth';
 import { sendData } from '../middleware/responseFormatter';
-import type { OperatorActor } from '../services/access';
 import type { RouteContext } from './context';
 import { inputOf } from './context';
 import type { RouteGroup } from './registry';
@@ -20,7 +19,7 @@ export function authRoutes({ schemas, limiters, auth, operators }: RouteContext)
         responds: { status: 200, data: '{ token, operator }' },
         handler: async (req, res) => {
           const { email, password } = inputOf<{ email: string; password: string }>(req);
-          sendData(res, await auth.login(email, password));
+          sendData(res, await auth.login(actorOf(req), email, password));
         },
       },
       {
@@ -29,7 +28,7 @@ export function authRoutes({ schemas, limiters, auth, operators }: RouteContext)
         summary: 'The operator the token belongs to',
         access: access.operator,
         responds: { status: 200, data: 'Operator' },
-        handler: async (req, res) => sendData(res, await operators.get((actorOf(req) as OperatorActor).operatorId)),
+        handler: async (req, res) => sendData(res, await operators.me(actorOf(req))),
       },
       {
         method: 'post',
@@ -38,7 +37,7 @@ export function authRoutes({ schemas, limiters, auth, operators }: RouteContext)
         access: access.operator,
         responds: { status: 200, data: '{ loggedOut: true }' },
         handler: async (req, res) => {
-          await auth.logout((actorOf(req) as OperatorActor).operatorId);
+          await auth.logout(actorOf(req));
           sendData(res, { loggedOut: true });
         },
       },

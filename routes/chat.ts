@@ -1,14 +1,16 @@
 import { actorOf, access } from '../middleware/auth';
 import { sendData } from '../middleware/responseFormatter';
 import { DEFAULT_LIMITS } from '../middleware/schemas';
-import type { CreateSessionInput, HistoryFilters, PostMessageInput } from '../services/sessions/ChatService';
+import type { PostMessageInput } from '../services/messages/MessageService';
+import type { CreateSessionInput } from '../services/sessions/ChatService';
+import type { HistoryFilters } from '../services/sessions/SessionDirectory';
 import type { RouteContext } from './context';
 import { inputOf } from './context';
 import type { RouteGroup } from './registry';
 
 type SessionParam = { sessionId: string };
 
-export function chatRoutes({ schemas, limiters, chat }: RouteContext): RouteGroup {
+export function chatRoutes({ schemas, limiters, chat, sessions, messages }: RouteContext): RouteGroup {
   return {
     prefix: '/api/chat',
     tag: 'chat',
@@ -22,7 +24,7 @@ export function chatRoutes({ schemas, limiters, chat }: RouteContext): RouteGrou
         schema: schemas.createSession,
         responds: { status: 201, data: '{ session, customerToken }' },
         handler: async (req, res) => {
-          const ticket = await chat.createSession(inputOf<CreateSessionInput>(req));
+          const ticket = await chat.createSession(actorOf(req), inputOf<CreateSessionInput>(req));
           sendData(res, { session: ticket.session, customerToken: ticket.customerToken }, { status: ticket.resumed ? 200 : 201 });
         },
       },
@@ -34,7 +36,7 @@ export function chatRoutes({ schemas, limiters, chat }: RouteContext): RouteGrou
         schema: schemas.activeSessions,
         responds: { status: 200, data: 'Session[]' },
         handler: async (req, res) => {
-          sendData(res, await chat.listActive(actorOf(req), inputOf<{ mine?: boolean }>(req).mine === true));
+          sendData(res, await sessions.listActive(actorOf(req), inputOf<{ mine?: boolean }>(req).mine === true));
         },
       },
       {
@@ -46,7 +48,7 @@ export function chatRoutes({ schemas, limiters, chat }: RouteContext): RouteGrou
         responds: { status: 200, data: 'Session[]' },
         handler: async (req, res) => {
           const filters = inputOf<Omit<HistoryFilters, 'limit'> & { limit?: number }>(req);
-          const page = await chat.history({ ...filters, limit: filters.limit ?? DEFAULT_LIMITS.history });
+          const page = await sessions.history(actorOf(req), { ...filters, limit: filters.limit ?? DEFAULT_LIMITS.history });
           sendData(res, page.sessions, { meta: { nextCursor: page.nextCursor } });
         },
       },
@@ -56,8 +58,8 @@ export function chatRoutes({ schemas, limiters, chat }: RouteContext): RouteGrou
         summary: 'Whether anyone is online, how many can take a chat, queue length and estimated wait',
         access: access.public,
         responds: { status: 200, data: '{ online, availableOperators, waiting, estimatedWaitSeconds }' },
-        handler: async (_req, res) => {
-          sendData(res, await chat.availability());
+        handler: async (req, res) => {
+          sendData(res, await sessions.availability(actorOf(req)));
         },
       },
       {
@@ -105,7 +107,7 @@ export function chatRoutes({ schemas, limiters, chat }: RouteContext): RouteGrou
         responds: { status: 201, data: 'Message' },
         handler: async (req, res) => {
           const { sessionId, ...message } = inputOf<SessionParam & PostMessageInput>(req);
-          const result = await chat.postMessage(actorOf(req), sessionId, message);
+          const result = await messages.postMessage(actorOf(req), sessionId, message);
           sendData(res, result.message, { status: result.created ? 201 : 200 });
         },
       },
@@ -129,7 +131,7 @@ export function chatRoutes({ schemas, limiters, chat }: RouteContext): RouteGrou
         schema: schemas.sessionParam,
         responds: { status: 200, data: 'SessionEvent[]' },
         handler: async (req, res) => {
-          sendData(res, await chat.auditTrail(inputOf<SessionParam>(req).sessionId));
+          sendData(res, await sessions.auditTrail(actorOf(req), inputOf<SessionParam>(req).sessionId));
         },
       },
       {
@@ -141,7 +143,7 @@ export function chatRoutes({ schemas, limiters, chat }: RouteContext): RouteGrou
         responds: { status: 200, data: 'Message[]' },
         handler: async (req, res) => {
           const { sessionId, after, before, limit } = inputOf<SessionParam & { after?: number; before?: number; limit?: number }>(req);
-          const page = await chat.listMessages(actorOf(req), sessionId, { after, before, limit: limit ?? DEFAULT_LIMITS.messages });
+          const page = await messages.listMessages(actorOf(req), sessionId, { after, before, limit: limit ?? DEFAULT_LIMITS.messages });
           sendData(res, page.messages, { meta: { hasMore: page.hasMore } });
         },
       },

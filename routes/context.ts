@@ -3,7 +3,9 @@ import type { Config } from '../config';
 import type { Schemas } from '../middleware/schemas';
 import type { RateLimiters } from '../middleware/rateLimits';
 import type { AuthService } from '../services/operators/AuthService';
+import type { MessageService } from '../services/messages/MessageService';
 import type { ChatService } from '../services/sessions/ChatService';
+import type { SessionDirectory } from '../services/sessions/SessionDirectory';
 import type { OperatorService } from '../services/operators/OperatorService';
 
 /** What the routers need: the services they call, the schemas they validate with. */
@@ -13,6 +15,8 @@ export interface RouteContext {
   limiters: RateLimiters;
   auth: AuthService;
   chat: ChatService;
+  sessions: SessionDirectory;
+  messages: MessageService;
   operators: OperatorService;
 }
 

@@ -2,7 +2,6 @@ import { actorOf, access } from '../middleware/auth';
 import { sendData, sendSharedData } from '../middleware/responseFormatter';
 import type { StrategyName } from '../config';
 import type { OperatorStatus } from '../models';
-import type { OperatorActor } from '../services/access';
 import type { CreateOperatorInput, UpdateOperatorInput } from '../services/operators/OperatorService';
 import type { RouteContext } from './context';
 import { inputOf } from './context';
@@ -10,7 +9,7 @@ import type { RouteGroup } from './registry';
 
 type OperatorParam = { operatorId: number };
 
-export function operatorRoutes({ schemas, chat, operators }: RouteContext): RouteGroup {
+export function operatorRoutes({ schemas, sessions, operators }: RouteContext): RouteGroup {
   return {
     prefix: '/api/operators',
     tag: 'operators',
@@ -21,7 +20,7 @@ export function operatorRoutes({ schemas, chat, operators }: RouteContext): Rout
         summary: 'All operators',
         access: access.operator,
         responds: { status: 200, data: 'Operator[]' },
-        handler: async (_req, res) => sendData(res, await operators.list()),
+        handler: async (req, res) => sendData(res, await operators.list(actorOf(req))),
       },
       {
         method: 'get',
@@ -29,7 +28,7 @@ export function operatorRoutes({ schemas, chat, operators }: RouteContext): Rout
         summary: 'Operators whose status is online or busy',
         access: access.operator,
         responds: { status: 200, data: 'Operator[]' },
-        handler: async (_req, res) => sendData(res, await operators.online()),
+        handler: async (req, res) => sendData(res, await operators.online(actorOf(req))),
       },
       {
         method: 'get',
@@ -37,7 +36,7 @@ export function operatorRoutes({ schemas, chat, operators }: RouteContext): Rout
         summary: 'Available operators (online, below capacity), least loaded first',
         access: access.operator,
         responds: { status: 200, data: 'Operator[]' },
-        handler: async (_req, res) => sendSharedData(res, await operators.available()),
+        handler: async (req, res) => sendSharedData(res, await operators.available(actorOf(req))),
       },
       {
         method: 'get',
@@ -45,7 +44,7 @@ export function operatorRoutes({ schemas, chat, operators }: RouteContext): Rout
         summary: 'The waiting queue in routing order',
         access: access.operator,
         responds: { status: 200, data: 'Session[]' },
-        handler: async (_req, res) => sendData(res, await chat.listQueue()),
+        handler: async (req, res) => sendData(res, await sessions.listQueue(actorOf(req))),
       },
       {
         method: 'get',
@@ -53,7 +52,7 @@ export function operatorRoutes({ schemas, chat, operators }: RouteContext): Rout
         summary: 'Per operator: active, closed today, average first response, average rating; overall queue figures',
         access: access.operator,
         responds: { status: 200, data: '{ operators, overall }' },
-        handler: async (_req, res) => sendData(res, await operators.stats()),
+        handler: async (req, res) => sendData(res, await operators.stats(actorOf(req))),
       },
       {
         method: 'post',
@@ -64,7 +63,7 @@ export function operatorRoutes({ schemas, chat, operators }: RouteContext): Rout
         responds: { status: 200, data: '{ session, operator }' },
         handler: async (req, res) => {
           const { sessionId, strategy, operatorId } = inputOf<{ sessionId: string; strategy?: StrategyName; operatorId?: number }>(req);
-          const assignment = await operators.assign(actorOf(req) as OperatorActor, sessionId, { strategy, operatorId });
+          const assignment = await operators.assign(actorOf(req), sessionId, { strategy, operatorId });
           sendData(res, { session: assignment.session, operator: assignment.operator });
         },
       },
@@ -75,7 +74,7 @@ export function operatorRoutes({ schemas, chat, operators }: RouteContext): Rout
         access: access.admin,
         schema: schemas.createOperator,
         responds: { status: 201, data: 'Operator' },
-        handler: async (req, res) => sendData(res, await operators.create(inputOf<CreateOperatorInput>(req)), { status: 201 }),
+        handler: async (req, res) => sendData(res, await operators.create(actorOf(req), inputOf<CreateOperatorInput>(req)), { status: 201 }),
       },
       {
         method: 'get',
@@ -84,7 +83,7 @@ export function operatorRoutes({ schemas, chat, operators }: RouteContext): Rout
         access: access.operator,
         schema: schemas.operatorParam,
         responds: { status: 200, data: 'Operator' },
-        handler: async (req, res) => sendData(res, await operators.get(inputOf<OperatorParam>(req).operatorId)),
+        handler: async (req, res) => sendData(res, await operators.get(actorOf(req), inputOf<OperatorParam>(req).operatorId)),
       },
       {
         method: 'get',
@@ -93,7 +92,7 @@ export function operatorRoutes({ schemas, chat, operators }: RouteContext): Rout
         access: access.operator,
         schema: schemas.operatorParam,
         responds: { status: 200, data: 'Session[]' },
-        handler: async (req, res) => sendData(res, await operators.sessionsOf(inputOf<OperatorParam>(req).operatorId)),
+        handler: async (req, res) => sendData(res, await operators.sessionsOf(actorOf(req), inputOf<OperatorParam>(req).operatorId)),
       },
       {
         method: 'patch',
@@ -104,7 +103,7 @@ export function operatorRoutes({ schemas, chat, operators }: RouteContext): Rout
         responds: { status: 200, data: 'Operator' },
         handler: async (req, res) => {
           const { operatorId, ...changes } = inputOf<OperatorParam & UpdateOperatorInput>(req);
-          sendData(res, await operators.update(operatorId, changes));
+          sendData(res, await operators.update(actorOf(req), operatorId, changes));
         },
       },
       {

@@ -1,6 +1,5 @@
 import path from 'node:path';
 import express, { Router, type Response } from 'express';
-import { webPaths } from '../config/webPaths';
 
 /** Every page and asset is revalidated (ETag), so an embedding site always gets the current widget. */
 const REVALIDATE = 'no-cache';
@@ -9,7 +8,7 @@ const REVALIDATE = 'no-cache';
  * The browser pages built into dist/public: the demo host page with the widget at `/`, the operator console
  * at `/console`, and their assets (`/widget.js` is what other sites embed). Mounted after the API.
  */
-export function pagesRouter(dir = webPaths().out): Router {
+export function pagesRouter(dir: string): Router {
   const router = Router();
   const page = (file: string) => (_req: unknown, res: Response) => {
     res.setHeader('Cache-Control', REVALIDATE);

@@ -1,10 +1,10 @@
-import { access } from '../middleware/auth';
+import { access, actorOf } from '../middleware/auth';
 import { sendData } from '../middleware/responseFormatter';
 import type { RouteContext } from './context';
 import { inputOf } from './context';
 import type { RouteGroup } from './registry';
 
-export function userRoutes({ schemas, chat }: RouteContext): RouteGroup {
+export function userRoutes({ schemas, sessions }: RouteContext): RouteGroup {
   return {
     prefix: '/api/users',
     tag: 'users',
@@ -16,7 +16,7 @@ export function userRoutes({ schemas, chat }: RouteContext): RouteGroup {
         access: access.operator,
         schema: schemas.customerParam,
         responds: { status: 200, data: 'Session[]' },
-        handler: async (req, res) => sendData(res, await chat.customerSessions(inputOf<{ customerId: string }>(req).customerId)),
+        handler: async (req, res) => sendData(res, await sessions.customerSessions(actorOf(req), inputOf<{ customerId: string }>(req).customerId)),
       },
     ],
   };

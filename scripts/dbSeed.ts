@@ -159,7 +159,7 @@ async function findOrCreateOperator(db: Db, spec: SeedOperator): Promise<[Operat
 
 /** One session with its messages and audit trail, all or nothing. False when its operator had no room. */
 async function createSession(db: Db, spec: SeedSession, operator: Operator): Promise<boolean> {
-  const { Operator, ChatSession, ChatMessage, SessionEvent } = db.models;
+  const { Operator, ChatSession, ChatMessage, SessionEvent, SessionAssignment } = db.models;
   const start = Date.now() - spec.startedMinutesAgo * 60_000;
   const at = (minutes: number): Date => new Date(start + minutes * 60_000);
   const assignedAt = at(ASSIGNED_AFTER_MINUTES);
@@ -208,6 +208,7 @@ async function createSession(db: Db, spec: SeedSession, operator: Operator): Pro
       ...spec.messages.map((m) => ({
         senderType: m.from,
         senderId: m.from === 'customer' ? spec.customerId : String(operator.id),
+        senderName: m.from === 'customer' ? spec.customerName : operator.name,
         type: 'text' as const,
         content: m.content,
         createdAt: at(m.minutesAfterStart),
@@ -232,6 +233,16 @@ async function createSession(db: Db, spec: SeedSession, operator: Operator): Pro
     lines.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
     await ChatMessage.bulkCreate(lines.map((m) => ({ ...m, sessionId })), { transaction });
     await SessionEvent.bulkCreate(events.map((e) => ({ ...e, sessionId })), { transaction });
+    await SessionAssignment.create(
+      {
+        sessionId,
+        operatorId: operator.id,
+        assignedAt,
+        firstResponseAt: operatorMessages.length > 0 ? at(operatorMessages[0].minutesAfterStart) : null,
+        endedAt: spec.closed ? at(spec.closed.minutesAfterStart) : null,
+      },
+      { transaction },
+    );
     return true;
   });
 }

@@ -52,7 +52,7 @@ function migrationsCheck(db: Db): Check {
 
 /** One check per association of models/index.ts, each proving with a real join that its keys line up. */
 function associationChecks(db: Db): Check[] {
-  const { Operator, ChatSession, ChatMessage, SessionEvent } = db.models;
+  const { Operator, ChatSession, ChatMessage, SessionEvent, SessionAssignment } = db.models;
   const pairs: Array<[ModelStatic<Model>, string]> = [
     [Operator, 'sessions'],
     [ChatSession, 'operator'],
@@ -60,6 +60,8 @@ function associationChecks(db: Db): Check[] {
     [ChatMessage, 'session'],
     [ChatSession, 'events'],
     [SessionEvent, 'session'],
+    [ChatSession, 'assignments'],
+    [SessionAssignment, 'session'],
   ];
   return pairs.map(([source, as]) => ({
     name: `${source.name} → ${as}`,

@@ -1,76 +1,11 @@
-import type { ChatMessage, ChatSession, Operator, SessionEvent } from '../models';
+import type { ChatSession, Operator, SessionEvent } from '../models';
+import type { MessageFields } from '../models/queries/messages';
+import type { MessageDTO, OperatorDTO, SessionDTO, SessionEventDTO } from './contract';
 
-/** PROTOCOL.md's shapes. Services hand out these plain objects, never model instances (no hash leaks). */
-export interface SessionDTO {
-  id: string;
-  status: ChatSession['status'];
-  customerId: string | null;
-  customerName: string | null;
-  customerEmail: string | null;
-  department: string | null;
-  metadata: Record<string, unknown> | null;
-  operatorId: number | null;
-  operator: { id: number; name: string } | null;
-  createdAt: string;
-  assignedAt: string | null;
-  closedAt: string | null;
-  closedBy: string | null;
-  closeReason: string | null;
-  lastMessageAt: string | null;
-  rating: number | null;
-  ratingComment: string | null;
-  queuePosition?: number;
-}
-
-export interface MessageDTO {
-  id: number;
-  sessionId: string;
-  senderType: ChatMessage['senderType'];
-  senderId: string | null;
-  type: ChatMessage['type'];
-  content: string;
-  clientMessageId: string | null;
-  createdAt: string;
-  readAt: string | null;
-}
-
-export interface OperatorDTO {
-  id: number;
-  name: string;
-  email: string;
-  role: Operator['role'];
-  status: Operator['status'];
-  maxConcurrentSessions: number;
-  departments: string[];
-  activeSessions: number;
-  lastAssignedAt: string | null;
-  lastSeenAt: string | null;
-  disabled: boolean;
-}
-
-export interface SessionEventDTO {
-  id: number;
-  type: SessionEvent['type'];
-  operatorId: number | null;
-  detail: Record<string, unknown> | null;
-  createdAt: string;
-}
+/** Rows → PROTOCOL.md's shapes. Services hand out these plain objects, never model instances (no hash leaks). */
 
 // A Date from a model or mysql2; text from a raw SQLite row ('2026-11-25 17:59:10.123 +00:00').
 const iso = (date: Date | string | null | undefined): string | null => (date ? new Date(date).toISOString() : null);
-
-/** A message's stored fields: a ChatMessage, or a raw row selected under the attributes' names. */
-export interface MessageFields {
-  id: number | string;
-  sessionId: string;
-  senderType: ChatMessage['senderType'];
-  senderId?: string | null;
-  type: ChatMessage['type'];
-  content: string;
-  clientMessageId?: string | null;
-  createdAt: Date | string;
-  readAt?: Date | string | null;
-}
 
 export function toSessionDTO(session: ChatSession, queuePosition?: number): SessionDTO {
   const operatorId = session.operatorId ?? null;
@@ -92,6 +27,8 @@ export function toSessionDTO(session: ChatSession, queuePosition?: number): Sess
     lastMessageAt: iso(session.lastMessageAt),
     rating: session.rating ?? null,
     ratingComment: session.ratingComment ?? null,
+    labels: [],
+    offline: Boolean(session.offline),
   };
   if (session.status === 'waiting' && queuePosition !== undefined) dto.queuePosition = queuePosition;
   return dto;
@@ -103,11 +40,14 @@ export function toMessageDTO(message: MessageFields): MessageDTO {
     sessionId: message.sessionId,
     senderType: message.senderType,
     senderId: message.senderId ?? null,
+    senderName: message.senderName ?? null,
     type: message.type,
     content: message.content,
     clientMessageId: message.clientMessageId ?? null,
     createdAt: iso(message.createdAt) as string,
     readAt: iso(message.readAt),
+    internal: false,
+    attachment: null,
   };
 }
 

@@ -1,43 +1,22 @@
+import { ERROR_STATUS, type ErrorBody, type ErrorCode, type FieldProblem } from './contract';
+
 /**
  * Domain errors. Services throw these; middleware/errorHandler turns them into the REST envelope and the
- * socket wrapper into `{ok:false,error}` acks. Nothing here knows about HTTP or sockets beyond the status
- * number PROTOCOL.md pairs with each code.
+ * socket wrapper into `{ok:false,error}` acks. Each code's HTTP status is the contract's (ERROR_STATUS).
  */
-export type ErrorCode =
-  | 'VALIDATION_ERROR'
-  | 'UNAUTHENTICATED'
-  | 'FORBIDDEN'
-  | 'NOT_FOUND'
-  | 'SESSION_CLOSED'
-  | 'ALREADY_ASSIGNED'
-  | 'NO_OPERATOR_AVAILABLE'
-  | 'OPERATOR_AT_CAPACITY'
-  | 'CONFLICT'
-  | 'PAYLOAD_TOO_LARGE'
-  | 'RATE_LIMITED'
-  | 'SERVICE_UNAVAILABLE'
-  | 'INTERNAL';
-
-export interface FieldProblem {
-  field: string;
-  message: string;
-}
-
-export interface ErrorBody {
-  code: ErrorCode;
-  message: string;
-  details?: FieldProblem[];
-}
+export type { ErrorBody, ErrorCode, FieldProblem };
 
 export class AppError extends Error {
+  readonly status: number;
+
   constructor(
     readonly code: ErrorCode,
-    readonly status: number,
     message: string,
     readonly details?: FieldProblem[],
   ) {
     super(message);
     this.name = new.target.name;
+    this.status = ERROR_STATUS[code];
   }
 
   toBody(): ErrorBody {
@@ -47,25 +26,25 @@ export class AppError extends Error {
 
 export class ValidationError extends AppError {
   constructor(message: string, details?: FieldProblem[]) {
-    super('VALIDATION_ERROR', 400, message, details);
+    super('VALIDATION_ERROR', message, details);
   }
 }
 
 export class UnauthenticatedError extends AppError {
   constructor(message = 'Authentication required') {
-    super('UNAUTHENTICATED', 401, message);
+    super('UNAUTHENTICATED', message);
   }
 }
 
 export class ForbiddenError extends AppError {
   constructor(message = 'Not allowed') {
-    super('FORBIDDEN', 403, message);
+    super('FORBIDDEN', message);
   }
 }
 
 export class NotFoundError extends AppError {
   constructor(message = 'Not found') {
-    super('NOT_FOUND', 404, message);
+    super('NOT_FOUND', message);
   }
 }
 
@@ -73,13 +52,13 @@ export type ConflictCode = 'SESSION_CLOSED' | 'ALREADY_ASSIGNED' | 'NO_OPERATOR_
 
 export class ConflictError extends AppError {
   constructor(code: ConflictCode, message: string) {
-    super(code, 409, message);
+    super(code, message);
   }
 }
 
 export class PayloadTooLargeError extends AppError {
   constructor(message = 'Payload too large') {
-    super('PAYLOAD_TOO_LARGE', 413, message);
+    super('PAYLOAD_TOO_LARGE', message);
   }
 }
 
@@ -88,13 +67,13 @@ export class RateLimitedError extends AppError {
     readonly retryAfterSeconds: number,
     message = 'Too many requests',
   ) {
-    super('RATE_LIMITED', 429, message);
+    super('RATE_LIMITED', message);
   }
 }
 
 export class ServiceUnavailableError extends AppError {
   constructor(message = 'Service unavailable') {
-    super('SERVICE_UNAVAILABLE', 503, message);
+    super('SERVICE_UNAVAILABLE', message);
   }
 }
 
@@ -117,5 +96,5 @@ export function toAppError(error: unknown): AppError {
   const { name, parent } = (error ?? {}) as { name?: string; parent?: { fatal?: unknown } };
   // A connection lost under a running query: the driver marks its error fatal, the ORM wraps it as any query error.
   if ((name && CONNECTION_ERROR_NAMES.has(name)) || parent?.fatal === true) return new ServiceUnavailableError('Database unavailable');
-  return new AppError('INTERNAL', 500, 'Internal server error');
+  return new AppError('INTERNAL', 'Internal server error');
 }

@@ -8,28 +8,37 @@ import { createSequelize } from '../config/database';
 import { createRedis } from '../config/redis';
 import { Db } from '../models/db';
 import { createMigrator } from '../models/migrator';
+import { countWaiting } from '../models/queries/sessions';
 import { MemoryStore } from '../services/cache/MemoryStore';
+import { OperatorCache } from '../services/cache/OperatorCache';
 import { RedisStore } from '../services/cache/RedisStore';
 import { StateCache } from '../services/cache/StateCache';
 import { loadSnapshot } from '../services/cache/snapshot';
-import { bootstrapAdmin } from '../services/operators/bootstrapAdmin';
-import { AuthService } from '../services/operators/AuthService';
-import { ChatService } from '../services/sessions/ChatService';
 import { DomainEvents } from '../services/events/DomainEvents';
-import { OperatorService } from '../services/operators/OperatorService';
-import { Assigner } from '../services/routing/Assigner';
-import { PresenceService } from '../services/operators/PresenceService';
-import { Sweeper } from '../services/jobs/Sweeper';
 import { NotificationService } from '../services/events/NotificationService';
 import { WebhookDispatcher } from '../services/events/webhooks/WebhookDispatcher';
-import { ServerMetrics } from './observability/metrics/ServerMetrics';
-import { ClusterMetrics } from './observability/metrics/clusterMetrics';
-import { httpMetrics } from './observability/metrics/httpMetrics';
-import { createRealtime, type Realtime } from './realtime';
+import { Sweeper } from '../services/jobs/Sweeper';
+import { MessageReader } from '../services/messages/MessageReader';
+import { MessageService } from '../services/messages/MessageService';
+import { MessageWriter } from '../services/messages/MessageWriter';
+import { AuthService } from '../services/operators/AuthService';
+import { OperatorDirectory } from '../services/operators/availability';
+import { bootstrapAdmin } from '../services/operators/bootstrapAdmin';
+import { OperatorService } from '../services/operators/OperatorService';
+import { PresenceService } from '../services/operators/PresenceService';
+import { Assigner } from '../services/routing/Assigner';
+import { ChatService } from '../services/sessions/ChatService';
+import { SessionDirectory } from '../services/sessions/SessionDirectory';
+import { Transitions } from '../services/sessions/transitions/pipeline';
 import { buildSchemas } from '../middleware/schemas';
 import { createRateLimiters } from '../middleware/rateLimits';
 import { createApp } from './http/app';
 import { createLogger, type Logger } from './observability/logger';
+import { ServerMetrics } from './observability/metrics/ServerMetrics';
+import { ClusterMetrics } from './observability/metrics/clusterMetrics';
+import { httpMetrics } from './observability/metrics/httpMetrics';
+import { createRealtime, type Realtime } from './realtime';
+import { drainHttp, runShutdown, type ShutdownStep } from './shutdown';
 
 export interface ChatServer {
   app: Express;
@@ -38,7 +47,11 @@ export interface ChatServer {
   cache: StateCache;
   logger: Logger;
   events: DomainEvents;
+  transitions: Transitions;
+  assigner: Assigner;
   chat: ChatService;
+  sessions: SessionDirectory;
+  messages: MessageService;
   operators: OperatorService;
   auth: AuthService;
   presence: PresenceService;
@@ -46,7 +59,7 @@ export interface ChatServer {
   realtime: Realtime;
   /** Migrates (when configured), bootstraps the admin, builds the cache, listens. Resolves with the port. */
   start(): Promise<number>;
-  /** Graceful stop in DESIGN.md's order; runs once however often it is called. */
+  /** Graceful stop as named steps (src/shutdown.ts); runs once however often it is called. */
   stop(): Promise<void>;
 }
 
@@ -58,6 +71,8 @@ export interface ServerOptions {
 
 /** How long queued and in-flight webhook deliveries get on stop. */
 const WEBHOOK_STOP_DEADLINE_MS = 1_500;
+/** The deadline of every other shutdown step. */
+const STEP_DEADLINE_MS = 5_000;
 
 /** The composition root: builds every dependency from the config and wires them together. */
 export function createServer(config: Config, options: ServerOptions = {}): ChatServer {
@@ -66,27 +81,34 @@ export function createServer(config: Config, options: ServerOptions = {}): ChatS
   const db = new Db(createSequelize(config.db));
   const redis: Redis | null = config.redis ? createRedis(config.redis, { keyPrefix: config.redis.keyPrefix }) : null;
   const cache = new StateCache(redis ? new RedisStore(redis) : new MemoryStore(), () => loadSnapshot(db), logger);
+  const operatorCache = new OperatorCache(db, cache, logger);
   const events = new DomainEvents(logger);
-  const assigner = new Assigner(db, cache, events, config, logger);
-  const chat = new ChatService(db, cache, events, assigner, config, logger);
-  const operators = new OperatorService(db, cache, events, assigner);
-  const presence = new PresenceService(db, assigner, events, config, logger);
+  // Transitions drain the queue into the seats they free; routing's passes are transitions themselves.
+  const transitions: Transitions = new Transitions({ db, cache, operatorCache, events, drain: () => assigner.drain(), logger });
+  const assigner = new Assigner(db, transitions, cache, config, logger);
+  const writer = new MessageWriter(db, logger);
+  const messages = new MessageService(db, writer, new MessageReader(db), events, config.maxMessageLength);
+  const chat = new ChatService(db, transitions, assigner, config, async (actor, sessionId, content) => (await messages.postMessage(actor, sessionId, { content })).message);
+  const directory = new OperatorDirectory(db, cache);
+  const sessions = new SessionDirectory(db, directory);
+  const operators = new OperatorService(db, operatorCache, directory, events, assigner);
+  const presence = new PresenceService(db, operatorCache, assigner, events, config, logger);
   const sweeper = new Sweeper(db, chat, assigner, presence, config, logger);
   const auth = new AuthService(db, chat, config.jwtSecret, events, (operatorId) => {
     presence.touch(operatorId).catch((error: unknown) => logger.warn({ err: error, operatorId }, 'presence touch failed'));
   });
   events.on('operator.updated', ({ operator }) => auth.forget(operator.id));
   let accepting = false;
-  const metrics = new ServerMetrics({ events, logger, waitingSessions: () => db.models.ChatSession.count({ where: { status: 'waiting' } }) });
+  const metrics = new ServerMetrics({ events, logger, waitingSessions: () => countWaiting(db) });
   const clusterMetrics = new ClusterMetrics(metrics.registry, redis, logger);
   const webhooks = config.webhook ? new WebhookDispatcher(events, config.webhook, metrics.webhooks, logger) : null;
 
   const schemas = buildSchemas(config);
-  const routes = { config, schemas, limiters: createRateLimiters(config, redis), auth, chat, operators };
+  const routes = { config, schemas, limiters: createRateLimiters(config, redis), auth, chat, sessions, messages, operators };
   const metricsEndpoint = { render: () => clusterMetrics.render(), contentType: clusterMetrics.contentType, token: config.metricsToken };
   const app = createApp({ config, logger, db, cache, isAccepting: () => accepting, routes, metrics: { record: httpMetrics(metrics), endpoint: metricsEndpoint } });
   const httpServer = http.createServer(app);
-  const realtime = createRealtime(httpServer, { config, logger, schemas, auth, chat, operators, presence });
+  const realtime = createRealtime(httpServer, { config, logger, schemas, auth, chat, messages, sessions, operators, presence });
   const notifications = new NotificationService(db, events, realtime.audience, logger);
   metrics.watchSockets(() => ({ '/customer': realtime.customers.sockets.size, '/operator': realtime.operators.sockets.size }));
 
@@ -136,28 +158,31 @@ export function createServer(config: Config, options: ServerOptions = {}): ChatS
     return port;
   }
 
+  /** DESIGN.md's order: stop taking work, let what was taken finish, then close what it needed. */
+  const shutdown: ShutdownStep[] = [
+    { name: 'readiness', deadlineMs: STEP_DEADLINE_MS, run: () => (accepting = false) },
+    { name: 'sweeper', deadlineMs: STEP_DEADLINE_MS, run: () => sweeper.stop() },
+    { name: 'sockets', deadlineMs: STEP_DEADLINE_MS, run: () => realtime.disconnectAll() },
+    { name: 'http', deadlineMs: drainTimeoutMs + 1_000, run: () => drainHttp(httpServer, drainTimeoutMs) },
+    { name: 'routing and writes', deadlineMs: STEP_DEADLINE_MS, run: () => Promise.all([assigner.idle(), writer.idle(), transitions.idle()]) },
+    // Nothing emits any more: what is queued for the webhook gets a short while, never the whole stop.
+    { name: 'webhooks', deadlineMs: WEBHOOK_STOP_DEADLINE_MS + 500, run: () => webhooks?.stop(WEBHOOK_STOP_DEADLINE_MS) },
+    { name: 'notifications', deadlineMs: STEP_DEADLINE_MS, run: () => notifications.stop() },
+    { name: 'metrics', deadlineMs: STEP_DEADLINE_MS, run: () => (metrics.stop(), clusterMetrics.stop()) },
+    { name: 'socket.io adapter', deadlineMs: STEP_DEADLINE_MS, run: () => realtime.close() },
+    { name: 'cache', deadlineMs: STEP_DEADLINE_MS, run: () => cache.stop() },
+    { name: 'database', deadlineMs: STEP_DEADLINE_MS, run: () => db.close() },
+  ];
   let stopping: Promise<void> | null = null;
   function stop(): Promise<void> {
-    stopping ??= (async () => {
-      accepting = false;
-      await sweeper.stop();
-      await realtime.disconnectAll();
-      await drainHttp(httpServer, drainTimeoutMs);
-      await Promise.all([assigner.idle(), chat.messages.idle()]);
-      // Nothing emits any more: what is queued for the webhook gets a short while, never the whole stop.
-      await webhooks?.stop(WEBHOOK_STOP_DEADLINE_MS);
-      notifications.stop();
-      metrics.stop();
-      await clusterMetrics.stop();
-      await realtime.close();
-      await cache.stop();
-      await db.close();
-      logger.info('chat server stopped');
-    })();
+    stopping ??= runShutdown(shutdown, logger).then((unclean) => {
+      if (unclean.length === 0) logger.info('chat server stopped');
+      else logger.warn({ unclean }, 'chat server stopped; some steps did not finish cleanly');
+    });
     return stopping;
   }
 
-  return { app, httpServer, db, cache, logger, events, chat, operators, auth, presence, sweeper, realtime, start, stop };
+  return { app, httpServer, db, cache, logger, events, transitions, assigner, chat, sessions, messages, operators, auth, presence, sweeper, realtime, start, stop };
 }
 
 /**
@@ -168,17 +193,4 @@ function firstRunFile(config: Config): string | undefined {
   const { db } = config;
   if (config.env === 'production' || db.dialect !== 'sqlite' || db.storage === ':memory:') return undefined;
   return path.join(path.dirname(db.storage), 'first-run-admin.txt');
-}
-
-/** Stops accepting connections, lets in-flight requests finish, then cuts whatever is left at the deadline. */
-async function drainHttp(server: http.Server, timeoutMs: number): Promise<void> {
-  if (!server.listening) return;
-  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-  // Keep-alive connections turn idle as their last request is answered; close each as soon as it does.
-  server.closeIdleConnections();
-  const sweep = setInterval(() => server.closeIdleConnections(), 50);
-  const deadline = setTimeout(() => server.closeAllConnections(), timeoutMs);
-  await closed;
-  clearInterval(sweep);
-  clearTimeout(deadline);
 }

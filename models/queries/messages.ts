@@ -1,7 +1,6 @@
 import { QueryTypes, type Transaction } from 'sequelize';
-import type { SessionStatus } from '..';
+import type { MessageType, SenderType, SessionStatus } from '..';
 import type { Db } from '../db';
-import { toMessageDTO, type MessageDTO, type MessageFields } from '../../services/dto';
 
 /**
  * The message group's statements in plain SQL on the same pool (DESIGN.md decision 5): building the queries
@@ -9,6 +8,20 @@ import { toMessageDTO, type MessageDTO, type MessageFields } from '../../service
  * (measured with bench:realtime: p99 at 2,000 msg/s went from 568 ms to 78 ms). Columns are selected under
  * the attributes' names, so a row reads like its model.
  */
+
+/** A message's stored fields, as a row selected under the attributes' names reads (or a ChatMessage). */
+export interface MessageFields {
+  id: number | string;
+  sessionId: string;
+  senderType: SenderType;
+  senderId?: string | null;
+  senderName?: string | null;
+  type: MessageType;
+  content: string;
+  clientMessageId?: string | null;
+  createdAt: Date | string;
+  readAt?: Date | string | null;
+}
 
 /**
  * Whose clientMessageId a message carries, as the database computes the virtual column `sender_key` from the
@@ -29,13 +42,14 @@ export interface MessageKey {
 export interface MessageRow extends MessageKey {
   senderType: MessageFields['senderType'];
   senderId: string | null;
+  senderName: string | null;
   type: MessageFields['type'];
   content: string;
   createdAt: Date;
 }
 
 const COLUMNS =
-  'id, session_id AS sessionId, sender_type AS senderType, sender_id AS senderId, type, content, client_message_id AS clientMessageId, created_at AS createdAt, read_at AS readAt';
+  'id, session_id AS sessionId, sender_type AS senderType, sender_id AS senderId, sender_name AS senderName, type, content, client_message_id AS clientMessageId, created_at AS createdAt, read_at AS readAt';
 
 /**
  * MariaDB reads an OR of (session_id, sender_key, client_message_id) triples through (session_id, id) unless
@@ -57,7 +71,7 @@ function sqlDate(db: Db, date: Date): string {
 export const keyOf = (k: MessageKey): string => `${k.sessionId}\u0000${k.senderKey}\u0000${k.clientMessageId}`;
 
 /** The stored messages with these keys (each looked up once), by keyOf. */
-export async function selectByKeys(db: Db, keys: MessageKey[], transaction?: Transaction): Promise<Map<string, MessageDTO>> {
+export async function selectByKeys(db: Db, keys: MessageKey[], transaction?: Transaction): Promise<Map<string, MessageFields>> {
   const unique = [...new Map(keys.map((k) => [keyOf(k), k])).values()];
   if (unique.length === 0) return new Map();
   const where = unique.map(() => '(session_id = ? AND sender_key = ? AND client_message_id = ?)').join(' OR ');
@@ -67,7 +81,7 @@ export async function selectByKeys(db: Db, keys: MessageKey[], transaction?: Tra
     transaction,
   );
   return new Map(
-    rows.map((row) => [keyOf({ sessionId: row.sessionId, senderKey: senderKeyOf(row.senderType, row.senderId ?? null), clientMessageId: row.clientMessageId as string }), toMessageDTO(row)]),
+    rows.map((row) => [keyOf({ sessionId: row.sessionId, senderKey: senderKeyOf(row.senderType, row.senderId ?? null), clientMessageId: row.clientMessageId as string }), row]),
   );
 }
 
@@ -77,6 +91,7 @@ export interface SessionRow {
   status: SessionStatus;
   operatorId: number | string | null;
   customerId: string | null;
+  customerName: string | null;
   assignedAt: Date | string | null;
   firstResponseAt: Date | string | null;
 }
@@ -87,6 +102,7 @@ export interface SessionState {
   status: SessionStatus;
   operatorId: number | null;
   customerId: string | null;
+  customerName: string | null;
 }
 
 export const toSessionState = (row: SessionRow): SessionState => ({
@@ -94,13 +110,14 @@ export const toSessionState = (row: SessionRow): SessionState => ({
   status: row.status,
   operatorId: row.operatorId === null ? null : Number(row.operatorId),
   customerId: row.customerId ?? null,
+  customerName: row.customerName ?? null,
 });
 
 /** The group's sessions, by primary key. */
 export async function selectSessions(db: Db, ids: string[], transaction?: Transaction): Promise<SessionRow[]> {
   if (ids.length === 0) return [];
   return db.selectRows<SessionRow>(
-    'SELECT id, status, operator_id AS operatorId, customer_id AS customerId, assigned_at AS assignedAt, first_response_at AS firstResponseAt FROM chat_sessions WHERE id IN (?)',
+    'SELECT id, status, operator_id AS operatorId, customer_id AS customerId, customer_name AS customerName, assigned_at AS assignedAt, first_response_at AS firstResponseAt FROM chat_sessions WHERE id IN (?)',
     [ids],
     transaction,
   );
@@ -111,7 +128,7 @@ export async function selectSessions(db: Db, ids: string[], transaction?: Transa
  * if given) or, without `after`, descending from `before` (or from the newest). Read in plain SQL like the
  * writes: the ORM's query building cost more CPU than the read (bench:http).
  */
-export async function selectPage(db: Db, sessionId: string, range: { after?: number; before?: number }, limit: number): Promise<MessageDTO[]> {
+export async function selectPage(db: Db, sessionId: string, range: { after?: number; before?: number }, limit: number): Promise<MessageFields[]> {
   const where = ['session_id = ?'];
   const values: unknown[] = [sessionId];
   if (range.after !== undefined) {
@@ -123,8 +140,7 @@ export async function selectPage(db: Db, sessionId: string, range: { after?: num
     values.push(range.before);
   }
   const order = range.after !== undefined ? 'ASC' : 'DESC';
-  const rows = await db.selectRows<MessageFields>(`SELECT ${COLUMNS} FROM chat_messages WHERE ${where.join(' AND ')} ORDER BY id ${order} LIMIT ?`, [...values, limit], undefined);
-  return rows.map(toMessageDTO);
+  return db.selectRows<MessageFields>(`SELECT ${COLUMNS} FROM chat_messages WHERE ${where.join(' AND ')} ORDER BY id ${order} LIMIT ?`, [...values, limit], undefined);
 }
 
 /**
@@ -148,10 +164,10 @@ export async function insertIdStep(db: Db): Promise<number | null> {
 
 /** One multi-row INSERT (a single statement is atomic); on MySQL, resolves to the first row's id. */
 export async function insertRows(db: Db, rows: MessageRow[], transaction?: Transaction): Promise<number> {
-  const values = rows.map(() => '(?, ?, ?, ?, ?, ?, ?)').join(', ');
+  const values = rows.map(() => '(?, ?, ?, ?, ?, ?, ?, ?)').join(', ');
   return db.execute(
-    `INSERT INTO chat_messages (session_id, sender_type, sender_id, type, content, client_message_id, created_at) VALUES ${values}`,
-    rows.flatMap((r) => [r.sessionId, r.senderType, r.senderId, r.type, r.content, r.clientMessageId, sqlDate(db, r.createdAt)]),
+    `INSERT INTO chat_messages (session_id, sender_type, sender_id, sender_name, type, content, client_message_id, created_at) VALUES ${values}`,
+    rows.flatMap((r) => [r.sessionId, r.senderType, r.senderId, r.senderName, r.type, r.content, r.clientMessageId, sqlDate(db, r.createdAt)]),
     transaction,
   );
 }
@@ -161,7 +177,14 @@ export async function stampLastMessage(db: Db, ids: string[], at: Date, transact
   await db.execute('UPDATE chat_sessions SET last_message_at = ? WHERE id IN (?)', [sqlDate(db, at), ids], transaction);
 }
 
-/** Stamps the first answer of sessions an operator just answered (the stats read it). */
-export async function stampFirstResponse(db: Db, ids: string[], at: Date, transaction?: Transaction): Promise<void> {
-  await db.execute('UPDATE chat_sessions SET first_response_at = ? WHERE id IN (?) AND first_response_at IS NULL', [sqlDate(db, at), ids], transaction);
+/**
+ * Stamps the first answer of sessions their operator just answered, on the session (the accept timeout reads
+ * it) and on its open assignment (the stats read it): each only while that operator still holds the session.
+ */
+export async function stampFirstResponse(db: Db, answered: Array<{ sessionId: string; operatorId: number }>, at: Date, transaction?: Transaction): Promise<void> {
+  const pairs = answered.map(() => '(session_id = ? AND operator_id = ?)').join(' OR ');
+  const sessions = answered.map(() => '(id = ? AND operator_id = ?)').join(' OR ');
+  const values = answered.flatMap((a) => [a.sessionId, a.operatorId]);
+  await db.execute(`UPDATE chat_sessions SET first_response_at = ? WHERE first_response_at IS NULL AND (${sessions})`, [sqlDate(db, at), ...values], transaction);
+  await db.execute(`UPDATE session_assignments SET first_response_at = ? WHERE ended_at IS NULL AND first_response_at IS NULL AND (${pairs})`, [sqlDate(db, at), ...values], transaction);
 }

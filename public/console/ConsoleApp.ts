@@ -303,7 +303,8 @@ export class ConsoleApp {
   }
 
   private addChat(session: Session): void {
-    const chat = newChat(session);
+    if (!this.me) return;
+    const chat = newChat(session, this.me.id);
     this.chats.set(session.id, chat);
     this.renderTabs();
     void this.loadLatest(chat);

@@ -16,8 +16,14 @@ export interface Chat {
   outbox: Outbox;
 }
 
-export function newChat(session: Session): Chat {
-  const list = new MessageList('operator', (message) => (message.senderType === 'customer' ? customerName(session) : 'Operator'), `Conversation with ${customerName(session)}`);
+/** A chat of the operator `meId`: their own messages on their side, a colleague's (before a transfer) named. */
+export function newChat(session: Session, meId: number): Chat {
+  const list = new MessageList(
+    'operator',
+    (message) => message.senderType === 'operator' && message.senderId === String(meId),
+    (message) => message.senderName ?? (message.senderType === 'customer' ? customerName(session) : 'Operator'),
+    `Conversation with ${customerName(session)}`,
+  );
   return { session, list, unread: 0, hasOlder: false, customerTyping: false, readSent: 0, outbox: new Outbox() };
 }
 

@@ -8,9 +8,10 @@ interface Entry {
 }
 
 /**
- * The conversation as bubbles: own on one side, the other party's on the other, system lines in the middle,
- * each with its time; own messages carry a tick (sending, sent, read). Messages are keyed by id, and a
- * message still on its way by its clientMessageId, so a late echo, a sync or a second tab never shows one twice.
+ * The conversation as bubbles: own on one side, everyone else's on the other with the writer's name (as stored
+ * with the message: after a transfer each message still shows who wrote it), system lines in the middle, each
+ * with its time; own messages carry a tick (sending, sent, read). Messages are keyed by id, and a message still
+ * on its way by its clientMessageId, so a late echo, a sync or a second tab never shows one twice.
  */
 export class MessageList {
   readonly root: HTMLOListElement;
@@ -18,8 +19,13 @@ export class MessageList {
   private readonly pending = new Map<string, HTMLLIElement>();
   private readUpTo = 0;
 
+  /**
+   * `party`: the side this page speaks for (read receipts are the other side's); `isOwn`: whether this user
+   * wrote the message (an operator's colleague writes for the same side, but is not them).
+   */
   constructor(
-    private readonly own: Exclude<SenderType, 'system'>,
+    private readonly party: Exclude<SenderType, 'system'>,
+    private readonly isOwn: (message: Message) => boolean,
     private readonly senderName: (message: Message) => string,
     label: string,
   ) {
@@ -35,7 +41,7 @@ export class MessageList {
 
   /** Shows a message the user just sent, before the server has stored it. */
   addPending(clientMessageId: string, content: string): void {
-    const node = this.bubble(this.own, null, content, null, 'Sending…', '…');
+    const node = this.bubble(true, null, content, null, 'Sending…', '…');
     node.dataset.pending = clientMessageId;
     this.pending.set(clientMessageId, node);
     this.root.appendChild(node);
@@ -73,7 +79,7 @@ export class MessageList {
   markReadUpTo(upToId: number): void {
     this.readUpTo = Math.max(this.readUpTo, upToId);
     for (const { message, node } of this.entries.values()) {
-      if (message.senderType === this.own && message.id <= this.readUpTo) this.setTick(node, 'Read', '✓✓');
+      if (this.isOwn(message) && message.id <= this.readUpTo) this.setTick(node, 'Read', '✓✓');
     }
   }
 
@@ -97,7 +103,7 @@ export class MessageList {
   lastOtherId(): number {
     let last = 0;
     for (const { message } of this.entries.values()) {
-      if (message.senderType !== this.own && message.senderType !== 'system') last = Math.max(last, message.id);
+      if (message.senderType !== this.party && message.senderType !== 'system') last = Math.max(last, message.id);
     }
     return last;
   }
@@ -108,17 +114,16 @@ export class MessageList {
       node.dataset.id = String(message.id);
       return node;
     }
-    const mine = message.senderType === this.own;
+    const mine = this.isOwn(message);
     const read = mine && (message.readAt !== null || message.id <= this.readUpTo);
     const node = mine
-      ? this.bubble(message.senderType, message.createdAt, message.content, null, read ? 'Read' : 'Sent', read ? '✓✓' : '✓')
-      : this.bubble(message.senderType, message.createdAt, message.content, this.senderName(message), null, null);
+      ? this.bubble(true, message.createdAt, message.content, null, read ? 'Read' : 'Sent', read ? '✓✓' : '✓')
+      : this.bubble(false, message.createdAt, message.content, this.senderName(message), null, null);
     node.dataset.id = String(message.id);
     return node;
   }
 
-  private bubble(sender: SenderType, createdAt: string | null, content: string, name: string | null, tickLabel: string | null, tick: string | null): HTMLLIElement {
-    const mine = sender === this.own;
+  private bubble(mine: boolean, createdAt: string | null, content: string, name: string | null, tickLabel: string | null, tick: string | null): HTMLLIElement {
     const meta = el('span', { className: 'msg-meta' }, createdAt ? timeEl(createdAt) : null);
     if (tickLabel && tick) meta.append(' ', el('span', { className: 'msg-tick', role: 'img', 'aria-label': tickLabel, title: tickLabel, text: tick }));
     return el(

@@ -159,7 +159,7 @@ export class Widget {
     this.queuePosition = session.queuePosition ?? null;
     this.readSent = 0;
     this.shownAfter = 'nothing';
-    this.view = new ChatView(() => this.operatorName(), {
+    this.view = new ChatView((message) => message.senderName ?? this.operatorName(), {
       send: (content) => this.send(content),
       keystroke: () => this.typingSender?.keystroke(),
       end: () => void this.end(),

@@ -23,7 +23,7 @@ export class ChatView {
   private readonly after = el('div', { className: 'lc-after' });
 
   constructor(operatorName: (message: Message) => string, actions: ChatViewActions) {
-    this.list = new MessageList('customer', operatorName, 'Conversation');
+    this.list = new MessageList('customer', (message) => message.senderType === 'customer', operatorName, 'Conversation');
     this.typing = new TypingIndicator(el('p', { className: 'lc-typing', 'aria-live': 'polite' }));
     this.connection.hidden = true;
     this.composer = composer(this.input, { label: 'Send a message', className: 'lc-composer', buttonClass: 'lc-primary' }, actions);

@@ -1,4 +1,4 @@
-import type { OperatorDTO } from '../dto';
+import type { OperatorDTO } from '../contract';
 
 /**
  * What the cache keeps of an operator: an enabled one (disabled ones are never cached) as the API shows them,

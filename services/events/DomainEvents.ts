@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
-import type { MessageDTO, OperatorDTO, SessionDTO } from '../dto';
+import type { MessageDTO, OperatorDTO, SessionDTO } from '../contract';
 
 /** Enough of a session to know who should hear about it. */
 export type SessionRef = Pick<SessionDTO, 'id' | 'status' | 'operatorId'>;
@@ -13,7 +13,8 @@ export interface DomainEventMap {
   'session.created': { session: SessionDTO };
   'session.assigned': { session: SessionDTO; operatorId: number; strategy: string; reason: string };
   'session.transferred': { session: SessionDTO; fromOperatorId: number | null; toOperatorId: number | null };
-  'session.unassigned': { session: SessionDTO; operatorId: number; reason: string };
+  /** Taken from its operator and queued again; `waiting` is the queue's length with it. */
+  'session.unassigned': { session: SessionDTO; operatorId: number; reason: string; waiting: number };
   'session.closed': { session: SessionDTO; operatorId: number | null };
   'session.rated': { session: SessionDTO };
   /** The waiting queue changed (a session joined or left it): positions may have moved. */

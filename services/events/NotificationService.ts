@@ -1,26 +1,27 @@
 import type { Logger } from 'pino';
 import type { Db } from '../../models/db';
+import { queueIds } from '../../models/queries/sessions';
+import type { CustomerServerEvents, MessageDTO, OperatorServerEvents, SessionDTO } from '../contract';
 import type { DomainEvents } from './DomainEvents';
-import type { MessageDTO, SessionDTO } from '../dto';
-import { QUEUE_ORDER } from '../sessions/sessionReads';
 
 /**
- * Where notifications go, by audience. Implemented over Socket.IO rooms (src/realtime/rooms.ts), which the
- * Redis adapter carries to every process; this service never sees a socket.
+ * Where notifications go, by audience, with the contract's event names and payloads. Implemented over
+ * Socket.IO rooms (src/realtime/rooms.ts), which the Redis adapter carries to every process; this service
+ * never sees a socket.
  */
 export interface Audience {
   /** A stored message to every customer socket of its session (all tabs) and to its operator's sockets. */
   message(sessionId: string, operatorId: number | null, message: MessageDTO): void;
   /** Every customer socket of a session (all tabs). */
-  customer(sessionId: string, event: string, payload: unknown): void;
+  customer<E extends keyof CustomerServerEvents>(sessionId: string, event: E, ...args: Parameters<CustomerServerEvents[E]>): void;
   /** Every socket of one operator. */
-  operator(operatorId: number, event: string, payload: unknown): void;
+  operator<E extends keyof OperatorServerEvents>(operatorId: number, event: E, ...args: Parameters<OperatorServerEvents[E]>): void;
   /** Each waiting customer (every tab) their place in the queue, as [sessionId, position] pairs. */
   queuePositions(positions: Array<[string, number]>, waiting: number): void;
   /** Every online operator (the queue's audience). */
-  queue(event: string, payload: unknown): void;
+  queue<E extends keyof OperatorServerEvents>(event: E, ...args: Parameters<OperatorServerEvents[E]>): void;
   /** Every connected operator. */
-  operators(event: string, payload: unknown): void;
+  operators<E extends keyof OperatorServerEvents>(event: E, ...args: Parameters<OperatorServerEvents[E]>): void;
   /** Adds or removes an operator's sockets from the queue audience. */
   setInQueue(operatorId: number, inQueue: boolean): void;
   /** Ends every connection of an operator (logout, disabled). */
@@ -70,9 +71,10 @@ export class NotificationService {
       }),
     );
     on(
-      events.on('session.unassigned', ({ session, operatorId }) => {
+      events.on('session.unassigned', ({ session, operatorId, waiting }) => {
         audience.operator(operatorId, 'session:unassigned', { session });
         audience.queue('session:new', { session });
+        if (session.queuePosition !== undefined) audience.customer(session.id, 'session:requeued', { position: session.queuePosition, waiting });
       }),
     );
     on(
@@ -122,9 +124,9 @@ export class NotificationService {
 
   /** The waiting count to the queue's audience; each waiting customer their position. */
   async pushQueue(): Promise<void> {
-    const waiting = await this.db.models.ChatSession.findAll({ attributes: ['id'], where: { status: 'waiting' }, order: QUEUE_ORDER });
+    const waiting = await queueIds(this.db);
     this.audience.queue('queue:updated', { waiting: waiting.length });
-    this.audience.queuePositions(waiting.map(({ id }, index) => [id, index + 1]), waiting.length);
+    this.audience.queuePositions(waiting.map((id, index) => [id, index + 1]), waiting.length);
   }
 
   private scheduleQueuePush(): void {

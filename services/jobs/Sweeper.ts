@@ -2,6 +2,7 @@ import { Op } from 'sequelize';
 import type { Logger } from 'pino';
 import type { Config } from '../../config';
 import type { Db } from '../../models/db';
+import { SYSTEM } from '../access';
 import { ConflictError } from '../errors';
 import type { ChatService } from '../sessions/ChatService';
 import { HEARTBEAT_MS, type PresenceService } from '../operators/PresenceService';
@@ -73,7 +74,8 @@ export class Sweeper {
     });
     for (const session of sessions) {
       if (session.operatorId === null || session.operatorId === undefined) continue;
-      await this.assigner.requeue(session.id, Number(session.operatorId), `requeued: no reply in ${seconds} s`);
+      // Decided again under the session's lock: an answer that arrived meanwhile keeps it with its operator.
+      await this.assigner.requeue(session.id, Number(session.operatorId), `requeued: no reply in ${seconds} s`, (row) => row.firstResponseAt === null);
     }
   }
 
@@ -93,12 +95,10 @@ export class Sweeper {
       limit: BATCH,
     });
     for (const { id } of sessions) {
-      try {
-        await this.chat.close({ kind: 'system' }, id, `no message for ${minutes} minutes`);
-      } catch (error) {
-        // Another process closed it first, or the customer did: either way it is closed once.
+      // Decided again under the session's lock: a message or a close meanwhile leaves it be.
+      await this.chat.closeIdle(SYSTEM, id, cutoff, `no message for ${minutes} minutes`).catch((error: unknown) => {
         if (!(error instanceof ConflictError)) throw error;
-      }
+      });
     }
   }
 }

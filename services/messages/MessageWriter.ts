@@ -3,8 +3,10 @@ import { UniqueConstraintError, type Transaction } from 'sequelize';
 import type { Db } from '../../models/db';
 import type { MessageType, SenderType } from '../../models';
 import type { Logger } from 'pino';
-import { toMessageDTO, type MessageDTO } from '../dto';
-import { insertIdStep, insertRows, keyOf, selectByKeys, selectSessions, stampFirstResponse, stampLastMessage, toSessionState, type SessionState } from '../../models/queries/messages';
+import { operatorNames } from '../../models/queries/operators';
+import type { MessageDTO } from '../contract';
+import { toMessageDTO } from '../dto';
+import { insertIdStep, insertRows, keyOf, selectByKeys, selectSessions, stampFirstResponse, stampLastMessage, toSessionState, type MessageFields, type SessionState } from '../../models/queries/messages';
 
 export type { SessionState };
 
@@ -15,10 +17,13 @@ export type { SessionState };
  */
 export type Admit = (session: SessionState | null, exists: boolean) => { senderId: string | null };
 
+
 export interface NewMessage {
   sessionId: string;
   senderType: Exclude<SenderType, 'system'>;
   senderId: string | null;
+  /** An operator sender's id: their name is stored with the message (a customer's is the session's customerName). */
+  operatorId?: number;
   /** Whose clientMessageId this is (messageRows `senderKeyOf`): it must match the sender the check admits. */
   senderKey: string;
   type: MessageType;
@@ -38,7 +43,7 @@ export interface StoredMessage {
   created: boolean;
   /** The session as the group read it (who else is to hear of the message). */
   session: SessionState | null;
-  /** On the message that was the session's first operator answer: seconds since the session was assigned. */
+  /** On the message that was its operator's first answer in this assignment: seconds since they got the session. */
   firstResponseSeconds?: number;
 }
 
@@ -201,7 +206,12 @@ export class MessageWriter {
     const sessions = new Map<string, SessionState>();
     /** Assigned sessions still waiting for their operator's first answer, with the time they were assigned. */
     const unanswered = new Map<string, Date>();
-    for (const row of await selectSessions(this.db, [...new Set(group.map(({ message }) => message.sessionId))], transaction)) {
+    const operatorIds = [...new Set(group.flatMap(({ message }) => (message.operatorId === undefined ? [] : [message.operatorId])))];
+    const [sessionRows, names] = await Promise.all([
+      selectSessions(this.db, [...new Set(group.map(({ message }) => message.sessionId))], transaction),
+      operatorNames(this.db, operatorIds, transaction),
+    ]);
+    for (const row of sessionRows) {
       sessions.set(row.id, toSessionState(row));
       if (row.assignedAt !== null && row.firstResponseAt === null) unanswered.set(row.id, new Date(row.assignedAt));
     }
@@ -209,7 +219,7 @@ export class MessageWriter {
     const stored = await selectByKeys(this.db, toLookUp.map(({ message }) => message), transaction);
 
     const outcomes: Array<Outcome | { key: string; first: boolean }> = [];
-    const fresh = new Map<string, NewMessage & { clientMessageId: string }>();
+    const fresh = new Map<string, NewMessage & { clientMessageId: string; senderName: string | null }>();
     for (const { message } of group) {
       const key = keyOf(message);
       const session = sessions.get(message.sessionId) ?? null;
@@ -224,19 +234,22 @@ export class MessageWriter {
       }
       const existing = stored.get(key);
       if (existing) {
-        outcomes.push({ stored: { message: existing, created: false, session } });
+        outcomes.push({ stored: { message: toMessageDTO(existing), created: false, session } });
       } else {
         // A key repeated within the group: the first sender creates it, the later ones get it back.
         outcomes.push({ key, first: !fresh.has(key) });
-        if (!fresh.has(key)) fresh.set(key, { ...message, senderId });
+        const senderName = message.operatorId === undefined ? (session?.customerName ?? null) : (names.get(message.operatorId) ?? null);
+        if (!fresh.has(key)) fresh.set(key, { ...message, senderId, senderName });
       }
     }
 
     const at = new Date();
-    const rows = [...fresh.values()].map(({ sessionId, senderType, senderId, senderKey, type, content, clientMessageId }) => ({
+    const rows = [...fresh.values()].map(({ sessionId, senderType, senderId, senderName, operatorId, senderKey, type, content, clientMessageId }) => ({
       sessionId,
       senderType,
       senderId,
+      senderName,
+      operatorId,
       senderKey,
       type,
       content,
@@ -252,20 +265,23 @@ export class MessageWriter {
       // A deadlock victim's INSERT stored nothing, so it runs again as it was.
       const firstId = await this.db.retrying(transaction, () => insertRows(this.db, rows, transaction));
       if (step !== null) {
-        rows.forEach((row, index) => stored.set(keyOf(row), toMessageDTO({ ...row, id: firstId + index * step, readAt: null })));
+        rows.forEach((row, index) => stored.set(keyOf(row), { ...row, id: firstId + index * step, readAt: null }));
       } else {
         for (const [key, message] of await selectByKeys(this.db, rows, transaction)) stored.set(key, message);
       }
       for (const row of rows) {
         const assignedAt = unanswered.get(row.sessionId);
-        if (row.senderType === 'operator' && assignedAt && !firstAnswers.has(row.sessionId)) {
+        // Only the operator who holds the session answers for this assignment (an admin's word is not theirs).
+        const holder = sessions.get(row.sessionId)?.operatorId;
+        if (row.operatorId !== undefined && row.operatorId === holder && assignedAt && !firstAnswers.has(row.sessionId)) {
           firstAnswers.set(row.sessionId, Math.max(0, (at.getTime() - assignedAt.getTime()) / 1000));
         }
       }
       if (firstAnswers.size > 0) {
+        const answered = [...firstAnswers.keys()].map((sessionId) => ({ sessionId, operatorId: sessions.get(sessionId)?.operatorId as number }));
         // The messages are stored: a failed stamp costs the stats a figure, never the senders their acks.
         await this.db
-          .retrying(transaction, () => stampFirstResponse(this.db, [...firstAnswers.keys()], at, transaction))
+          .retrying(transaction, () => stampFirstResponse(this.db, answered, at, transaction))
           .catch((error: unknown) => this.logger.warn({ err: error, sessions: firstAnswers.size }, 'first-response stamp failed'));
       }
     }
@@ -273,9 +289,10 @@ export class MessageWriter {
     const resolved = outcomes.map((outcome, index): Outcome => {
       if (!('key' in outcome)) return outcome;
       const { message } = group[index] as Pending;
-      const result: StoredMessage = { message: stored.get(outcome.key) as MessageDTO, created: outcome.first, session: sessions.get(message.sessionId) ?? null };
-      // The group's first operator message of the session is its first answer; the rest of the group is not.
-      const seconds = outcome.first && message.senderType === 'operator' ? firstAnswers.get(message.sessionId) : undefined;
+      const result: StoredMessage = { message: toMessageDTO(stored.get(outcome.key) as MessageFields), created: outcome.first, session: sessions.get(message.sessionId) ?? null };
+      // The group's first message of the session from its operator is their first answer; the rest of the group is not.
+      const holder = sessions.get(message.sessionId)?.operatorId;
+      const seconds = outcome.first && message.operatorId !== undefined && message.operatorId === holder ? firstAnswers.get(message.sessionId) : undefined;
       if (seconds !== undefined) {
         result.firstResponseSeconds = seconds;
         firstAnswers.delete(message.sessionId);

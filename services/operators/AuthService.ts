@@ -3,10 +3,11 @@ import { literal } from 'sequelize';
 import type { Db } from '../../models/db';
 import type { OperatorRole } from '../../models';
 import { UnauthenticatedError } from '../errors';
-import type { Actor } from '../access';
+import { requireOperator, type Actor, type Authenticator } from '../access';
 import type { ChatService } from '../sessions/ChatService';
 import type { DomainEvents } from '../events/DomainEvents';
-import { toOperatorDTO, type OperatorDTO } from '../dto';
+import type { LoginResult } from '../contract';
+import { toOperatorDTO } from '../dto';
 import { hashPassword, verifyPassword } from './passwords';
 
 const ISSUER = 'live-chat-server';
@@ -36,7 +37,7 @@ interface VerifiedToken {
  * Who is calling: operators by JWT (HS256 via jose, bound to the operator's token version, so a logout,
  * password change or disabling ends every token at once), customers by their session-bound token.
  */
-export class AuthService {
+export class AuthService implements Authenticator {
   private readonly key: Uint8Array;
   private dummyHash: Promise<string> | null = null;
   private readonly checked = new Map<number, { tokenVersion: number; role: OperatorRole; disabled: boolean; at: number }>();
@@ -55,7 +56,7 @@ export class AuthService {
   }
 
   /** Same 401 for an unknown email, a wrong password and a disabled operator; same work in every case. */
-  async login(email: string, password: string): Promise<{ token: string; operator: OperatorDTO }> {
+  async login(_actor: Actor, email: string, password: string): Promise<LoginResult> {
     const operator = await this.db.models.Operator.findOne({ where: { email: email.toLowerCase() } });
     this.dummyHash ??= hashPassword('timing-equaliser');
     const matches = await verifyPassword(password, operator?.passwordHash ?? (await this.dummyHash));
@@ -71,8 +72,11 @@ export class AuthService {
     return { token, operator: toOperatorDTO(operator) };
   }
 
-  /** Ends every token the operator holds. */
-  async logout(operatorId: number): Promise<void> {
+  /** Ends every token the calling operator holds. */
+  async logout(actor: Actor): Promise<void> {
+    requireOperator(actor);
+    if (actor.kind !== 'operator') return;
+    const { operatorId } = actor;
     await this.db.models.Operator.update({ tokenVersion: literal('token_version + 1'), version: literal('version + 1') }, { where: { id: operatorId } });
     this.forget(operatorId);
     this.events.emit('operator.signed_out', { operatorId });

@@ -1,19 +1,21 @@
-import { Op, UniqueConstraintError, fn, col, literal } from 'sequelize';
+import { Op, UniqueConstraintError, literal } from 'sequelize';
 import type { StrategyName } from '../../config';
 import type { Db } from '../../models/db';
-import type { Operator, OperatorRole, OperatorStatus } from '../../models';
-import { ConflictError, ForbiddenError, NotFoundError } from '../errors';
-import type { Actor, OperatorActor } from '../access';
-import { isAdmin } from '../access';
-import type { StateCache } from '../cache/StateCache';
-import type { CachedOperator } from '../cache/CacheStore';
-import { toCachedOperator } from '../cache/snapshot';
+import type { Operator } from '../../models';
+import { findSessions } from '../../models/queries/sessions';
+import { canAssignTo, canSetStatus, requireAdmin, requireOperator, type Actor } from '../access';
+import type { OperatorCache } from '../cache/OperatorCache';
+import type { AssignmentDTO, OperatorDTO, OperatorRole, OperatorStats, OperatorStatus, SessionDTO } from '../contract';
+import { toOperatorDTO } from '../dto';
+import { ConflictError, NotFoundError } from '../errors';
 import type { DomainEvents } from '../events/DomainEvents';
-import { toOperatorDTO, type OperatorDTO, type SessionDTO } from '../dto';
+import type { Assigner } from '../routing/Assigner';
+import { explainUnroutable } from '../routing/Assigner';
+import { getSession, sessionDTOs } from '../sessions/sessionViews';
+import type { OperatorDirectory } from './availability';
 import { hashPassword } from './passwords';
 import { LEASE_MS } from './PresenceService';
-import type { Assigner, Assignment } from '../routing/Assigner';
-import { findSessions, getSession, sessionDTOs } from '../sessions/sessionReads';
+import { operatorStats } from './stats';
 
 export interface CreateOperatorInput {
   name: string;
@@ -26,70 +28,59 @@ export interface CreateOperatorInput {
 
 export type UpdateOperatorInput = Partial<Omit<CreateOperatorInput, 'email'>> & { disabled?: boolean };
 
-export interface OperatorStats {
-  operators: Array<{
-    operatorId: number;
-    name: string;
-    status: OperatorStatus;
-    activeSessions: number;
-    closedToday: number;
-    avgFirstResponseSeconds: number | null;
-    avgRating: number | null;
-  }>;
-  overall: { waiting: number; active: number; avgWaitSeconds: number | null };
-}
-
-const round1 = (n: number | null): number | null => (n === null ? null : Math.round(n * 10) / 10);
-
 /** Operators: their records, status and load, and the entry points into routing. */
 export class OperatorService {
-  /** The last answer of available() and the cached list it was computed from. Shared: callers never mutate it. */
-  private lastAvailable: { source: CachedOperator[]; result: OperatorDTO[] } | null = null;
-
   constructor(
     private readonly db: Db,
-    private readonly cache: StateCache,
+    private readonly operatorCache: OperatorCache,
+    private readonly directory: OperatorDirectory,
     private readonly events: DomainEvents,
     private readonly assigner: Assigner,
   ) {}
 
-  async list(): Promise<OperatorDTO[]> {
+  async list(actor: Actor): Promise<OperatorDTO[]> {
+    requireOperator(actor);
     const rows = await this.db.models.Operator.findAll({ order: [['id', 'ASC']] });
     return rows.map(toOperatorDTO);
   }
 
-  async online(): Promise<OperatorDTO[]> {
-    const rows = await this.db.models.Operator.findAll({
-      where: { status: { [Op.in]: ['online', 'busy'] }, disabled: false },
-      order: [['id', 'ASC']],
-    });
+  async online(actor: Actor): Promise<OperatorDTO[]> {
+    requireOperator(actor);
+    const rows = await this.db.models.Operator.findAll({ where: { status: { [Op.in]: ['online', 'busy'] }, disabled: false }, order: [['id', 'ASC']] });
     return rows.map(toOperatorDTO);
   }
 
-  /** Online and below capacity, least loaded first; served from the cache, the database when it is down. */
-  async available(): Promise<OperatorDTO[]> {
-    const cached = await this.cache.getOperatorsForDisplay();
-    // The cache hands out the same list until it changes: filter and sort it once per list, not per request.
-    if (cached !== null && cached === this.lastAvailable?.source) return this.lastAvailable.result;
-    const operators = cached ?? (await this.db.models.Operator.findAll({ where: { disabled: false } })).map(toCachedOperator);
-    const result = operators
-      .filter((o) => o.status === 'online' && o.activeSessions < o.maxConcurrentSessions)
-      .sort((a, b) => a.activeSessions / a.maxConcurrentSessions - b.activeSessions / b.maxConcurrentSessions || a.id - b.id)
-      .map(({ version: _version, ...shown }): OperatorDTO => shown);
-    this.lastAvailable = cached === null ? null : { source: cached, result };
-    return result;
+  /** Online and below capacity, least loaded first. */
+  available(actor: Actor): Promise<OperatorDTO[]> {
+    requireOperator(actor);
+    return this.directory.available();
   }
 
-  async get(operatorId: number): Promise<OperatorDTO> {
+  async get(actor: Actor, operatorId: number): Promise<OperatorDTO> {
+    requireOperator(actor);
     return toOperatorDTO(await this.row(operatorId));
   }
 
-  async sessionsOf(operatorId: number): Promise<SessionDTO[]> {
+  /** The calling operator (GET /api/auth/me). */
+  async me(actor: Actor): Promise<OperatorDTO> {
+    requireOperator(actor);
+    if (actor.kind !== 'operator') throw new NotFoundError('Operator not found');
+    return toOperatorDTO(await this.row(actor.operatorId));
+  }
+
+  async sessionsOf(actor: Actor, operatorId: number): Promise<SessionDTO[]> {
+    requireOperator(actor);
     await this.row(operatorId);
     return sessionDTOs(this.db, await findSessions(this.db, { operatorId, status: 'active' }, [['assignedAt', 'ASC']]));
   }
 
-  async create(input: CreateOperatorInput): Promise<OperatorDTO> {
+  stats(actor: Actor): Promise<OperatorStats> {
+    requireOperator(actor);
+    return operatorStats(this.db);
+  }
+
+  async create(actor: Actor, input: CreateOperatorInput): Promise<OperatorDTO> {
+    requireAdmin(actor);
     try {
       const operator = await this.db.models.Operator.create({
         name: input.name,
@@ -99,15 +90,15 @@ export class OperatorService {
         maxConcurrentSessions: input.maxConcurrentSessions ?? 5,
         departments: input.departments ?? [],
       });
-      const refreshed = await this.assigner.refreshOperator(operator.id);
-      return toOperatorDTO(refreshed);
+      return toOperatorDTO(await this.operatorCache.refreshOne(operator.id));
     } catch (error) {
       if (error instanceof UniqueConstraintError) throw new ConflictError('CONFLICT', 'An operator with this email already exists');
       throw error;
     }
   }
 
-  async update(operatorId: number, input: UpdateOperatorInput): Promise<OperatorDTO> {
+  async update(actor: Actor, operatorId: number, input: UpdateOperatorInput): Promise<OperatorDTO> {
+    requireAdmin(actor);
     const before = await this.row(operatorId);
     const changes: Record<string, unknown> = { version: literal('version + 1') };
     if (input.name !== undefined) changes.name = input.name;
@@ -136,7 +127,7 @@ export class OperatorService {
       const [rows] = await Operator.update(changes, { where: max === undefined ? { id: operatorId } : { id: operatorId, activeSessions: { [Op.lte]: max } }, transaction });
       if (rows !== 1) throw new ConflictError('CONFLICT', `The operator holds more than ${String(max)} active sessions: close or transfer some first`);
     });
-    const after = toOperatorDTO(await this.assigner.refreshOperator(operatorId));
+    const after = toOperatorDTO(await this.operatorCache.refreshOne(operatorId));
     this.events.emit('operator.updated', { operator: after, previousRole: before.role });
     // A new password or disabling ends every token of the operator: their open connections end with them.
     if (input.password !== undefined || input.disabled === true) this.events.emit('operator.signed_out', { operatorId });
@@ -147,9 +138,7 @@ export class OperatorService {
 
   /** An operator sets their own status; an admin may set anyone's. Going online pulls waiting sessions. */
   async setStatus(actor: Actor, operatorId: number, status: OperatorStatus): Promise<OperatorDTO> {
-    if (actor.kind !== 'operator' || (actor.operatorId !== operatorId && !isAdmin(actor))) {
-      throw new ForbiddenError('Only the operator or an admin may change this status');
-    }
+    canSetStatus(actor, operatorId);
     const before = await this.row(operatorId);
     if (before.disabled) throw new ConflictError('CONFLICT', 'The operator is disabled');
     const now = Date.now();
@@ -158,7 +147,7 @@ export class OperatorService {
       { status, lastSeenAt: new Date(now), presentUntil: new Date(status === 'offline' ? now : now + LEASE_MS), version: literal('version + 1') },
       { where: { id: operatorId } },
     );
-    const after = toOperatorDTO(await this.assigner.refreshOperator(operatorId));
+    const after = toOperatorDTO(await this.operatorCache.refreshOne(operatorId));
     if (before.status !== status) this.events.emit('operator.status_changed', { operator: after, previous: before.status });
     if (status === 'online') await this.assigner.drain();
     return toOperatorDTO(await this.row(operatorId));
@@ -166,86 +155,30 @@ export class OperatorService {
 
   /**
    * POST /assign: with operatorId, to that operator (self, or anyone for an admin); else by a strategy.
-   * NO_OPERATOR_AVAILABLE leaves the session queued.
+   * NO_OPERATOR_AVAILABLE leaves the session queued; a session that stopped waiting meanwhile is answered
+   * with what it is now (ALREADY_ASSIGNED, SESSION_CLOSED).
    */
-  async assign(actor: OperatorActor, sessionId: string, options: { strategy?: StrategyName; operatorId?: number }): Promise<Assignment> {
+  async assign(actor: Actor, sessionId: string, options: { strategy?: StrategyName; operatorId?: number }): Promise<AssignmentDTO> {
+    requireOperator(actor);
     if (options.operatorId !== undefined) {
-      if (options.operatorId !== actor.operatorId && actor.role !== 'admin') {
-        throw new ForbiddenError('Only an admin may assign a session to another operator');
-      }
-      const reason = options.operatorId === actor.operatorId ? 'taken by the operator' : `assigned by admin ${actor.operatorId}`;
-      return this.assigner.claim(sessionId, options.operatorId, { strategy: 'manual', reason });
+      canAssignTo(actor, options.operatorId);
+      const self = actor.kind === 'operator' && options.operatorId === actor.operatorId;
+      const session = await this.assigner.claim(sessionId, options.operatorId, { strategy: 'manual', reason: self ? 'taken by the operator' : `assigned by admin ${actor.kind === 'operator' ? actor.operatorId : 'system'}` });
+      return { session, operator: toOperatorDTO(await this.row(options.operatorId)) };
     }
-    const assignment = await this.assigner.route(sessionId, options.strategy === 'manual' ? undefined : options.strategy);
-    if (!assignment) {
-      const session = await getSession(this.db, sessionId);
-      if (session.status === 'active') throw new ConflictError('ALREADY_ASSIGNED', 'The session already has an operator');
+    const assigned = await this.assigner.route(sessionId, options.strategy === 'manual' ? undefined : options.strategy);
+    if (!assigned) {
+      explainUnroutable(await getSession(this.db, sessionId));
       throw new ConflictError('NO_OPERATOR_AVAILABLE', 'No operator is available; the session stays queued');
     }
-    return assignment;
+    return { session: assigned.session, operator: toOperatorDTO(await this.row(assigned.operatorId)) };
   }
 
   /** session:join — an operator takes a waiting session themselves. */
-  async join(actor: OperatorActor, sessionId: string): Promise<SessionDTO> {
-    const assignment = await this.assigner.claim(sessionId, actor.operatorId, { strategy: 'manual', reason: 'taken from the queue' });
-    return assignment.session;
-  }
-
-  async stats(): Promise<OperatorStats> {
-    const { Operator, ChatSession } = this.db.models;
-    const startOfDay = new Date();
-    startOfDay.setUTCHours(0, 0, 0, 0);
-    const [operators, closedToday, responded, rated, waiting, active, assignedToday] = await Promise.all([
-      Operator.findAll({ order: [['id', 'ASC']] }),
-      ChatSession.findAll({
-        attributes: ['operatorId', [fn('COUNT', col('id')), 'n']],
-        where: { status: 'closed', closedAt: { [Op.gte]: startOfDay }, operatorId: { [Op.ne]: null } },
-        group: ['operatorId'],
-        raw: true,
-      }),
-      ChatSession.findAll({
-        attributes: ['operatorId', 'assignedAt', 'firstResponseAt'],
-        where: { firstResponseAt: { [Op.ne]: null }, assignedAt: { [Op.ne]: null }, operatorId: { [Op.ne]: null } },
-        order: [['firstResponseAt', 'DESC']],
-        limit: 5000,
-      }),
-      ChatSession.findAll({
-        attributes: ['operatorId', [fn('AVG', col('rating')), 'avg']],
-        where: { rating: { [Op.ne]: null }, operatorId: { [Op.ne]: null } },
-        group: ['operatorId'],
-        raw: true,
-      }),
-      ChatSession.count({ where: { status: 'waiting' } }),
-      ChatSession.count({ where: { status: 'active' } }),
-      ChatSession.findAll({
-        attributes: ['createdAt', 'assignedAt'],
-        where: { assignedAt: { [Op.gte]: startOfDay } },
-        limit: 5000,
-      }),
-    ]);
-    const closedBy = new Map((closedToday as unknown as Array<{ operatorId: number; n: number | string }>).map((r) => [Number(r.operatorId), Number(r.n)]));
-    const ratingBy = new Map((rated as unknown as Array<{ operatorId: number; avg: number | string }>).map((r) => [Number(r.operatorId), Number(r.avg)]));
-    const responseTimes = new Map<number, number[]>();
-    for (const s of responded) {
-      const list = responseTimes.get(Number(s.operatorId)) ?? [];
-      list.push(((s.firstResponseAt as Date).getTime() - (s.assignedAt as Date).getTime()) / 1000);
-      responseTimes.set(Number(s.operatorId), list);
-    }
-    const average = (values: number[] | undefined): number | null =>
-      values && values.length > 0 ? values.reduce((a, b) => a + b, 0) / values.length : null;
-    const waits = assignedToday.map((s) => ((s.assignedAt as Date).getTime() - s.createdAt.getTime()) / 1000);
-    return {
-      operators: operators.map((o) => ({
-        operatorId: o.id,
-        name: o.name,
-        status: o.status,
-        activeSessions: o.activeSessions,
-        closedToday: closedBy.get(o.id) ?? 0,
-        avgFirstResponseSeconds: round1(average(responseTimes.get(o.id))),
-        avgRating: round1(ratingBy.get(o.id) ?? null),
-      })),
-      overall: { waiting, active, avgWaitSeconds: round1(average(waits)) },
-    };
+  join(actor: Actor, sessionId: string): Promise<SessionDTO> {
+    requireOperator(actor);
+    if (actor.kind !== 'operator') throw new NotFoundError('Operator not found');
+    return this.assigner.claim(sessionId, actor.operatorId, { strategy: 'manual', reason: 'taken from the queue' });
   }
 
   private async row(operatorId: number): Promise<Operator> {

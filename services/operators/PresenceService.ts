@@ -4,6 +4,7 @@ import type { Config } from '../../config';
 import type { Db } from '../../models/db';
 import type { DomainEvents } from '../events/DomainEvents';
 import { toOperatorDTO } from '../dto';
+import type { OperatorCache } from '../cache/OperatorCache';
 import type { Assigner } from '../routing/Assigner';
 
 /** How often a process renews the leases of the operators connected to it, and how long a lease lasts. */
@@ -26,6 +27,7 @@ export class PresenceService {
 
   constructor(
     private readonly db: Db,
+    private readonly operatorCache: OperatorCache,
     private readonly assigner: Assigner,
     private readonly events: DomainEvents,
     private readonly config: Config,
@@ -79,7 +81,7 @@ export class PresenceService {
       const [rows] = await Operator.update({ status: 'offline', version: literal('version + 1') }, { where: { id, ...gone } });
       if (rows !== 1) continue;
       wentOffline.push(id);
-      const operator = await this.assigner.refreshOperator(id);
+      const operator = await this.operatorCache.refreshOne(id);
       this.logger.info({ operatorId: id }, 'operator offline: no connection within the grace period');
       this.events.emit('operator.status_changed', { operator: toOperatorDTO(operator), previous: status });
       if (this.config.requeueOnOffline) {

@@ -14,6 +14,8 @@ import { apiGroups } from '../../routes';
 import { withDocs } from '../../routes/docs/docs';
 import { mountGroup } from '../../routes/registry';
 import { pagesRouter } from '../../routes/pages';
+import { webPaths } from '../../config/webPaths';
+import { corsOrigin } from './cors';
 
 export interface AppDeps {
   config: Config;
@@ -24,13 +26,6 @@ export interface AppDeps {
   routes: RouteContext;
   /** `record` counts and times each request; `endpoint` serves GET /metrics. */
   metrics: { record: RequestHandler; endpoint: MetricsDeps };
-}
-
-/** CORS_ORIGINS unset: only same-origin callers (their requests carry no CORS check anyway). */
-export function corsOrigin(config: Config): cors.CorsOptions['origin'] {
-  if (config.corsOrigins === null) return false;
-  if (config.corsOrigins.includes('*')) return true;
-  return config.corsOrigins;
 }
 
 export function createApp(deps: AppDeps): Express {
@@ -53,7 +48,7 @@ export function createApp(deps: AppDeps): Express {
       crossOriginResourcePolicy: { policy: 'cross-origin' },
     }),
   );
-  app.use(cors({ origin: corsOrigin(config), credentials: false, exposedHeaders: ['Retry-After', 'X-Request-Id'] }));
+  app.use(cors({ origin: corsOrigin(config.corsOrigins), credentials: false, exposedHeaders: ['Retry-After', 'X-Request-Id'] }));
   app.use(express.json({ limit: config.bodyLimitBytes }));
 
   // withDocs adds GET /api/docs(.json): the OpenAPI document of every group, itself included.
@@ -62,7 +57,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(healthRouter(deps));
   app.use(metricsRouter(deps.metrics.endpoint));
   // The widget and console pages last: nothing of theirs may shadow an API or service route.
-  app.use(pagesRouter());
+  app.use(pagesRouter(webPaths().out));
 
   app.use(notFound);
   app.use(errorHandler(logger));

@@ -1,10 +1,16 @@
 import type { Logger } from 'pino';
 import type { Socket } from 'socket.io';
-import type { Actor } from '../../services/access';
-import type { AuthService } from '../../services/operators/AuthService';
+import type { Actor, Authenticator } from '../../services/access';
 import { UnauthenticatedError, toAppError } from '../../services/errors';
+import type { SocketData } from './events';
 
-type Middleware = (socket: Socket, next: (error?: Error) => void) => void;
+/** What the handshake asks of auth: a token's actor, and to forget what this process remembers of an operator. */
+export interface SocketAuthenticator extends Authenticator {
+  forget(operatorId: number): void;
+}
+
+type HandshakeSocket = Pick<Socket, 'handshake' | 'nsp'> & { data: Partial<SocketData> };
+type Middleware = (socket: HandshakeSocket, next: (error?: Error) => void) => void;
 
 /**
  * Handshake authentication (`auth: { token }`), run on every connection and every reconnection, so a token
@@ -12,7 +18,7 @@ type Middleware = (socket: Socket, next: (error?: Error) => void) => void;
  * that is not (or no longer) good, or with the error's code when it could not be checked (SERVICE_UNAVAILABLE
  * while the database is away): a client must not drop a good token, or a chat, over an outage.
  */
-export function authenticateSocket(auth: AuthService, kind: Actor['kind'], logger: Logger): Middleware {
+export function authenticateSocket(auth: SocketAuthenticator, kind: Actor['kind'], logger: Logger): Middleware {
   return (socket, next) => {
     const token: unknown = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
     if (typeof token !== 'string' || token.length === 0 || token.length > 2_000) {
@@ -42,7 +48,7 @@ export function authenticateSocket(auth: AuthService, kind: Actor['kind'], logge
  * does not clear that memo, and the console's automatic reconnect would otherwise get straight back in. The
  * memo is dropped only once the token has verified, so forged tokens cannot make a process forget anything.
  */
-async function authenticateFresh(auth: AuthService, token: string): Promise<Actor> {
+async function authenticateFresh(auth: SocketAuthenticator, token: string): Promise<Actor> {
   const actor = await auth.authenticate(token);
   if (actor.kind !== 'operator') return actor;
   auth.forget(actor.operatorId);

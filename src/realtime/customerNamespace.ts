@@ -1,21 +1,24 @@
 import type { Logger } from 'pino';
-import type { Namespace } from 'socket.io';
-import type { Config } from '../../config';
 import type { Schemas } from '../../middleware/schemas';
-import type { CustomerActor } from '../../services/access';
-import type { AuthService } from '../../services/operators/AuthService';
-import type { ChatService, PostMessageInput } from '../../services/sessions/ChatService';
+import { access, type CustomerActor } from '../../services/access';
+import type { CustomerClientEvents } from '../../services/contract';
 import { RateLimitedError } from '../../services/errors';
-import { authenticateSocket } from './auth';
-import { rooms } from './events';
-import { WindowLimiter, event, serveEvents, tracker, type EventSpec } from './handler';
+import type { MessageService, PostMessageInput } from '../../services/messages/MessageService';
+import type { ChatService } from '../../services/sessions/ChatService';
+import type { SessionDirectory } from '../../services/sessions/SessionDirectory';
+import { authenticateSocket, type SocketAuthenticator } from './auth';
+import { rooms, type CustomerNamespace } from './events';
+import { WindowLimiter, event, eventTable, serveEvents, tracker } from './handler';
 
 export interface NamespaceDeps {
-  config: Config;
   logger: Logger;
   schemas: Schemas;
-  auth: AuthService;
+  auth: SocketAuthenticator;
   chat: ChatService;
+  messages: MessageService;
+  sessions: SessionDirectory;
+  /** A customer's messages per 10 s on one socket (RATE_LIMIT_MESSAGES_PER_10_SECONDS; 0: none). */
+  messagesPer10Seconds: number;
   /** Work a connection started (presence, what it is told on connect); awaited on shutdown before the database closes. */
   pending: Set<Promise<void>>;
 }
@@ -27,40 +30,32 @@ interface CustomerContext {
   messages: WindowLimiter;
 }
 
+/** Every /customer event is its own session's customer's (the socket is bound to it). */
+const own = access.sessionCustomer();
+
 /** `/customer`: each socket is bound to its one session and sits in that session's room. */
-export function registerCustomerNamespace(nsp: Namespace, deps: NamespaceDeps): void {
-  const { config, logger, schemas, auth, chat, pending } = deps;
+export function registerCustomerNamespace(nsp: CustomerNamespace, deps: NamespaceDeps): void {
+  const { logger, schemas, auth, chat, messages, sessions, pending } = deps;
   const track = tracker(pending, logger);
-  const events = new Map<string, EventSpec<CustomerContext>>([
-    [
-      'message:send',
-      event(schemas.socketSend, async ({ actor, sessionId, messages }, input: PostMessageInput) => {
-        if (!messages.take()) throw new RateLimitedError(10, 'Too many messages; slow down');
-        return (await chat.postMessage(actor, sessionId, input)).message;
-      }),
-    ],
-    [
-      'messages:sync',
-      event(schemas.socketSync, async ({ actor, sessionId }, { afterId }: { afterId: number }) => ({
-        messages: await chat.syncMessages(actor, sessionId, afterId),
-      })),
-    ],
-    ['typing', event(schemas.socketTyping, ({ actor, sessionId }, { isTyping }: { isTyping: boolean }) => chat.typing(actor, sessionId, isTyping))],
-    [
-      'messages:read',
-      event(schemas.socketRead, async ({ actor, sessionId }, { upToId }: { upToId: number }) => {
-        await chat.markRead(actor, sessionId, upToId);
-      }),
-    ],
-    ['session:close', event(schemas.socketClose, ({ actor, sessionId }, { reason }: { reason?: string }) => chat.close(actor, sessionId, reason))],
-    [
-      'session:rate',
-      event(schemas.socketRate, ({ actor, sessionId }, { rating, comment }: { rating: number; comment?: string }) => chat.rate(actor, sessionId, rating, comment)),
-    ],
-  ]);
+  const events = eventTable<CustomerContext, keyof CustomerClientEvents>('/customer', {
+    'message:send': event(own, schemas.socketSend, async ({ actor, sessionId, messages: limiter }, input: PostMessageInput) => {
+      if (!limiter.take()) throw new RateLimitedError(10, 'Too many messages; slow down');
+      return (await messages.postMessage(actor, sessionId, input)).message;
+    }),
+    'messages:sync': event(own, schemas.socketSync, async ({ actor, sessionId }, { afterId }: { afterId: number }) => ({
+      messages: await messages.syncMessages(actor, sessionId, afterId),
+    })),
+    typing: event(own, schemas.socketTyping, ({ actor, sessionId }, { isTyping }: { isTyping: boolean }) => messages.typing(actor, sessionId, isTyping)),
+    'messages:read': event(own, schemas.socketRead, async ({ actor, sessionId }, { upToId }: { upToId: number }) => {
+      await messages.markRead(actor, sessionId, upToId);
+    }),
+    'session:close': event(own, schemas.socketClose, ({ actor, sessionId }, { reason }: { reason?: string }) => chat.close(actor, sessionId, reason)),
+    'session:rate': event(own, schemas.socketRate, ({ actor, sessionId }, { rating, comment }: { rating: number; comment?: string }) => chat.rate(actor, sessionId, rating, comment)),
+  });
   nsp.use(authenticateSocket(auth, 'customer', logger));
   nsp.on('connection', (socket) => {
-    const actor = socket.data.actor as CustomerActor;
+    const { actor } = socket.data;
+    if (actor.kind !== 'customer') return;
     const { sessionId } = actor;
     void socket.join(rooms.session(sessionId));
     logger.info({ namespace: 'customer', sessionId, socketId: socket.id }, 'socket connected');
@@ -69,12 +64,12 @@ export function registerCustomerNamespace(nsp: Namespace, deps: NamespaceDeps): 
     track(
       chat.getSession(actor, sessionId).then(async (session) => {
         if (session.status === 'waiting' && session.queuePosition !== undefined) {
-          socket.emit('session:queued', { position: session.queuePosition, waiting: await chat.waitingCount() });
+          socket.emit('session:queued', { position: session.queuePosition, waiting: await sessions.waitingCount(actor) });
         }
       }),
       'the queue position on connect',
     );
 
-    serveEvents<CustomerContext>(socket, { actor, sessionId, messages: new WindowLimiter(config.rateLimitMessagesPer10Seconds, 10_000) }, events, logger);
+    serveEvents<CustomerContext>(socket, { actor, sessionId, messages: new WindowLimiter(deps.messagesPer10Seconds, 10_000) }, events, logger);
   });
 }

@@ -1,18 +1,20 @@
 import type http from 'node:http';
 import type { Logger } from 'pino';
-import { Server, type Namespace } from 'socket.io';
+import { Server } from 'socket.io';
 import { createAdapter } from '@socket.io/redis-adapter';
 import type Redis from 'ioredis';
 import type { Config } from '../../config';
 import { createRedis } from '../../config/redis';
 import type { Schemas } from '../../middleware/schemas';
-import type { AuthService } from '../../services/operators/AuthService';
+import type { MessageService } from '../../services/messages/MessageService';
 import type { ChatService } from '../../services/sessions/ChatService';
+import type { SessionDirectory } from '../../services/sessions/SessionDirectory';
 import type { OperatorService } from '../../services/operators/OperatorService';
 import type { PresenceService } from '../../services/operators/PresenceService';
-import { corsOrigin } from '../http/app';
+import { corsOrigin, originAllowed } from '../http/cors';
+import type { SocketAuthenticator } from './auth';
 import { registerCustomerNamespace } from './customerNamespace';
-import type { CustomerClientEvents, CustomerServerEvents, InterServerEvents, OperatorClientEvents, OperatorServerEvents, SocketData } from './events';
+import type { ChatIo, CustomerNamespace, OperatorNamespace } from './events';
 import { registerOperatorNamespace } from './operatorNamespace';
 import { Peers } from './peers';
 import { roomAudience } from './rooms';
@@ -22,16 +24,18 @@ export interface RealtimeDeps {
   config: Config;
   logger: Logger;
   schemas: Schemas;
-  auth: AuthService;
+  auth: SocketAuthenticator;
   chat: ChatService;
+  messages: MessageService;
+  sessions: SessionDirectory;
   operators: OperatorService;
   presence: PresenceService;
 }
 
 export interface Realtime {
-  io: Server;
-  customers: Namespace<CustomerClientEvents, CustomerServerEvents, InterServerEvents, SocketData>;
-  operators: Namespace<OperatorClientEvents, OperatorServerEvents, InterServerEvents, SocketData>;
+  io: ChatIo;
+  customers: CustomerNamespace;
+  operators: OperatorNamespace;
   /** Connects the adapter's Redis clients (when Redis is configured). */
   start(): Promise<void>;
   /** Where the NotificationService sends: this layer's rooms, silent once closing. */
@@ -54,9 +58,9 @@ const PACKET_OVERHEAD_BYTES = 4 * 1024;
  */
 export function createRealtime(httpServer: http.Server, deps: RealtimeDeps): Realtime {
   const { config, logger } = deps;
-  const origins = corsOrigin(config);
+  const origins = corsOrigin(config.corsOrigins);
   let accepting = true;
-  const io = new Server(httpServer, {
+  const io: ChatIo = new Server(httpServer, {
     // A message of MAX_MESSAGE_LENGTH characters of up to 4 bytes each, not the 1 MB default.
     maxHttpBufferSize: config.maxMessageLength * 4 + PACKET_OVERHEAD_BYTES,
     cors: { origin: origins === false ? [] : origins },
@@ -108,13 +112,14 @@ export function createRealtime(httpServer: http.Server, deps: RealtimeDeps): Rea
 
   // Clients belong in /customer or /operator; the root namespace, which Socket.IO always opens, takes nobody.
   io.of('/').use((_socket, next) => next(new Error('NOT_FOUND')));
-  const customers = io.of('/customer') as Realtime['customers'];
-  const operators = io.of('/operator') as Realtime['operators'];
+  const customers: CustomerNamespace = io.of('/customer');
+  const operators: OperatorNamespace = io.of('/operator');
   const pending = new Set<Promise<void>>();
   let open = true;
-  const peers = sub ? new Peers(customers as unknown as Namespace, sub, logger) : null;
-  registerCustomerNamespace(customers as unknown as Namespace, { ...deps, pending });
-  registerOperatorNamespace(operators as unknown as Namespace, { ...deps, pending });
+  const peers = sub ? new Peers(customers, sub, logger) : null;
+  const namespaceDeps = { ...deps, pending, messagesPer10Seconds: config.rateLimitMessagesPer10Seconds };
+  registerCustomerNamespace(customers, namespaceDeps);
+  registerOperatorNamespace(operators, namespaceDeps);
 
   return {
     io,
@@ -142,7 +147,7 @@ export function createRealtime(httpServer: http.Server, deps: RealtimeDeps): Rea
       await new Promise((resolve) => setImmediate(resolve));
       await Promise.all([...pending]);
     },
-    audience: roomAudience(customers as unknown as Namespace, operators as unknown as Namespace, {
+    audience: roomAudience(customers, operators, {
       isOpen: () => open,
       clustered: pub !== null,
       hasPeers: () => peers?.present ?? false,
@@ -153,18 +158,4 @@ export function createRealtime(httpServer: http.Server, deps: RealtimeDeps): Rea
       await Promise.all([pub, sub].map((client) => client?.quit().catch(() => client.disconnect())));
     },
   };
-}
-
-/**
- * The handshake's Origin against CORS_ORIGINS, for polling and websocket alike (browsers do not apply CORS
- * to websockets). No Origin (not a browser) passes; unset CORS_ORIGINS means the server's own origin only.
- */
-function originAllowed(origin: string | undefined, host: string | undefined, allowed: string[] | null): boolean {
-  if (!origin) return true;
-  if (allowed?.includes('*') || allowed?.includes(origin)) return true;
-  try {
-    return new URL(origin).host === host;
-  } catch {
-    return false;
-  }
 }

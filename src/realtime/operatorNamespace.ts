@@ -1,13 +1,12 @@
-import type { Namespace } from 'socket.io';
-import type { OperatorStatus } from '../../models';
-import type { OperatorActor } from '../../services/access';
-import type { PostMessageInput } from '../../services/sessions/ChatService';
+import { access, type OperatorActor } from '../../services/access';
+import type { OperatorClientEvents, OperatorStatus } from '../../services/contract';
+import type { PostMessageInput } from '../../services/messages/MessageService';
 import type { OperatorService } from '../../services/operators/OperatorService';
 import type { PresenceService } from '../../services/operators/PresenceService';
 import { authenticateSocket } from './auth';
 import type { NamespaceDeps } from './customerNamespace';
-import { rooms } from './events';
-import { event, serveEvents, tracker, type EventSpec } from './handler';
+import { rooms, type OperatorNamespace } from './events';
+import { event, eventTable, serveEvents, tracker } from './handler';
 
 export interface OperatorNamespaceDeps extends NamespaceDeps {
   operators: OperatorService;
@@ -16,49 +15,42 @@ export interface OperatorNamespaceDeps extends NamespaceDeps {
 
 type SessionRef = { sessionId: string };
 
-/** `/operator`: an operator's sockets share a room; online operators also share the queue room. */
-export function registerOperatorNamespace(nsp: Namespace, deps: OperatorNamespaceDeps): void {
-  const { logger, schemas, auth, chat, operators, presence, pending } = deps;
-  const track = tracker(pending, logger);
+/** A socket's context is its operator. */
+interface OperatorContext {
+  actor: OperatorActor;
+}
 
-  // Each socket's context is its operator.
-  const events = new Map<string, EventSpec<OperatorActor>>([
-    ['status:set', event(schemas.socketStatus, (actor, { status }: { status: OperatorStatus }) => operators.setStatus(actor, actor.operatorId, status))],
-    ['session:join', event(schemas.socketSessionRef, (actor, { sessionId }: SessionRef) => operators.join(actor, sessionId))],
-    [
-      'message:send',
-      event(schemas.operatorSend, async (actor, { sessionId, ...input }: SessionRef & PostMessageInput) => (await chat.postMessage(actor, sessionId, input)).message),
-    ],
-    [
-      'messages:sync',
-      event(schemas.operatorSync, async (actor, { sessionId, afterId }: SessionRef & { afterId: number }) => ({
-        messages: await chat.syncMessages(actor, sessionId, afterId),
-      })),
-    ],
-    ['typing', event(schemas.operatorTyping, (actor, { sessionId, isTyping }: SessionRef & { isTyping: boolean }) => chat.typing(actor, sessionId, isTyping))],
-    [
-      'messages:read',
-      event(schemas.operatorRead, async (actor, { sessionId, upToId }: SessionRef & { upToId: number }) => {
-        await chat.markRead(actor, sessionId, upToId);
-      }),
-    ],
-    ['session:close', event(schemas.operatorClose, (actor, { sessionId, reason }: SessionRef & { reason?: string }) => chat.close(actor, sessionId, reason))],
-    [
-      'session:transfer',
-      event(schemas.operatorTransfer, (actor, { sessionId, operatorId: to, department }: SessionRef & { operatorId?: number; department?: string }) =>
-        chat.transfer(actor, sessionId, { operatorId: to, department }),
-      ),
-    ],
-  ]);
+/** `/operator`: an operator's sockets share a room; online operators also share the queue room. */
+export function registerOperatorNamespace(nsp: OperatorNamespace, deps: OperatorNamespaceDeps): void {
+  const { logger, schemas, auth, chat, messages, operators, presence, pending } = deps;
+  const track = tracker(pending, logger);
+  const staff = access.operator;
+  const events = eventTable<OperatorContext, keyof OperatorClientEvents>('/operator', {
+    'status:set': event(staff, schemas.socketStatus, ({ actor }, { status }: { status: OperatorStatus }) => operators.setStatus(actor, actor.operatorId, status)),
+    'session:join': event(staff, schemas.socketSessionRef, ({ actor }, { sessionId }: SessionRef) => operators.join(actor, sessionId)),
+    'message:send': event(staff, schemas.operatorSend, async ({ actor }, { sessionId, ...input }: SessionRef & PostMessageInput) => (await messages.postMessage(actor, sessionId, input)).message),
+    'messages:sync': event(staff, schemas.operatorSync, async ({ actor }, { sessionId, afterId }: SessionRef & { afterId: number }) => ({
+      messages: await messages.syncMessages(actor, sessionId, afterId),
+    })),
+    typing: event(staff, schemas.operatorTyping, ({ actor }, { sessionId, isTyping }: SessionRef & { isTyping: boolean }) => messages.typing(actor, sessionId, isTyping)),
+    'messages:read': event(staff, schemas.operatorRead, async ({ actor }, { sessionId, upToId }: SessionRef & { upToId: number }) => {
+      await messages.markRead(actor, sessionId, upToId);
+    }),
+    'session:close': event(staff, schemas.operatorClose, ({ actor }, { sessionId, reason }: SessionRef & { reason?: string }) => chat.close(actor, sessionId, reason)),
+    'session:transfer': event(staff, schemas.operatorTransfer, ({ actor }, { sessionId, operatorId: to, department }: SessionRef & { operatorId?: number; department?: string }) =>
+      chat.transfer(actor, sessionId, { operatorId: to, department }),
+    ),
+  });
 
   nsp.use(authenticateSocket(auth, 'operator', logger));
   nsp.on('connection', (socket) => {
-    const actor = socket.data.actor as OperatorActor;
+    const { actor } = socket.data;
+    if (actor.kind !== 'operator') return;
     const { operatorId } = actor;
     void socket.join([rooms.operator(operatorId), rooms.operators]);
     track(presence.connected(operatorId), 'presence update');
     track(
-      operators.get(operatorId).then((operator) => {
+      operators.get(actor, operatorId).then((operator) => {
         if (operator.status === 'online') void socket.join(rooms.queue);
       }),
       'joining the queue room on connect',
@@ -69,6 +61,6 @@ export function registerOperatorNamespace(nsp: Namespace, deps: OperatorNamespac
       track(presence.disconnected(operatorId), 'presence update');
     });
 
-    serveEvents<OperatorActor>(socket, actor, events, logger);
+    serveEvents<OperatorContext>(socket, { actor }, events, logger);
   });
 }

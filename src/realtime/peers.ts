@@ -1,5 +1,5 @@
 import type { EventEmitter } from 'node:events';
-import type { Namespace } from 'socket.io';
+import type { CustomerNamespace } from './events';
 import type { Logger } from 'pino';
 
 /** How often the adapter is asked how many processes listen. */
@@ -41,7 +41,7 @@ export class Peers {
   });
 
   constructor(
-    private readonly namespace: Namespace,
+    private readonly namespace: CustomerNamespace,
     private readonly subscriber: Subscriber,
     private readonly logger: Logger,
   ) {

@@ -1,7 +1,6 @@
-import type { Namespace } from 'socket.io';
 import type { Audience } from '../../services/events/NotificationService';
-import type { MessageDTO } from '../../services/dto';
-import { rooms, type MessageNotice, type QueuePosition } from './events';
+import type { CustomerServerEvents, MessageDTO, OperatorServerEvents } from '../../services/contract';
+import { rooms, type CustomerNamespace, type MessageNotice, type OperatorNamespace, type QueuePosition } from './events';
 
 /**
  * PROTOCOL.md's audiences as Socket.IO rooms; the adapter carries each emit to every process. Once the
@@ -16,8 +15,8 @@ import { rooms, type MessageNotice, type QueuePosition } from './events';
  * order it happened here.
  */
 export function roomAudience(
-  customers: Namespace,
-  operators: Namespace,
+  customers: CustomerNamespace,
+  operators: OperatorNamespace,
   { isOpen, clustered, hasPeers }: { isOpen: () => boolean; clustered: boolean; hasPeers: () => boolean },
 ): Audience {
   let pendingNotices: MessageNotice[] = [];
@@ -32,22 +31,23 @@ export function roomAudience(
     (...args: A): void => {
       if (isOpen()) send(...args);
     };
-  const afterNotices = <A extends unknown[]>(send: (...args: A) => void): ((...args: A) => void) =>
-    when((...args: A) => {
-      sendNotices();
-      send(...args);
-    });
+  /** Sends the pending notices first, then this emit, while open. */
+  const inOrder = (send: () => void): void => {
+    if (!isOpen()) return;
+    sendNotices();
+    send();
+  };
   // Only to this process's sockets: the other processes got the same list and tell their own.
   const tellPositions = (positions: QueuePosition[], waiting: number): void => {
     for (const [sessionId, position] of positions) customers.local.to(rooms.session(sessionId)).emit('session:queued', { position, waiting });
   };
   /** To the room's sockets in this process; a room without any here costs no encoding. */
-  const tellLocal = (namespace: Namespace, room: string, message: MessageDTO): void => {
-    if (namespace.adapter.rooms.has(room)) namespace.local.to(room).emit('message:new', { message });
-  };
   const tellMessage = (sessionId: string, operatorId: number | null, message: MessageDTO): void => {
-    tellLocal(customers, rooms.session(sessionId), message);
-    if (operatorId !== null) tellLocal(operators, rooms.operator(operatorId), message);
+    const sessionRoom = rooms.session(sessionId);
+    if (customers.adapter.rooms.has(sessionRoom)) customers.local.to(sessionRoom).emit('message:new', { message });
+    if (operatorId === null) return;
+    const operatorRoom = rooms.operator(operatorId);
+    if (operators.adapter.rooms.has(operatorRoom)) operators.local.to(operatorRoom).emit('message:new', { message });
   };
   const tellMessages = (notices: MessageNotice[]): void => {
     // From another process of this deployment: a malformed notice is dropped, never thrown into the adapter.
@@ -69,19 +69,33 @@ export function roomAudience(
       if (pendingNotices.length === 0) process.nextTick(when(sendNotices));
       pendingNotices.push([sessionId, operatorId, message]);
     }),
-    customer: afterNotices((sessionId: string, event: string, payload: unknown) => customers.to(rooms.session(sessionId)).emit(event, payload)),
-    queuePositions: afterNotices((positions: QueuePosition[], waiting: number) => {
-      tellPositions(positions, waiting);
-      if (clustered) customers.serverSideEmit('queue:positions', positions, waiting);
-    }),
-    operator: afterNotices((operatorId: number, event: string, payload: unknown) => operators.to(rooms.operator(operatorId)).emit(event, payload)),
-    queue: afterNotices((event: string, payload: unknown) => operators.to(rooms.queue).emit(event, payload)),
-    operators: afterNotices((event: string, payload: unknown) => operators.to(rooms.operators).emit(event, payload)),
-    setInQueue: afterNotices((operatorId: number, inQueue: boolean) => {
-      const sockets = operators.in(rooms.operator(operatorId));
-      if (inQueue) sockets.socketsJoin(rooms.queue);
-      else sockets.socketsLeave(rooms.queue);
-    }),
-    disconnectOperator: afterNotices((operatorId: number) => operators.in(rooms.operator(operatorId)).disconnectSockets(true)),
+    customer<E extends keyof CustomerServerEvents>(sessionId: string, event: E, ...args: Parameters<CustomerServerEvents[E]>) {
+      inOrder(() => customers.to(rooms.session(sessionId)).emit(event, ...args));
+    },
+    queuePositions(positions: QueuePosition[], waiting: number) {
+      inOrder(() => {
+        tellPositions(positions, waiting);
+        if (clustered) customers.serverSideEmit('queue:positions', positions, waiting);
+      });
+    },
+    operator<E extends keyof OperatorServerEvents>(operatorId: number, event: E, ...args: Parameters<OperatorServerEvents[E]>) {
+      inOrder(() => operators.to(rooms.operator(operatorId)).emit(event, ...args));
+    },
+    queue<E extends keyof OperatorServerEvents>(event: E, ...args: Parameters<OperatorServerEvents[E]>) {
+      inOrder(() => operators.to(rooms.queue).emit(event, ...args));
+    },
+    operators<E extends keyof OperatorServerEvents>(event: E, ...args: Parameters<OperatorServerEvents[E]>) {
+      inOrder(() => operators.to(rooms.operators).emit(event, ...args));
+    },
+    setInQueue(operatorId: number, inQueue: boolean) {
+      inOrder(() => {
+        const sockets = operators.in(rooms.operator(operatorId));
+        if (inQueue) sockets.socketsJoin(rooms.queue);
+        else sockets.socketsLeave(rooms.queue);
+      });
+    },
+    disconnectOperator(operatorId: number) {
+      inOrder(() => operators.in(rooms.operator(operatorId)).disconnectSockets(true));
+    },
   };
 }

@@ -7,7 +7,11 @@ import { apiGroups } from '../../routes';
 import type { HttpMethod, RouteGroup, RouteSpec } from '../../routes/registry';
 import type { AuthService } from '../../services/operators/AuthService';
 import type { ChatService } from '../../services/sessions/ChatService';
+import type { SessionDirectory } from '../../services/sessions/SessionDirectory';
+import type { MessageService } from '../../services/messages/MessageService';
 import type { OperatorService } from '../../services/operators/OperatorService';
+import { SYSTEM } from '../../services/access';
+import type { MessageDTO, OperatorDTO, SessionDTO } from '../../services/contract';
 import type { Backend } from './backends';
 import { startTestServer, type TestServer } from './testServer';
 
@@ -18,46 +22,10 @@ import { startTestServer, type TestServer } from './testServer';
 
 export const PASSWORD = 'correct-horse-battery-staple';
 
-/** The shapes of PROTOCOL.md, as far as the tests read them. */
-export interface OperatorBody {
-  id: number;
-  name: string;
-  email: string;
-  role: 'operator' | 'admin';
-  status: 'online' | 'busy' | 'offline';
-  maxConcurrentSessions: number;
-  departments: string[];
-  activeSessions: number;
-  lastAssignedAt: string | null;
-  lastSeenAt: string | null;
-}
-
-export interface SessionBody {
-  id: string;
-  status: 'waiting' | 'active' | 'closed';
-  customerId: string | null;
-  customerName: string | null;
-  department: string | null;
-  metadata: Record<string, unknown> | null;
-  operatorId: number | null;
-  operator: { id: number; name: string } | null;
-  createdAt: string;
-  assignedAt: string | null;
-  closedAt: string | null;
-  closedBy: string | null;
-  rating: number | null;
-  queuePosition?: number;
-}
-
-export interface MessageBody {
-  id: number;
-  sessionId: string;
-  senderType: 'customer' | 'operator' | 'system';
-  type: string;
-  content: string;
-  clientMessageId: string | null;
-  createdAt: string;
-}
+/** PROTOCOL.md's shapes: the contract module the server and the pages use. */
+export type OperatorBody = OperatorDTO;
+export type SessionBody = SessionDTO;
+export type MessageBody = MessageDTO;
 
 /** An operator or admin with a live token. */
 export interface Staff {
@@ -113,7 +81,7 @@ export async function login(url: string, email: string, password = PASSWORD): Pr
 /** An admin made directly through the service (the way bootstrap or an existing admin would), logged in over REST. */
 export async function createAdmin(server: TestServer, overrides: { name?: string; email?: string } = {}): Promise<Staff> {
   const email = overrides.email ?? uniqueEmail('admin');
-  const created = await server.server.operators.create({ name: overrides.name ?? 'Ada Admin', email, password: PASSWORD, role: 'admin' });
+  const created = await server.server.operators.create(SYSTEM, { name: overrides.name ?? 'Ada Admin', email, password: PASSWORD, role: 'admin' });
   const { token, operator } = await login(server.url, email);
   return { id: created.id, email, password: PASSWORD, token, operator };
 }
@@ -226,6 +194,8 @@ export function registeredRoutes(server?: TestServer): RegisteredRoute[] {
     limiters: createRateLimiters(config, null),
     auth: server?.server.auth ?? unused<AuthService>('auth'),
     chat: server?.server.chat ?? unused<ChatService>('chat'),
+    sessions: server?.server.sessions ?? unused<SessionDirectory>('sessions'),
+    messages: server?.server.messages ?? unused<MessageService>('messages'),
     operators: server?.server.operators ?? unused<OperatorService>('operators'),
   });
   return groups.flatMap((group) =>

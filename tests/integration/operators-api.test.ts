@@ -1,3 +1,4 @@
+import { SYSTEM } from '../../services/access';
 import request from 'supertest';
 import { describeEachBackend } from '../helpers/backends';
 import type { TestServer } from '../helpers/testServer';
@@ -480,7 +481,7 @@ describeEachBackend('rate limits', (backend) => {
   });
 
   it('RATE_LIMIT_LOGINS_PER_MINUTE=3: the 4th login attempt is 429 with Retry-After, even with the right password', async () => {
-    const admin = await server.server.operators.create({ name: 'Limited Admin', email: uniqueEmail('limited'), password: PASSWORD, role: 'admin' });
+    const admin = await server.server.operators.create(SYSTEM, { name: 'Limited Admin', email: uniqueEmail('limited'), password: PASSWORD, role: 'admin' });
     const attempts = [
       { email: admin.email, password: 'wrong-password' },
       { email: 'nobody@example.com', password: PASSWORD },

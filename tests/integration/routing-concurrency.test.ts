@@ -1,3 +1,4 @@
+import { SYSTEM } from '../../services/access';
 import { availableBackends, deleteRedisKeys, type Backend, type ProvisionedBackend } from '../helpers/backends';
 import { startTestServer, type TestServer } from '../helpers/testServer';
 
@@ -25,7 +26,7 @@ async function deploy(backend: Backend): Promise<Deployment> {
   const admin = { kind: 'operator' as const, operatorId: 0, role: 'admin' as const };
   const operatorIds: number[] = [];
   for (let i = 0; i < OPERATORS; i++) {
-    const operator = await first.server.operators.create({
+    const operator = await first.server.operators.create(SYSTEM, {
       name: `Operator ${i}`,
       email: `op${i}@example.com`,
       password: 'password123',
@@ -94,7 +95,7 @@ for (const backend of availableBackends()) {
           expect(assignedEvents).toBe(OPERATORS * CAPACITY);
 
           // The queue as every process serves it: FIFO by arrival, positions 1..n, identical on each process.
-          const queues = await Promise.all(servers.map((s) => s.server.chat.listQueue()));
+          const queues = await Promise.all(servers.map((s) => s.server.sessions.listQueue(SYSTEM)));
           const queue = queues[0]!;
           expect(queue.map((s) => s.queuePosition)).toEqual(queue.map((_, i) => i + 1));
           const arrival = queue.map((s) => new Date(s.createdAt).getTime());

@@ -110,7 +110,7 @@ describeEachBackend('database scripts', (backend) => {
       expect(test.stdout).toContain(`ok    ${check}: `);
     }
     expect(test.stdout).not.toContain('FAIL');
-    expect(test.stdout).toMatch(/^all 8 checks passed$/m);
+    expect(test.stdout).toMatch(/^all 10 checks passed$/m);
 
     const again = await runCompiled('dbInit', env);
     expect(again.code).toBe(0);
@@ -134,7 +134,7 @@ describeEachBackend('database scripts', (backend) => {
       expect(fs.existsSync(config.db.storage)).toBe(false);
     } else {
       expect(out.lines).toContain(`FAIL  migrations: ${migrations.length} pending (${migrations.join(', ')}): run npm run db:init`);
-      expect(out.errors).toEqual([expect.stringMatching(/^8 of 8 checks failed on mysql /)]);
+      expect(out.errors).toEqual([expect.stringMatching(/^10 of 10 checks failed on mysql /)]);
       const tables = await withDatabase(config.db, (db) => db.sequelize.getQueryInterface().showAllTables());
       expect(tables).toEqual([]);
     }
@@ -146,7 +146,7 @@ describeEachBackend('database scripts', (backend) => {
     const run = await runCompiled('dbTest', env);
     expect(run.code).toBe(1);
     expect(run.stdout).toContain('FAIL  active session counts: alice@example.com records 0 active but has 1');
-    expect(run.stderr).toMatch(/^error: 1 of 8 checks failed on /);
+    expect(run.stderr).toMatch(/^error: 1 of 10 checks failed on /);
   });
 
   it('db:seed creates the demo accounts and consistent sessions', async () => {

@@ -1,37 +1,17 @@
-import type { Logger } from 'pino';
 import { Op } from 'sequelize';
 import type { Db } from '../../models/db';
-import type { MessageDTO } from '../dto';
 import { selectPage } from '../../models/queries/messages';
-import { MessageWriter, type NewMessage, type StoredMessage } from './MessageWriter';
-
-export type { NewMessage, StoredMessage };
+import type { MessageDTO } from '../contract';
+import { toMessageDTO } from '../dto';
 
 export interface MessagePage {
   messages: MessageDTO[];
   hasMore: boolean;
 }
 
-/** Stores and reads messages. Idempotent on (sessionId, sender, clientMessageId) through the unique index. */
-export class MessageStore {
-  private readonly writer: MessageWriter;
-
-  constructor(
-    private readonly db: Db,
-    logger: Logger,
-  ) {
-    this.writer = new MessageWriter(db, logger);
-  }
-
-  /** Stores the message (grouped with others arriving at once), or returns the one stored under its clientMessageId. */
-  store(message: NewMessage): Promise<StoredMessage> {
-    return this.writer.store(message);
-  }
-
-  /** Resolves once every message handed in is committed. */
-  idle(): Promise<void> {
-    return this.writer.idle();
-  }
+/** Reads a session's messages, and marks them read. (Writing is MessageWriter's: grouped, idempotent.) */
+export class MessageReader {
+  constructor(private readonly db: Db) {}
 
   /**
    * Ascending by id. `after`: the next page newer than that id; `before`: the page just older than that id;
@@ -40,7 +20,7 @@ export class MessageStore {
   async list(sessionId: string, options: { after?: number; before?: number; limit: number }): Promise<MessagePage> {
     const { after, before, limit } = options;
     const rows = await selectPage(this.db, sessionId, { after, before }, limit + 1);
-    const page = rows.slice(0, limit);
+    const page = rows.slice(0, limit).map(toMessageDTO);
     return { messages: after !== undefined ? page : page.reverse(), hasMore: rows.length > limit };
   }
 
@@ -61,14 +41,7 @@ export class MessageStore {
   async markRead(sessionId: string, reader: 'customer' | 'operator', upToId: number): Promise<number> {
     const [count] = await this.db.models.ChatMessage.update(
       { readAt: new Date() },
-      {
-        where: {
-          sessionId,
-          id: { [Op.lte]: upToId },
-          readAt: null,
-          senderType: reader === 'customer' ? { [Op.in]: ['operator', 'system'] } : 'customer',
-        },
-      },
+      { where: { sessionId, id: { [Op.lte]: upToId }, readAt: null, senderType: reader === 'customer' ? { [Op.in]: ['operator', 'system'] } : 'customer' } },
     );
     return count;
   }

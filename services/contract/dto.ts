@@ -1,0 +1,144 @@
+/**
+ * PROTOCOL.md's shapes, as every answer and event carries them. Imports nothing: the server, the pages
+ * (public/) and the tests all read these same declarations.
+ */
+
+export type SessionStatus = 'waiting' | 'active' | 'closed';
+export type OperatorStatus = 'online' | 'busy' | 'offline';
+export type OperatorRole = 'operator' | 'admin';
+export type SenderType = 'customer' | 'operator' | 'system';
+export type MessageType = 'text' | 'image' | 'file' | 'system';
+export type ClosedBy = 'customer' | 'operator' | 'system';
+export type StrategyName = 'least-busy' | 'round-robin' | 'longest-idle' | 'manual';
+
+export const SESSION_STATUSES: readonly SessionStatus[] = ['waiting', 'active', 'closed'];
+export const OPERATOR_STATUSES: readonly OperatorStatus[] = ['online', 'busy', 'offline'];
+export const OPERATOR_ROLES: readonly OperatorRole[] = ['operator', 'admin'];
+export const STRATEGY_NAMES: readonly StrategyName[] = ['least-busy', 'round-robin', 'longest-idle', 'manual'];
+
+/** Who holds a session, as shown beside it. */
+export interface OperatorRef {
+  id: number;
+  name: string;
+}
+
+export interface SessionDTO {
+  id: string;
+  status: SessionStatus;
+  customerId: string | null;
+  customerName: string | null;
+  customerEmail: string | null;
+  department: string | null;
+  metadata: Record<string, unknown> | null;
+  operatorId: number | null;
+  operator: OperatorRef | null;
+  createdAt: string;
+  assignedAt: string | null;
+  closedAt: string | null;
+  closedBy: ClosedBy | null;
+  closeReason: string | null;
+  lastMessageAt: string | null;
+  rating: number | null;
+  ratingComment: string | null;
+  /** 1-based, while waiting only. */
+  queuePosition?: number;
+  /** Never shown to customers: their view of a session has none. */
+  labels: string[];
+  /** Created while no operator was online: the "leave a message" path. */
+  offline: boolean;
+}
+
+export interface AttachmentDTO {
+  id: number;
+  fileName: string;
+  contentType: string;
+  size: number;
+  width: number | null;
+  height: number | null;
+  url: string;
+  thumbnailUrl: string | null;
+}
+
+export interface MessageDTO {
+  id: number;
+  sessionId: string;
+  senderType: SenderType;
+  senderId: string | null;
+  /** The sender's name when the message was stored (null for system lines): after a transfer each message still shows who wrote it. */
+  senderName: string | null;
+  type: MessageType;
+  content: string;
+  clientMessageId: string | null;
+  createdAt: string;
+  readAt: string | null;
+  /** An operators-only note. */
+  internal: boolean;
+  attachment: AttachmentDTO | null;
+}
+
+export interface OperatorDTO {
+  id: number;
+  name: string;
+  email: string;
+  role: OperatorRole;
+  status: OperatorStatus;
+  maxConcurrentSessions: number;
+  departments: string[];
+  activeSessions: number;
+  lastAssignedAt: string | null;
+  lastSeenAt: string | null;
+  disabled: boolean;
+}
+
+export type SessionEventType = 'created' | 'queued' | 'assigned' | 'transferred' | 'requeued' | 'unassigned' | 'closed' | 'rated';
+
+export interface SessionEventDTO {
+  id: number;
+  type: SessionEventType;
+  operatorId: number | null;
+  detail: Record<string, unknown> | null;
+  createdAt: string;
+}
+
+/** GET /api/chat/availability: lets the widget offer "leave a message" when nobody can answer. */
+export interface Availability {
+  online: boolean;
+  availableOperators: number;
+  waiting: number;
+  estimatedWaitSeconds: number;
+}
+
+export interface OperatorFigures {
+  operatorId: number;
+  name: string;
+  status: OperatorStatus;
+  activeSessions: number;
+  closedToday: number;
+  /** Over this operator's own assignments: from getting a session to their first message in it. */
+  avgFirstResponseSeconds: number | null;
+  avgRating: number | null;
+}
+
+/** GET /api/operators/stats. */
+export interface OperatorStats {
+  operators: OperatorFigures[];
+  overall: { waiting: number; active: number; avgWaitSeconds: number | null };
+}
+
+/** POST /api/auth/login. */
+export interface LoginResult {
+  token: string;
+  operator: OperatorDTO;
+}
+
+/** POST /api/chat/sessions. */
+export interface SessionTicketDTO {
+  session: SessionDTO;
+  customerToken: string;
+}
+
+/** POST /api/operators/assign. */
+export interface AssignmentDTO {
+  session: SessionDTO;
+  operator: OperatorDTO;
+}

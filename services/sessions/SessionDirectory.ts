@@ -1,0 +1,112 @@
+import { Op, type WhereOptions } from 'sequelize';
+import type { Db } from '../../models/db';
+import type { ChatSession } from '../../models';
+import { sessionEvents } from '../../models/queries/sessionLog';
+import { QUEUE_ORDER, countWaiting, findSessions, recentWaits } from '../../models/queries/sessions';
+import { countOnline } from '../../models/queries/operators';
+import { canKnow, requireOperator, type Actor } from '../access';
+import type { Availability, SessionDTO, SessionEventDTO, SessionStatus } from '../contract';
+import { toSessionEventDTO } from '../dto';
+import { ValidationError } from '../errors';
+import type { OperatorDirectory } from '../operators/availability';
+import { getSession, sessionDTOs } from './sessionViews';
+
+export interface HistoryFilters {
+  status?: SessionStatus;
+  operatorId?: number;
+  customerId?: string;
+  from?: Date;
+  to?: Date;
+  limit: number;
+  cursor?: string;
+}
+
+const DEFAULT_WAIT_SECONDS = 60;
+
+/** Sessions listed and looked up: the queue, the open ones, history, a customer's, a session's trail; availability. */
+export class SessionDirectory {
+  constructor(
+    private readonly db: Db,
+    private readonly operators: OperatorDirectory,
+  ) {}
+
+  /** Waiting and active sessions; `mine` keeps the operator's own. */
+  async listActive(actor: Actor, mine: boolean): Promise<SessionDTO[]> {
+    requireOperator(actor);
+    const where: WhereOptions = { status: { [Op.in]: ['waiting', 'active'] } };
+    if (mine && actor.kind === 'operator') Object.assign(where, { operatorId: actor.operatorId });
+    return sessionDTOs(this.db, await findSessions(this.db, where, [['createdAt', 'ASC'], ['id', 'ASC']]));
+  }
+
+  /** The waiting queue, in the order it is served. */
+  async listQueue(actor: Actor): Promise<SessionDTO[]> {
+    requireOperator(actor);
+    return sessionDTOs(this.db, await findSessions(this.db, { status: 'waiting' }, QUEUE_ORDER));
+  }
+
+  /** How many sessions wait now (a customer's socket is told on connect). */
+  waitingCount(_actor: Actor): Promise<number> {
+    return countWaiting(this.db);
+  }
+
+  async history(actor: Actor, filters: HistoryFilters): Promise<{ sessions: SessionDTO[]; nextCursor: string | null }> {
+    requireOperator(actor);
+    const where: Record<string | symbol, unknown> = {};
+    if (filters.status) where.status = filters.status;
+    if (filters.operatorId !== undefined) where.operatorId = filters.operatorId;
+    if (filters.customerId !== undefined) where.customerId = filters.customerId;
+    const created: Record<symbol, Date> = {};
+    if (filters.from) created[Op.gte] = filters.from;
+    if (filters.to) created[Op.lte] = filters.to;
+    if (filters.from || filters.to) where.createdAt = created;
+    if (filters.cursor) {
+      const cursor = decodeCursor(filters.cursor);
+      where[Op.and] = [{ [Op.or]: [{ createdAt: { [Op.lt]: cursor.createdAt } }, { createdAt: cursor.createdAt, id: { [Op.lt]: cursor.id } }] }];
+    }
+    const rows = await findSessions(this.db, where as WhereOptions, [['createdAt', 'DESC'], ['id', 'DESC']], filters.limit + 1);
+    const page = rows.slice(0, filters.limit);
+    const last = page[page.length - 1];
+    const nextCursor = rows.length > filters.limit && last ? encodeCursor(last) : null;
+    return { sessions: await sessionDTOs(this.db, page), nextCursor };
+  }
+
+  async customerSessions(actor: Actor, customerId: string): Promise<SessionDTO[]> {
+    requireOperator(actor);
+    return sessionDTOs(this.db, await findSessions(this.db, { customerId }, [['createdAt', 'DESC'], ['id', 'DESC']], 200));
+  }
+
+  async auditTrail(actor: Actor, sessionId: string): Promise<SessionEventDTO[]> {
+    requireOperator(actor);
+    canKnow(actor, sessionId);
+    await getSession(this.db, sessionId);
+    return (await sessionEvents(this.db, sessionId)).map(toSessionEventDTO);
+  }
+
+  /** Anyone: whether someone is online, how many could take a chat now, the queue and the expected wait. */
+  async availability(_actor: Actor): Promise<Availability> {
+    const [online, available, waiting, waits] = await Promise.all([
+      countOnline(this.db),
+      this.operators.countAvailable(),
+      countWaiting(this.db),
+      recentWaits(this.db, new Date(Date.now() - 3_600_000), 50),
+    ]);
+    const averageWait = waits.length > 0 ? waits.reduce((a, b) => a + b, 0) / waits.length : DEFAULT_WAIT_SECONDS;
+    const estimatedWaitSeconds = available > 0 && waiting === 0 ? 0 : online === 0 ? -1 : Math.round(averageWait * Math.ceil((waiting + 1) / online));
+    return { online: online > 0, availableOperators: available, waiting, estimatedWaitSeconds: Math.max(estimatedWaitSeconds, 0) };
+  }
+}
+
+function encodeCursor(session: ChatSession): string {
+  return Buffer.from(JSON.stringify({ c: session.createdAt.toISOString(), i: session.id })).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { createdAt: Date; id: string } {
+  try {
+    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { c?: unknown; i?: unknown };
+    const createdAt = new Date(String(parsed.c));
+    if (typeof parsed.i !== 'string' || Number.isNaN(createdAt.getTime())) throw new Error('bad cursor');
+    return { createdAt, id: parsed.i };
+  } catch {
+    throw new ValidationError('Invalid cursor', [{ field: 'cursor', message: 'not a cursor this server gave out' }]);
+  }
+}

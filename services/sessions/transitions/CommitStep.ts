@@ -1,0 +1,128 @@
+import type { InferCreationAttributes, Transaction } from 'sequelize';
+import type { Db } from '../../../models/db';
+import type { ChatSession, SessionEventType } from '../../../models';
+import { endAssignments, openAssignments } from '../../../models/queries/assignments';
+import { releaseSeat, takeSeats } from '../../../models/queries/operators';
+import { insertEvents, insertSystemLine, insertSystemLines, type EventRow } from '../../../models/queries/sessionLog';
+import { lockSession } from '../../../models/queries/sessions';
+import type { MessageDTO, SessionDTO } from '../../contract';
+import { toMessageDTO } from '../../dto';
+import { NotFoundError } from '../../errors';
+import type { DomainEventMap, DomainEventName, DomainEvents } from '../../events/DomainEvents';
+import { claimSeat } from '../../routing/seats';
+import { viewSession } from '../sessionViews';
+
+/** What a committed transition leaves for its publish step (pipeline.ts), in the order it is to happen. */
+export interface Effects {
+  /** Sessions changed: their publish steps run in commit order within this process. */
+  sessions: Set<string>;
+  /** Operators whose rows changed: re-read and written through to the cache. */
+  operators: Set<number>;
+  /** Session → the operator now holding it (null: nobody), for the cache. */
+  holders: Map<string, number | null>;
+  /** The news, in the order it is told. */
+  events: Array<(events: DomainEvents) => void>;
+  /** The waiting queue changed: its audience hears once. */
+  queueChanged: boolean;
+  /** A seat was given back: the queue drains into it. */
+  seatFreed: boolean;
+}
+
+/** A session as the checks see it: who holds it. */
+export const holderOf = (session: Pick<ChatSession, 'operatorId'>): number | null =>
+  session.operatorId === null || session.operatorId === undefined ? null : Number(session.operatorId);
+
+/**
+ * The commit half of a transition (DESIGN.md decision 10): one transaction, and the writes every change to a
+ * session is made of. Each write that someone must hear of records it in `effects`, and nothing is told before
+ * the commit. A new instance for each attempt: a transaction retried after a deadlock starts with no effects.
+ */
+export class CommitStep {
+  readonly effects: Effects = { sessions: new Set(), operators: new Set(), holders: new Map(), events: [], queueChanged: false, seatFreed: false };
+
+  constructor(
+    readonly db: Db,
+    readonly transaction: Transaction,
+    readonly now: Date,
+  ) {}
+
+  /** The session row, locked until the commit: the transition decides from what it holds now (invariant 5). */
+  async lock(sessionId: string): Promise<ChatSession> {
+    const row = await lockSession(this.db, sessionId, this.transaction);
+    if (!row) throw new NotFoundError('Session not found');
+    this.effects.sessions.add(sessionId);
+    return row;
+  }
+
+  async update(sessionId: string, changes: Partial<InferCreationAttributes<ChatSession>>): Promise<void> {
+    await this.db.models.ChatSession.update(changes, { where: { id: sessionId }, transaction: this.transaction });
+    this.effects.sessions.add(sessionId);
+  }
+
+  /** One seat of the operator, or the transaction fails (NOT_FOUND, OPERATOR_AT_CAPACITY). */
+  async takeSeat(operatorId: number): Promise<void> {
+    await claimSeat(this.db, operatorId, this.now, this.transaction);
+    this.effects.operators.add(operatorId);
+  }
+
+  /** Seats for a routing pass, n per operator; throws if any operator's row no longer allows them. */
+  async takeSeats(seats: Map<number, number>): Promise<void> {
+    if ((await takeSeats(this.db, seats, this.now, this.transaction)) !== seats.size) throw new Error('routing pass: seats changed under lock');
+    for (const id of seats.keys()) this.effects.operators.add(id);
+  }
+
+  async releaseSeat(operatorId: number): Promise<void> {
+    await releaseSeat(this.db, operatorId, this.transaction);
+    this.effects.operators.add(operatorId);
+    this.effects.seatFreed = true;
+  }
+
+  /** The sessions now held by these operators: a new assignment each (statistics are per assignment). */
+  async hold(assignments: Array<{ sessionId: string; operatorId: number }>): Promise<void> {
+    await openAssignments(this.db, assignments, this.now, this.transaction);
+    for (const { sessionId, operatorId } of assignments) {
+      this.effects.holders.set(sessionId, operatorId);
+      this.effects.sessions.add(sessionId);
+    }
+  }
+
+  /** The session is held by nobody now (queued again, closed). */
+  async release(sessionId: string): Promise<void> {
+    await endAssignments(this.db, [sessionId], this.now, this.transaction);
+    this.effects.holders.set(sessionId, null);
+  }
+
+  /** Lines of the sessions' audit trails. */
+  async log(sessionId: string, type: SessionEventType, operatorId: number | null, detail: Record<string, unknown> | null): Promise<void> {
+    await this.logMany([{ sessionId, type, operatorId, detail }]);
+  }
+
+  async logMany(events: EventRow[]): Promise<void> {
+    await insertEvents(this.db, events, this.transaction);
+  }
+
+  /** A system line in the conversation. */
+  async line(sessionId: string, content: string): Promise<MessageDTO> {
+    return toMessageDTO(await insertSystemLine(this.db, sessionId, content, this.now, this.transaction));
+  }
+
+  /** One system line in each of many locked sessions, by session. */
+  async lines(lines: Array<{ sessionId: string; content: string }>): Promise<Map<string, MessageDTO>> {
+    const rows = await insertSystemLines(this.db, lines, this.now, this.transaction);
+    return new Map(rows.map((row) => [row.sessionId, toMessageDTO(row)]));
+  }
+
+  /** The session as it stands in this transaction, as it will be told and answered. */
+  view(sessionId: string): Promise<SessionDTO> {
+    return viewSession(this.db, sessionId, this.transaction);
+  }
+
+  /** Told after the commit, in the order recorded. */
+  emit<K extends DomainEventName>(name: K, payload: DomainEventMap[K]): void {
+    this.effects.events.push((events) => events.emit(name, payload));
+  }
+
+  queueChanged(): void {
+    this.effects.queueChanged = true;
+  }
+}

@@ -1,0 +1,33 @@
+import type { ChatSession } from '../../../models';
+import { countWaiting, headOfQueueTime } from '../../../models/queries/sessions';
+import type { SessionDTO } from '../../contract';
+import { holderOf, type CommitStep } from './CommitStep';
+import { requeueLine } from './lines';
+
+/**
+ * Takes a session away from its operator and puts it at the head of the queue (no reply in time, operator
+ * gone); it never goes straight back to them. Null when the locked row shows another change came first (the
+ * session is no longer theirs, or `onlyIf` no longer holds): nothing to do, on any process.
+ */
+export async function requeueSession(
+  step: CommitStep,
+  sessionId: string,
+  operatorId: number,
+  reason: string,
+  onlyIf?: (row: ChatSession) => boolean,
+): Promise<SessionDTO | null> {
+  const row = await step.lock(sessionId);
+  if (row.status !== 'active' || holderOf(row) !== operatorId || (onlyIf && !onlyIf(row))) return null;
+  const queuedAt = await headOfQueueTime(step.db, step.transaction);
+  await step.update(sessionId, { status: 'waiting', operatorId: null, assignedAt: null, queuedAt, requeuedFrom: operatorId, firstResponseAt: null });
+  await step.releaseSeat(operatorId);
+  await step.release(sessionId);
+  await step.log(sessionId, 'requeued', operatorId, { reason });
+  const line = await step.line(sessionId, requeueLine);
+  const session = await step.view(sessionId);
+  const waiting = await countWaiting(step.db, step.transaction);
+  step.emit('session.unassigned', { session, operatorId, reason, waiting });
+  step.emit('message.created', { message: line, session });
+  step.queueChanged();
+  return session;
+}
