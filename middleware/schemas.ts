@@ -1,6 +1,6 @@
 import type { Schema } from 'express-validator';
-import { STRATEGIES, type Config } from '../config';
-import { OPERATOR_ROLES, OPERATOR_STATUSES, SESSION_STATUSES } from '../models';
+import type { Config } from '../config';
+import { OPERATOR_ROLES, OPERATOR_STATUSES, SESSION_STATUSES, STRATEGY_NAMES } from '../services/contract';
 
 /**
  * express-validator schemas: the same ones check REST requests and Socket.IO payloads (socket payloads are
@@ -252,7 +252,7 @@ export function buildSchemas(config: Config): Schemas {
     },
     assign: {
       sessionId: { in: ['body'], ...single('body'), isUUID: { options: 4, errorMessage: 'must be a session id (UUID)' } },
-      strategy: oneOf(STRATEGIES),
+      strategy: oneOf(STRATEGY_NAMES),
       operatorId: positiveId('body', true),
     },
     customerParam: { customerId: { in: ['params'], isLength: { options: { min: 1, max: 191 }, errorMessage: 'at most 191 characters' } } },

@@ -1,5 +1,4 @@
 import type { Request } from 'express';
-import type { Config } from '../config';
 import type { Schemas } from '../middleware/schemas';
 import type { RateLimiters } from '../middleware/rateLimits';
 import type { AuthService } from '../services/operators/AuthService';
@@ -10,7 +9,6 @@ import type { OperatorService } from '../services/operators/OperatorService';
 
 /** What the routers need: the services they call, the schemas they validate with. */
 export interface RouteContext {
-  config: Config;
   schemas: Schemas;
   limiters: RateLimiters;
   auth: AuthService;

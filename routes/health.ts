@@ -1,19 +1,15 @@
 import { Router } from 'express';
-import type { Db } from '../models/db';
-import type { StateCache } from '../services/cache/StateCache';
 import { sendData } from '../middleware/responseFormatter';
 import { ServiceUnavailableError } from '../services/errors';
+import type { HealthService } from '../services/health';
 
 export interface HealthDeps {
-  db: Db;
-  cache: StateCache;
+  health: HealthService;
   /** False once shutdown has begun, so load balancers stop sending traffic first. */
   isAccepting: () => boolean;
 }
 
-const round = (ms: number): number => Math.round(ms * 100) / 100;
-
-export function healthRouter({ db, cache, isAccepting }: HealthDeps): Router {
+export function healthRouter({ health, isAccepting }: HealthDeps): Router {
   const router = Router();
 
   router.get('/health', (_req, res) => {
@@ -21,17 +17,11 @@ export function healthRouter({ db, cache, isAccepting }: HealthDeps): Router {
   });
 
   router.get('/ready', async (_req, res) => {
-    const started = performance.now();
-    const database = await db.ping().then(
-      () => ({ ok: true, dialect: db.dialect, latencyMs: round(performance.now() - started) }),
-      () => ({ ok: false, dialect: db.dialect, latencyMs: null }),
-    );
-    const cacheLatency = await cache.ping();
-    const cacheState = { ok: cacheLatency !== null, kind: cache.kind, latencyMs: cacheLatency === null ? null : round(cacheLatency) };
+    const { database, cache: cacheState } = await health.readiness();
     const problems = [
       ...(isAccepting() ? [] : [{ field: 'server', message: 'shutting down' }]),
-      ...(database.ok ? [] : [{ field: 'database', message: `${db.dialect} unreachable` }]),
-      ...(cacheState.ok ? [] : [{ field: 'cache', message: `${cache.kind} unreachable; serving from the database` }]),
+      ...(database.ok ? [] : [{ field: 'database', message: `${database.dialect} unreachable` }]),
+      ...(cacheState.ok ? [] : [{ field: 'cache', message: `${cacheState.kind} unreachable; serving from the database` }]),
     ];
     if (problems.length > 0) {
       const error = new ServiceUnavailableError('Not ready');

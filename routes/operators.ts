@@ -1,7 +1,6 @@
 import { actorOf, access } from '../middleware/auth';
 import { sendData, sendSharedData } from '../middleware/responseFormatter';
-import type { StrategyName } from '../config';
-import type { OperatorStatus } from '../models';
+import type { OperatorStatus, StrategyName } from '../services/contract';
 import type { CreateOperatorInput, UpdateOperatorInput } from '../services/operators/OperatorService';
 import type { RouteContext } from './context';
 import { inputOf } from './context';

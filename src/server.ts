@@ -31,12 +31,13 @@ import { ChatService } from '../services/sessions/ChatService';
 import { SessionDirectory } from '../services/sessions/SessionDirectory';
 import { Transitions } from '../services/sessions/transitions/pipeline';
 import { buildSchemas } from '../middleware/schemas';
+import { httpMetrics } from '../middleware/httpMetrics';
 import { createRateLimiters } from '../middleware/rateLimits';
+import { HealthService } from '../services/health';
 import { createApp } from './http/app';
 import { createLogger, type Logger } from './observability/logger';
 import { ServerMetrics } from './observability/metrics/ServerMetrics';
 import { ClusterMetrics } from './observability/metrics/clusterMetrics';
-import { httpMetrics } from './observability/metrics/httpMetrics';
 import { createRealtime, type Realtime } from './realtime';
 import { drainHttp, runShutdown, type ShutdownStep } from './shutdown';
 
@@ -99,14 +100,19 @@ export function createServer(config: Config, options: ServerOptions = {}): ChatS
   });
   events.on('operator.updated', ({ operator }) => auth.forget(operator.id));
   let accepting = false;
-  const metrics = new ServerMetrics({ events, logger, waitingSessions: () => countWaiting(db) });
+  const metrics = new ServerMetrics({ logger, waitingSessions: () => countWaiting(db) });
+  const measured = [
+    events.on('message.created', ({ message }) => metrics.messageStored(message.senderType)),
+    events.on('session.assigned', ({ session, strategy }) => metrics.assigned(strategy, session.createdAt, session.assignedAt)),
+    events.on('session.first_response', ({ seconds }) => metrics.firstResponse(seconds)),
+  ];
   const clusterMetrics = new ClusterMetrics(metrics.registry, redis, logger);
   const webhooks = config.webhook ? new WebhookDispatcher(events, config.webhook, metrics.webhooks, logger) : null;
 
   const schemas = buildSchemas(config);
-  const routes = { config, schemas, limiters: createRateLimiters(config, redis), auth, chat, sessions, messages, operators };
+  const routes = { schemas, limiters: createRateLimiters(config, redis), auth, chat, sessions, messages, operators };
   const metricsEndpoint = { render: () => clusterMetrics.render(), contentType: clusterMetrics.contentType, token: config.metricsToken };
-  const app = createApp({ config, logger, db, cache, isAccepting: () => accepting, routes, metrics: { record: httpMetrics(metrics), endpoint: metricsEndpoint } });
+  const app = createApp({ config, logger, health: new HealthService(db, cache), isAccepting: () => accepting, routes, metrics: { record: httpMetrics(metrics), endpoint: metricsEndpoint } });
   const httpServer = http.createServer(app);
   const realtime = createRealtime(httpServer, { config, logger, schemas, auth, chat, messages, sessions, operators, presence });
   const notifications = new NotificationService(db, events, realtime.audience, logger);
@@ -137,7 +143,6 @@ export function createServer(config: Config, options: ServerOptions = {}): ChatS
     await cache.start();
     await realtime.start();
     notifications.start();
-    metrics.start();
     webhooks?.start();
     clusterMetrics.start();
     if (config.jwtSecretGenerated) {
@@ -168,7 +173,7 @@ export function createServer(config: Config, options: ServerOptions = {}): ChatS
     // Nothing emits any more: what is queued for the webhook gets a short while, never the whole stop.
     { name: 'webhooks', deadlineMs: WEBHOOK_STOP_DEADLINE_MS + 500, run: () => webhooks?.stop(WEBHOOK_STOP_DEADLINE_MS) },
     { name: 'notifications', deadlineMs: STEP_DEADLINE_MS, run: () => notifications.stop() },
-    { name: 'metrics', deadlineMs: STEP_DEADLINE_MS, run: () => (metrics.stop(), clusterMetrics.stop()) },
+    { name: 'metrics', deadlineMs: STEP_DEADLINE_MS, run: () => (measured.forEach((off) => off()), clusterMetrics.stop()) },
     { name: 'socket.io adapter', deadlineMs: STEP_DEADLINE_MS, run: () => realtime.close() },
     { name: 'cache', deadlineMs: STEP_DEADLINE_MS, run: () => cache.stop() },
     { name: 'database', deadlineMs: STEP_DEADLINE_MS, run: () => db.close() },

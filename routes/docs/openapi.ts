@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { ParamSchema, Schema } from 'express-validator';
 import type { AccessRule } from '../../middleware/auth';
-import { MESSAGE_TYPES, OPERATOR_ROLES, OPERATOR_STATUSES, SESSION_STATUSES, type SessionEventType } from '../../models';
+import { MESSAGE_TYPES, OPERATOR_ROLES, OPERATOR_STATUSES, SESSION_STATUSES, type SessionEventType } from '../../services/contract';
 import type { ErrorCode } from '../../services/errors';
 import type { HttpMethod, RouteGroup, RouteSpec } from '../registry';
 

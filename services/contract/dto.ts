@@ -15,6 +15,7 @@ export const SESSION_STATUSES: readonly SessionStatus[] = ['waiting', 'active', 
 export const OPERATOR_STATUSES: readonly OperatorStatus[] = ['online', 'busy', 'offline'];
 export const OPERATOR_ROLES: readonly OperatorRole[] = ['operator', 'admin'];
 export const STRATEGY_NAMES: readonly StrategyName[] = ['least-busy', 'round-robin', 'longest-idle', 'manual'];
+export const MESSAGE_TYPES: readonly MessageType[] = ['text', 'image', 'file', 'system'];
 
 /** Who holds a session, as shown beside it. */
 export interface OperatorRef {
@@ -91,6 +92,7 @@ export interface OperatorDTO {
 }
 
 export type SessionEventType = 'created' | 'queued' | 'assigned' | 'transferred' | 'requeued' | 'unassigned' | 'closed' | 'rated';
+export const SESSION_EVENT_TYPES: readonly SessionEventType[] = ['created', 'queued', 'assigned', 'transferred', 'requeued', 'unassigned', 'closed', 'rated'];
 
 export interface SessionEventDTO {
   id: number;

@@ -3,8 +3,7 @@ import cors from 'cors';
 import helmet from 'helmet';
 import type { Config } from '../../config';
 import type { Logger } from '../observability/logger';
-import type { Db } from '../../models/db';
-import type { StateCache } from '../../services/cache/StateCache';
+import type { HealthService } from '../../services/health';
 import { errorHandler, notFound } from '../../middleware/errorHandler';
 import { healthRouter } from '../../routes/health';
 import { metricsRouter, type MetricsDeps } from '../../routes/metrics';
@@ -20,8 +19,7 @@ import { corsOrigin } from './cors';
 export interface AppDeps {
   config: Config;
   logger: Logger;
-  db: Db;
-  cache: StateCache;
+  health: HealthService;
   isAccepting: () => boolean;
   routes: RouteContext;
   /** `record` counts and times each request; `endpoint` serves GET /metrics. */

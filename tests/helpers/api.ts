@@ -189,7 +189,6 @@ export function registeredRoutes(server?: TestServer): RegisteredRoute[] {
       },
     ) as T;
   const groups = apiGroups({
-    config,
     schemas: buildSchemas(config),
     limiters: createRateLimiters(config, null),
     auth: server?.server.auth ?? unused<AuthService>('auth'),

@@ -1,10 +1,12 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Logger } from 'pino';
-import type { DomainEvents } from '../../../services/events/DomainEvents';
-import type { WebhookMetrics, WebhookOutcome } from '../../../services/events/webhooks/WebhookDispatcher';
+
+/** Webhook deliveries by event and outcome (delivered, retry, failed, dropped), as the dispatcher reports them. */
+export interface WebhookCounts {
+  count(event: string, outcome: string): void;
+}
 
 export interface MetricsSources {
-  events: DomainEvents;
   /** Sessions waiting for an operator now: read at scrape time, from the database (deployment-wide). */
   waitingSessions: () => Promise<number>;
   logger: Logger;
@@ -16,7 +18,8 @@ const PATIENCE_BUCKETS = [0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300, 600, 1800];
 /**
  * Every figure the server exposes at /metrics, on a registry of its own (createServer stays re-entrant:
  * several servers in one process never share or collide on prom-client's global registry). Domain figures
- * come from DomainEvents, so no service knows it is measured.
+ * are recorded by the composition root from the domain events (src/server.ts), so no service knows it is
+ * measured and nothing here knows the services.
  *
  * Each metric says how it combines across the processes of a deployment (src/metrics/clusterMetrics.ts):
  * counters and histograms add up; a figure every process reads from the database is taken once.
@@ -25,15 +28,14 @@ export class ServerMetrics {
   readonly registry = new Registry();
   readonly httpRequests: Counter<'method' | 'route' | 'status'>;
   readonly httpDuration: Histogram<'method' | 'route' | 'status'>;
-  readonly webhooks: WebhookMetrics;
+  readonly webhooks: WebhookCounts;
   private readonly messages: Counter<'sender_type'>;
   private readonly assignments: Counter<'strategy'>;
   private readonly queueWait: Histogram;
-  private readonly firstResponse: Histogram;
-  private readonly unsubscribe: Array<() => void> = [];
+  private readonly firstResponses: Histogram;
   private countSockets: () => Record<string, number> = () => ({});
 
-  constructor(private readonly sources: MetricsSources) {
+  constructor(sources: MetricsSources) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry });
 
@@ -99,7 +101,7 @@ export class ServerMetrics {
       buckets: [0.05, 0.1, 0.25, ...PATIENCE_BUCKETS],
       registers,
     });
-    this.firstResponse = new Histogram({
+    this.firstResponses = new Histogram({
       name: 'chat_first_response_seconds',
       help: 'Seconds from a session\'s assignment to its operator\'s first message',
       buckets: PATIENCE_BUCKETS,
@@ -112,7 +114,7 @@ export class ServerMetrics {
       labelNames: ['event', 'outcome'],
       registers,
     });
-    this.webhooks = { count: (event: string, outcome: WebhookOutcome) => deliveries.inc({ event, outcome }) };
+    this.webhooks = { count: (event, outcome) => deliveries.inc({ event, outcome }) };
   }
 
   /** Where the socket counts come from (the realtime layer is built after the app that serves /metrics). */
@@ -120,20 +122,20 @@ export class ServerMetrics {
     this.countSockets = count;
   }
 
-  start(): void {
-    const { events } = this.sources;
-    this.unsubscribe.push(
-      events.on('message.created', ({ message }) => this.messages.inc({ sender_type: message.senderType })),
-      events.on('session.assigned', ({ session, strategy }) => {
-        this.assignments.inc({ strategy });
-        if (session.assignedAt) this.queueWait.observe(secondsBetween(session.createdAt, session.assignedAt));
-      }),
-      events.on('session.first_response', ({ seconds }) => this.firstResponse.observe(seconds)),
-    );
+  /** A message stored, by its sender's type. */
+  messageStored(senderType: string): void {
+    this.messages.inc({ sender_type: senderType });
   }
 
-  stop(): void {
-    for (const off of this.unsubscribe.splice(0)) off();
+  /** A session given to an operator, and how long it waited since its creation (ISO times). */
+  assigned(strategy: string, createdAt: string, assignedAt: string | null): void {
+    this.assignments.inc({ strategy });
+    if (assignedAt) this.queueWait.observe(secondsBetween(createdAt, assignedAt));
+  }
+
+  /** An operator's first answer in an assignment, seconds after they got the session. */
+  firstResponse(seconds: number): void {
+    this.firstResponses.observe(seconds);
   }
 }
 

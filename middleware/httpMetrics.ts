@@ -1,6 +1,6 @@
 import type { RequestHandler } from 'express';
-import { routePatternOf } from '../../../middleware/routePattern';
-import type { ServerMetrics } from './ServerMetrics';
+import type { ServerMetrics } from '../src/observability/metrics/ServerMetrics';
+import { routePatternOf } from './routePattern';
 
 /** The route label of requests no route matched (unknown URLs, static files, CORS preflights): one series, not one per URL. */
 export const UNMATCHED_ROUTE = 'unmatched';
