@@ -133,6 +133,7 @@ export function buildSchemas(config: Config): Schemas {
     isLength: { options: { max: config.maxMessageLength }, errorMessage: `at most ${config.maxMessageLength} characters` },
   };
   const messageType = oneOf(['text', 'image', 'file']);
+  const internal: Schema[string] = { in: ['body'], optional: true, isBoolean: { options: { strict: true }, errorMessage: 'must be true or false' } };
   const clientMessageId = (required: boolean): Schema[string] => ({
     in: ['body'],
     ...(required ? { exists: { errorMessage: 'is required', bail: true } } : { optional: true }),
@@ -202,7 +203,7 @@ export function buildSchemas(config: Config): Schemas {
       department: departmentField(),
       _target: transferTarget,
     },
-    postMessage: { sessionId, content, type: messageType, clientMessageId: clientMessageId(false) },
+    postMessage: { sessionId, content, type: messageType, clientMessageId: clientMessageId(false), internal },
     listMessages: { sessionId, after: messageId('query'), before: messageId('query'), limit: boundedLimit(200) },
     rateSession: {
       sessionId,
@@ -256,7 +257,7 @@ export function buildSchemas(config: Config): Schemas {
       operatorId: positiveId('body', true),
     },
     customerParam: { customerId: { in: ['params'], isLength: { options: { min: 1, max: 191 }, errorMessage: 'at most 191 characters' } } },
-    socketSend: { content, type: messageType, clientMessageId: clientMessageId(true) },
+    socketSend: { content, type: messageType, clientMessageId: clientMessageId(true), internal },
     socketSync: { afterId: messageId('body', false) },
     socketTyping: { isTyping: { in: ['body'], isBoolean: { options: { strict: true }, errorMessage: 'must be true or false' } } },
     socketRead: { upToId: messageId('body', false) },
@@ -264,7 +265,7 @@ export function buildSchemas(config: Config): Schemas {
     socketRate: { rating: rating(), comment: optionalString(2000) },
     socketSessionRef: { sessionId: sessionInBody },
     socketStatus: { status: oneOf(OPERATOR_STATUSES, 'body', false) },
-    operatorSend: { sessionId: sessionInBody, content, type: messageType, clientMessageId: clientMessageId(true) },
+    operatorSend: { sessionId: sessionInBody, content, type: messageType, clientMessageId: clientMessageId(true), internal },
     operatorSync: { sessionId: sessionInBody, afterId: messageId('body', false) },
     operatorTyping: { sessionId: sessionInBody, isTyping: { in: ['body'], isBoolean: { options: { strict: true }, errorMessage: 'must be true or false' } } },
     operatorRead: { sessionId: sessionInBody, upToId: messageId('body', false) },

@@ -1,5 +1,5 @@
 import { Router, type Request, type RequestHandler, type Response } from 'express';
-import type { AuthService } from '../services/operators/AuthService';
+import type { Authenticator } from '../services/access';
 import { authorize, type AccessRule } from '../middleware/auth';
 import { validate, type Schema } from '../middleware/validation';
 import { recordRoutePattern } from '../middleware/routePattern';
@@ -29,7 +29,7 @@ export interface RouteGroup {
 }
 
 /** Mounts a group; refuses at start-up any route that does not say who may call it. */
-export function mountGroup(group: RouteGroup, auth: AuthService): Router {
+export function mountGroup(group: RouteGroup, auth: Authenticator): Router {
   const router = Router();
   for (const route of group.routes) {
     if (!route.access) throw new Error(`route ${route.method.toUpperCase()} ${group.prefix}${route.path} has no access rule`);

@@ -31,6 +31,11 @@ export async function lockSession(db: Db, id: string, transaction: Transaction):
   return db.models.ChatSession.findByPk(id, { lock: transaction.LOCK.UPDATE, transaction });
 }
 
+/** The waiting queue, in the order it is served (with each session's operator name, for display). */
+export function queueSessions(db: Db): Promise<ChatSession[]> {
+  return findSessions(db, { status: 'waiting' }, QUEUE_ORDER);
+}
+
 /** The waiting sessions' ids in queue order. */
 export async function queueIds(db: Db, transaction?: Transaction): Promise<string[]> {
   const rows = await db.models.ChatSession.findAll({ attributes: ['id'], where: { status: 'waiting' }, order: QUEUE_ORDER, transaction });

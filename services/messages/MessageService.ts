@@ -4,7 +4,7 @@ import type { MessageType } from '../../models';
 import { selectSessions, senderKeyOf, toSessionState, type SessionState } from '../../models/queries/messages';
 import { canKnow, canParticipate, type Actor } from '../access';
 import type { MessageDTO } from '../contract';
-import { ConflictError, NotFoundError, ValidationError } from '../errors';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors';
 import type { DomainEvents } from '../events/DomainEvents';
 import type { MessageReader, MessagePage } from './MessageReader';
 import type { Admit, MessageWriter } from './MessageWriter';
@@ -13,6 +13,8 @@ export interface PostMessageInput {
   content: string;
   type?: Exclude<MessageType, 'system'>;
   clientMessageId?: string;
+  /** An operators-only note: refused until notes are built, so that nothing meant as one reaches a customer. */
+  internal?: boolean;
 }
 
 /** A conversation's messages: sent (stored before acknowledged), paged, synced after a reconnect, read; typing. */
@@ -31,6 +33,10 @@ export class MessageService {
    */
   async postMessage(actor: Actor, sessionId: string, input: PostMessageInput): Promise<{ message: MessageDTO; created: boolean }> {
     canKnow(actor, sessionId);
+    if (input.internal === true) {
+      if (actor.kind === 'customer') throw new ForbiddenError('Customers cannot write internal notes');
+      throw new ValidationError('Internal notes are not available yet', [{ field: 'internal', message: 'notes are not available on this server yet: nothing was sent' }]);
+    }
     const { content } = input;
     const admit: Admit = (session, exists) => {
       if (!session) throw new NotFoundError('Session not found');

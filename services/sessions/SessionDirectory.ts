@@ -2,7 +2,7 @@ import { Op, type WhereOptions } from 'sequelize';
 import type { Db } from '../../models/db';
 import type { ChatSession } from '../../models';
 import { sessionEvents } from '../../models/queries/sessionLog';
-import { QUEUE_ORDER, countWaiting, findSessions, recentWaits } from '../../models/queries/sessions';
+import { countWaiting, findSessions, queueSessions, recentWaits } from '../../models/queries/sessions';
 import { countOnline } from '../../models/queries/operators';
 import { canKnow, requireOperator, type Actor } from '../access';
 import type { Availability, SessionDTO, SessionEventDTO, SessionStatus } from '../contract';
@@ -41,7 +41,7 @@ export class SessionDirectory {
   /** The waiting queue, in the order it is served. */
   async listQueue(actor: Actor): Promise<SessionDTO[]> {
     requireOperator(actor);
-    return sessionDTOs(this.db, await findSessions(this.db, { status: 'waiting' }, QUEUE_ORDER));
+    return sessionDTOs(this.db, await queueSessions(this.db));
   }
 
   /** How many sessions wait now (a customer's socket is told on connect). */

@@ -8,7 +8,7 @@ import type { ChatService } from '../../services/sessions/ChatService';
 import type { SessionDirectory } from '../../services/sessions/SessionDirectory';
 import { authenticateSocket, type SocketAuthenticator } from './auth';
 import { rooms, type CustomerNamespace } from './events';
-import { WindowLimiter, event, eventTable, serveEvents, tracker } from './handler';
+import { WindowLimiter, event, eventTable, serveEvents, tracker, type EventSpec } from './handler';
 
 export interface NamespaceDeps {
   logger: Logger;
@@ -24,7 +24,7 @@ export interface NamespaceDeps {
 }
 
 /** What a customer socket's events act as and on: its one session, and its own message rate. */
-interface CustomerContext {
+export interface CustomerContext {
   actor: CustomerActor;
   sessionId: string;
   messages: WindowLimiter;
@@ -33,11 +33,9 @@ interface CustomerContext {
 /** Every /customer event is its own session's customer's (the socket is bound to it). */
 const own = access.sessionCustomer();
 
-/** `/customer`: each socket is bound to its one session and sits in that session's room. */
-export function registerCustomerNamespace(nsp: CustomerNamespace, deps: NamespaceDeps): void {
-  const { logger, schemas, auth, chat, messages, sessions, pending } = deps;
-  const track = tracker(pending, logger);
-  const events = eventTable<CustomerContext, keyof CustomerClientEvents>('/customer', {
+/** `/customer`'s events: every one the contract names, each with its access rule (the table refuses one without). */
+export function customerEvents({ schemas, chat, messages }: Pick<NamespaceDeps, 'schemas' | 'chat' | 'messages'>): ReadonlyMap<string, EventSpec<CustomerContext>> {
+  return eventTable<CustomerContext, keyof CustomerClientEvents>('/customer', {
     'message:send': event(own, schemas.socketSend, async ({ actor, sessionId, messages: limiter }, input: PostMessageInput) => {
       if (!limiter.take()) throw new RateLimitedError(10, 'Too many messages; slow down');
       return (await messages.postMessage(actor, sessionId, input)).message;
@@ -52,6 +50,13 @@ export function registerCustomerNamespace(nsp: CustomerNamespace, deps: Namespac
     'session:close': event(own, schemas.socketClose, ({ actor, sessionId }, { reason }: { reason?: string }) => chat.close(actor, sessionId, reason)),
     'session:rate': event(own, schemas.socketRate, ({ actor, sessionId }, { rating, comment }: { rating: number; comment?: string }) => chat.rate(actor, sessionId, rating, comment)),
   });
+}
+
+/** `/customer`: each socket is bound to its one session and sits in that session's room. */
+export function registerCustomerNamespace(nsp: CustomerNamespace, deps: NamespaceDeps): void {
+  const { logger, auth, chat, sessions, pending } = deps;
+  const track = tracker(pending, logger);
+  const events = customerEvents(deps);
   nsp.use(authenticateSocket(auth, 'customer', logger));
   nsp.on('connection', (socket) => {
     const { actor } = socket.data;

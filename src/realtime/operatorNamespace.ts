@@ -6,7 +6,7 @@ import type { PresenceService } from '../../services/operators/PresenceService';
 import { authenticateSocket } from './auth';
 import type { NamespaceDeps } from './customerNamespace';
 import { rooms, type OperatorNamespace } from './events';
-import { event, eventTable, serveEvents, tracker } from './handler';
+import { event, eventTable, serveEvents, tracker, type EventSpec } from './handler';
 
 export interface OperatorNamespaceDeps extends NamespaceDeps {
   operators: OperatorService;
@@ -16,16 +16,15 @@ export interface OperatorNamespaceDeps extends NamespaceDeps {
 type SessionRef = { sessionId: string };
 
 /** A socket's context is its operator. */
-interface OperatorContext {
+export interface OperatorContext {
   actor: OperatorActor;
 }
 
-/** `/operator`: an operator's sockets share a room; online operators also share the queue room. */
-export function registerOperatorNamespace(nsp: OperatorNamespace, deps: OperatorNamespaceDeps): void {
-  const { logger, schemas, auth, chat, messages, operators, presence, pending } = deps;
-  const track = tracker(pending, logger);
-  const staff = access.operator;
-  const events = eventTable<OperatorContext, keyof OperatorClientEvents>('/operator', {
+const staff = access.operator;
+
+/** `/operator`'s events: every one the contract names, each with its access rule (the table refuses one without). */
+export function operatorEvents({ schemas, chat, messages, operators }: Pick<OperatorNamespaceDeps, 'schemas' | 'chat' | 'messages' | 'operators'>): ReadonlyMap<string, EventSpec<OperatorContext>> {
+  return eventTable<OperatorContext, keyof OperatorClientEvents>('/operator', {
     'status:set': event(staff, schemas.socketStatus, ({ actor }, { status }: { status: OperatorStatus }) => operators.setStatus(actor, actor.operatorId, status)),
     'session:join': event(staff, schemas.socketSessionRef, ({ actor }, { sessionId }: SessionRef) => operators.join(actor, sessionId)),
     'message:send': event(staff, schemas.operatorSend, async ({ actor }, { sessionId, ...input }: SessionRef & PostMessageInput) => (await messages.postMessage(actor, sessionId, input)).message),
@@ -41,6 +40,13 @@ export function registerOperatorNamespace(nsp: OperatorNamespace, deps: Operator
       chat.transfer(actor, sessionId, { operatorId: to, department }),
     ),
   });
+}
+
+/** `/operator`: an operator's sockets share a room; online operators also share the queue room. */
+export function registerOperatorNamespace(nsp: OperatorNamespace, deps: OperatorNamespaceDeps): void {
+  const { logger, auth, operators, presence, pending } = deps;
+  const track = tracker(pending, logger);
+  const events = operatorEvents(deps);
 
   nsp.use(authenticateSocket(auth, 'operator', logger));
   nsp.on('connection', (socket) => {
