@@ -30,3 +30,11 @@ export function newChat(session: Session, meId: number): Chat {
 export function customerName(session: Session): string {
   return session.customerName ?? 'Visitor';
 }
+
+/** Where a chat that left this operator went. */
+export function movedNote(session: Session): string {
+  const name = customerName(session);
+  if (session.operator) return `${name}'s chat was transferred to ${session.operator.name}.`;
+  if (session.status === 'waiting') return `${name}'s chat went back to the queue${session.department ? ` (${session.department})` : ''}.`;
+  return `${name}'s chat was moved away from you.`;
+}

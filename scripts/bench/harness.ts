@@ -251,6 +251,8 @@ export function table(header: string[], rows: string[][], leftColumns: number): 
 // ---------------------------------------------------------------------------------------------------------
 // Load.
 
+export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
 /**
  * An open-loop load at a steady rate: `fire(i, scheduledAt)` for the i-th message once its time
  * (start + i / rate) has come, checked every millisecond for `seconds`, whatever the answers' pace. A late tick

@@ -1,0 +1,76 @@
+import { ApiError } from '../shared/http';
+import type { Outgoing } from '../shared/outbox';
+import type { Message, Session } from '../shared/protocol';
+import { ask } from '../shared/socket';
+import { movedNote, type Chat } from './chat';
+import type { ChatTabs } from './chatTabs';
+import { describe, type ConsoleContext } from './context';
+import type { TransferTarget } from './conversationView';
+
+/** What the operator does to the chat in front of them: reply, close it, transfer it, or dismiss it once closed. */
+export class ChatActions {
+  constructor(
+    private readonly ctx: ConsoleContext,
+    private readonly tabs: ChatTabs,
+  ) {}
+
+  send(content: string): void {
+    const chat = this.tabs.selectedChat();
+    if (!chat) return;
+    const item = chat.outbox.add(content);
+    chat.list.addPending(item.clientMessageId, content);
+    this.tabs.typing.stop();
+    void this.deliver(chat, item);
+  }
+
+  /** Sends one reply (again, after a reconnect); kept in the outbox until acknowledged or refused for good. */
+  async deliver(chat: Chat, item: Outgoing): Promise<void> {
+    const socket = this.ctx.socket;
+    if (!socket?.connected) {
+      chat.list.failPending(item.clientMessageId);
+      return;
+    }
+    try {
+      const message = await ask<Message>(socket, 'message:send', { sessionId: chat.session.id, content: item.content, clientMessageId: item.clientMessageId });
+      chat.outbox.done(item.clientMessageId);
+      chat.list.upsert(message);
+    } catch (error) {
+      chat.list.failPending(item.clientMessageId);
+      if (error instanceof ApiError && error.code !== 'TIMEOUT') {
+        chat.outbox.done(item.clientMessageId);
+        this.ctx.toast(describe(error));
+      }
+    }
+  }
+
+  async closeSelected(): Promise<void> {
+    const socket = this.ctx.socket;
+    const chat = this.tabs.selectedChat();
+    if (!socket || !chat) return;
+    this.tabs.typing.stop();
+    try {
+      this.tabs.closed(await ask<Session>(socket, 'session:close', { sessionId: chat.session.id }));
+    } catch (error) {
+      this.ctx.toast(describe(error));
+    }
+  }
+
+  async transfer(target: TransferTarget): Promise<void> {
+    const socket = this.ctx.socket;
+    const chat = this.tabs.selectedChat();
+    if (!socket || !chat || !this.ctx.me) return;
+    this.tabs.typing.stop();
+    try {
+      const session = await ask<Session>(socket, 'session:transfer', { sessionId: chat.session.id, ...target });
+      // session:unassigned may have removed the tab already, with the same note.
+      if (session.operatorId !== this.ctx.me.id) this.tabs.removeChat(session.id, movedNote(session));
+    } catch (error) {
+      this.ctx.toast(describe(error));
+    }
+  }
+
+  dismiss(): void {
+    const selected = this.tabs.selected;
+    if (selected) this.tabs.removeChat(selected, null);
+  }
+}

@@ -1,0 +1,169 @@
+import type { Message, Session } from '../shared/protocol';
+import { ask } from '../shared/socket';
+import { TypingSender } from '../shared/typing';
+import { customerName, newChat, type Chat } from './chat';
+import { describe, type ConsoleContext } from './context';
+import type { Notifier } from './notify';
+
+/** Messages per history page. */
+const PAGE = 50;
+
+/**
+ * The chats the operator holds, one tab each, and which one is in front: their history, unread counts, read
+ * receipts, and what the operator is typing in the selected one.
+ */
+export class ChatTabs {
+  readonly chats = new Map<string, Chat>();
+  private selectedId: string | null = null;
+  readonly typing = new TypingSender((isTyping) => {
+    const socket = this.ctx.socket;
+    if (socket?.connected && this.selectedId) ask(socket, 'typing', { sessionId: this.selectedId, isTyping }).catch(() => undefined);
+  });
+
+  constructor(
+    private readonly ctx: ConsoleContext,
+    private readonly notifier: Notifier,
+    /** The queue may have changed: refresh it after the burst. */
+    private readonly queueChanged: () => void,
+  ) {}
+
+  get selected(): string | null {
+    return this.selectedId;
+  }
+
+  selectedChat(): Chat | undefined {
+    return this.selectedId ? this.chats.get(this.selectedId) : undefined;
+  }
+
+  assigned(session: Session, announce = true): void {
+    const known = this.chats.get(session.id);
+    if (known) {
+      known.session = session;
+      this.renderTabs();
+      return;
+    }
+    this.addChat(session);
+    if (announce) {
+      const name = customerName(session);
+      this.notifier.notify('New chat', `${name} is waiting for your reply`);
+      this.ctx.toast(`New chat from ${name}`);
+    }
+    if (this.selectedId === null) this.select(session.id);
+    this.queueChanged();
+  }
+
+  addChat(session: Session): void {
+    if (!this.ctx.me) return;
+    const chat = newChat(session, this.ctx.me.id);
+    this.chats.set(session.id, chat);
+    this.renderTabs();
+    void this.loadLatest(chat);
+  }
+
+  private async loadLatest(chat: Chat): Promise<void> {
+    try {
+      const page = await this.ctx.http.page<Message[]>('GET', `/api/chat/messages/${encodeURIComponent(chat.session.id)}?limit=${PAGE}`);
+      chat.hasOlder = page.meta?.hasMore === true;
+      this.receive(chat.session.id, page.data);
+      chat.unread = chat.session.id === this.selectedId ? 0 : page.data.filter((m) => m.senderType === 'customer' && m.readAt === null).length;
+      this.renderTabs();
+      if (chat.session.id === this.selectedId) this.ctx.views?.conversation.show(chat);
+      this.markRead();
+    } catch (error) {
+      this.ctx.toast(describe(error));
+    }
+  }
+
+  async loadOlder(): Promise<void> {
+    const chat = this.selectedChat();
+    const oldest = chat?.list.oldestId();
+    if (!chat || !oldest) return;
+    try {
+      const page = await this.ctx.http.page<Message[]>('GET', `/api/chat/messages/${encodeURIComponent(chat.session.id)}?before=${oldest}&limit=${PAGE}`);
+      chat.list.upsert(...page.data);
+      chat.hasOlder = page.meta?.hasMore === true;
+      this.ctx.views?.conversation.show(chat);
+    } catch (error) {
+      this.ctx.toast(describe(error));
+    }
+  }
+
+  receive(sessionId: string, messages: Message[]): void {
+    const chat = this.chats.get(sessionId);
+    if (!chat || messages.length === 0) return;
+    const fresh = messages.filter((m) => !chat.list.has(m.id) && m.senderType === 'customer');
+    chat.list.upsert(...messages);
+    if (fresh.length === 0) return;
+    chat.customerTyping = false;
+    const seen = sessionId === this.selectedId && document.visibilityState === 'visible';
+    if (!seen) chat.unread += fresh.length;
+    if (sessionId === this.selectedId) this.ctx.views?.conversation.show(chat);
+    this.renderTabs();
+    this.markRead();
+  }
+
+  /** Read receipts for the chat in front of the operator. */
+  markRead(): void {
+    const socket = this.ctx.socket;
+    const chat = this.selectedChat();
+    if (!socket?.connected || !chat || document.visibilityState !== 'visible') return;
+    if (chat.unread > 0) {
+      chat.unread = 0;
+      this.renderTabs();
+    }
+    const upToId = chat.list.lastOtherId();
+    if (upToId <= chat.readSent || chat.session.status === 'closed') return;
+    chat.readSent = upToId;
+    ask(socket, 'messages:read', { sessionId: chat.session.id, upToId }).catch(() => {
+      chat.readSent = 0;
+    });
+  }
+
+  select(id: string): void {
+    const chat = this.chats.get(id);
+    if (!chat) return;
+    if (this.selectedId !== id) this.typing.stop();
+    this.selectedId = id;
+    this.ctx.views?.conversation.show(chat);
+    this.renderTabs();
+    this.markRead();
+    this.ctx.views?.conversation.focusInput();
+  }
+
+  renderTabs(): void {
+    this.ctx.views?.tabs.render(
+      [...this.chats.values()].map((chat) => ({ id: chat.session.id, name: customerName(chat.session), unread: chat.unread, closed: chat.session.status === 'closed' })),
+      this.selectedId,
+    );
+  }
+
+  closed(session: Session): void {
+    const chat = this.chats.get(session.id);
+    if (!chat) {
+      this.queueChanged();
+      return;
+    }
+    chat.session = session;
+    chat.customerTyping = false;
+    if (session.id === this.selectedId) this.ctx.views?.conversation.show(chat);
+    this.renderTabs();
+  }
+
+  removeChat(id: string, note: string | null): void {
+    if (!this.chats.delete(id)) return;
+    if (note) this.ctx.toast(note);
+    if (this.selectedId === id) {
+      this.selectedId = null;
+      const next = this.chats.keys().next();
+      if (!next.done) this.select(next.value);
+      else this.ctx.views?.conversation.show(null);
+    }
+    this.renderTabs();
+  }
+
+  /** Logged out: no chat is held any more. */
+  clear(): void {
+    this.chats.clear();
+    this.selectedId = null;
+  }
+}
