@@ -1,51 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { UniqueConstraintError, type Transaction } from 'sequelize';
 import type { Db } from '../../models/db';
-import type { MessageType, SenderType } from '../../models';
 import type { Logger } from 'pino';
 import { operatorNames } from '../../models/queries/operators';
-import type { MessageDTO } from '../contract';
 import { toMessageDTO } from '../dto';
 import { insertIdStep, insertRows, keyOf, selectByKeys, selectSessions, stampFirstResponse, stampLastMessage, toSessionState, type MessageFields, type SessionState } from '../../models/queries/messages';
+import type { Admit, NewMessage, StoredMessage } from './newMessage';
 
-export type { SessionState };
-
-/**
- * The sender's check, run against the session as the group read it (`null`: no such session): throws to refuse
- * this one message (the rest of the group is stored), or returns the sender id to store. `exists` is true
- * when the clientMessageId is already stored (a retry, answered with the first message).
- */
-export type Admit = (session: SessionState | null, exists: boolean) => { senderId: string | null };
-
-
-export interface NewMessage {
-  sessionId: string;
-  senderType: Exclude<SenderType, 'system'>;
-  senderId: string | null;
-  /** An operator sender's id: their name is stored with the message (a customer's is the session's customerName). */
-  operatorId?: number;
-  /** Whose clientMessageId this is (messageRows `senderKeyOf`): it must match the sender the check admits. */
-  senderKey: string;
-  type: MessageType;
-  content: string;
-  /** The client's id for retries; one is made up when the client sends none, so every row has a key. */
-  clientMessageId: string | null;
-  /**
-   * Checked against the group's one read of its sessions, so the sender's hot path needs no read of its own.
-   * Without it the message is stored unchecked.
-   */
-  admit?: Admit;
-}
-
-export interface StoredMessage {
-  message: MessageDTO;
-  /** False when the clientMessageId was already stored: the first message is returned, nothing is added. */
-  created: boolean;
-  /** The session as the group read it (who else is to hear of the message). */
-  session: SessionState | null;
-  /** On the message that was its operator's first answer in this assignment: seconds since they got the session. */
-  firstResponseSeconds?: number;
-}
+export type { Admit, NewMessage, StoredMessage };
 
 interface Pending {
   message: NewMessage & { clientMessageId: string };
