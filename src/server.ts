@@ -89,8 +89,8 @@ export function createServer(config: Config, options: ServerOptions = {}): ChatS
   const assigner = new Assigner(db, transitions, cache, config, logger);
   const writer = new MessageWriter(db, logger);
   const messages = new MessageService(db, writer, new MessageReader(db), events, config.maxMessageLength);
-  const chat = new ChatService(db, transitions, assigner, config, async (actor, sessionId, content) => (await messages.postMessage(actor, sessionId, { content })).message);
   const directory = new OperatorDirectory(db, cache);
+  const chat = new ChatService(db, transitions, assigner, config, directory, async (actor, sessionId, content) => (await messages.postMessage(actor, sessionId, { content })).message);
   const sessions = new SessionDirectory(db, directory);
   const operators = new OperatorService(db, operatorCache, directory, events, assigner);
   const presence = new PresenceService(db, operatorCache, assigner, events, config, logger);

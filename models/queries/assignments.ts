@@ -6,10 +6,9 @@ import type { Db } from '../db';
  * it, so a transfer never moves one operator's figures to another (PROTOCOL.md invariant 6).
  */
 
-/** Closes the session's open assignment, if any, and opens one for each of these sessions' new operators. */
+/** Opens an assignment for each of these sessions' new operators (the caller has ended any open one). */
 export async function openAssignments(db: Db, assignments: Array<{ sessionId: string; operatorId: number }>, at: Date, transaction: Transaction): Promise<void> {
   if (assignments.length === 0) return;
-  await endAssignments(db, assignments.map((a) => a.sessionId), at, transaction);
   await db.models.SessionAssignment.bulkCreate(
     assignments.map(({ sessionId, operatorId }) => ({ sessionId, operatorId, assignedAt: at })),
     { transaction, validate: false, returning: false },

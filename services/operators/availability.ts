@@ -1,5 +1,5 @@
 import type { Db } from '../../models/db';
-import { countAvailable } from '../../models/queries/operators';
+import { countAvailable, countOnline } from '../../models/queries/operators';
 import type { CachedOperator } from '../cache/CacheStore';
 import type { StateCache } from '../cache/StateCache';
 import { toCachedOperator } from '../cache/snapshot';
@@ -37,6 +37,15 @@ export class OperatorDirectory {
       .sort(byLoad);
     this.lastAvailable = cached === null ? null : { source: cached, result };
     return result;
+  }
+
+  /**
+   * Whether any operator is online (a new session is marked `offline` otherwise): the cache's list as this
+   * process last read it (at most OPERATORS_MEMO_MS old), the database when the cache cannot answer.
+   */
+  async anyoneOnline(): Promise<boolean> {
+    const cached = await this.cache.getOperatorsForDisplay();
+    return cached ? cached.some((o) => o.status === 'online') : (await countOnline(this.db)) > 0;
   }
 
   /** How many are available now: from the cache, or counted by the database with the same rule. */

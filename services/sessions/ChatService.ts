@@ -5,6 +5,7 @@ import type { Db } from '../../models/db';
 import { canKnow, requireOperator, type Actor } from '../access';
 import type { MessageDTO, SessionDTO } from '../contract';
 import { ConflictError } from '../errors';
+import type { OperatorDirectory } from '../operators/availability';
 import type { Assigner } from '../routing/Assigner';
 import { issueCustomerToken, parseCustomerToken, secretMatches } from './customerTokens';
 import { verifyIdentity } from './identity';
@@ -45,6 +46,7 @@ export class ChatService {
     private readonly transitions: Transitions,
     private readonly assigner: Assigner,
     private readonly config: Config,
+    private readonly operators: OperatorDirectory,
     private readonly postFirstMessage: PostFirstMessage,
   ) {}
 
@@ -71,12 +73,15 @@ export class ChatService {
     const { token, hash } = issueCustomerToken(id);
     const { customerId, customerName, customerEmail, department, metadata } = input;
     const { message } = input;
-    await this.transitions.run((step) => createSession(step, { id, customerTokenHash: hash, customerId, customerName, customerEmail, department, metadata, message, verifiedCustomer: verified }));
+    const offline = !(await this.operators.anyoneOnline());
+    await this.transitions.run((step) => createSession(step, { id, customerTokenHash: hash, customerId, customerName, customerEmail, department, metadata, message, offline, verifiedCustomer: verified }));
     // Routed with every other arrival of the moment, in FIFO order: this session gets a seat unless the free
     // seats went to sessions that were waiting before it.
     await this.assigner.drain();
-    await this.transitions.run((step) => markQueued(step, id, this.queueReason()));
-    return { session: await viewSession(this.db, id), customerToken: token, resumed: false };
+    const session = await viewSession(this.db, id);
+    // Recorded only if, under its lock, it still waits (a sweep or another process may route it meanwhile).
+    if (session.status === 'waiting') await this.transitions.run((step) => markQueued(step, id, this.queueReason()));
+    return { session, customerToken: token, resumed: false };
   }
 
   async getSession(actor: Actor, sessionId: string): Promise<SessionDTO> {

@@ -77,7 +77,10 @@ export class CommitStep {
     this.effects.seatFreed = true;
   }
 
-  /** The sessions now held by these operators: a new assignment each (statistics are per assignment). */
+  /**
+   * The sessions now held by these operators: a new assignment each (statistics are per assignment). A session
+   * that was held already must be `release`d first.
+   */
   async hold(assignments: Array<{ sessionId: string; operatorId: number }>): Promise<void> {
     await openAssignments(this.db, assignments, this.now, this.transaction);
     for (const { sessionId, operatorId } of assignments) {

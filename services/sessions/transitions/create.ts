@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { countOnline } from '../../../models/queries/operators';
+import { queuePosition } from '../../../models/queries/sessions';
 import type { SessionDTO } from '../../contract';
-import { toMessageDTO } from '../../dto';
+import { toMessageDTO, toSessionDTO } from '../../dto';
 import type { CommitStep } from './CommitStep';
 
 export interface NewSession {
@@ -14,6 +14,8 @@ export interface NewSession {
   metadata?: Record<string, unknown>;
   /** The customer's first message (validated by the request's schema), stored with the session. */
   message?: string;
+  /** No operator was online: the "leave a message" path. */
+  offline: boolean;
   verifiedCustomer: boolean;
 }
 
@@ -25,8 +27,7 @@ export interface NewSession {
  */
 export async function createSession(step: CommitStep, input: NewSession): Promise<SessionDTO> {
   const { db, transaction, now } = step;
-  const offline = (await countOnline(db, transaction)) === 0;
-  await db.models.ChatSession.create(
+  const row = await db.models.ChatSession.create(
     {
       id: input.id,
       status: 'waiting',
@@ -36,7 +37,7 @@ export async function createSession(step: CommitStep, input: NewSession): Promis
       department: input.department ?? null,
       metadata: input.metadata ?? null,
       customerTokenHash: input.customerTokenHash,
-      offline,
+      offline: input.offline,
       queuedAt: now,
       lastMessageAt: input.message === undefined ? null : now,
       createdAt: now,
@@ -62,7 +63,8 @@ export async function createSession(step: CommitStep, input: NewSession): Promis
           },
           { transaction },
         );
-  const session = await step.view(input.id);
+  // Nobody holds a new session: no operator to read with it.
+  const session = toSessionDTO(row, await queuePosition(db, row, transaction));
   step.emit('session.created', { session });
   if (message) step.emit('message.created', { message: toMessageDTO(message), session });
   return session;

@@ -29,6 +29,7 @@ export async function transferSession(step: CommitStep, actor: Actor, sessionId:
   await step.takeSeat(toId);
   await step.update(sessionId, { operatorId: toId, assignedAt: step.now, firstResponseAt: null });
   await step.releaseSeat(fromId);
+  await step.release(sessionId);
   await step.hold([{ sessionId, operatorId: toId }]);
   const names = await operatorNames(step.db, [fromId, toId], step.transaction);
   await step.log(sessionId, 'transferred', toId, { fromOperatorId: fromId, toOperatorId: toId });
