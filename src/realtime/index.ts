@@ -49,6 +49,9 @@ export interface Realtime {
 /** How long start() waits for this process's hello to the others (peers.ts) before serving anyway. */
 const ANNOUNCE_WAIT_MS = 2_000;
 
+/** How long a connection refused for the per-IP cap stays open for its refusal to reach the client. */
+const REFUSAL_FLUSH_MS = 200;
+
 /** Room and handshake overhead on top of the largest message a client may send. */
 const PACKET_OVERHEAD_BYTES = 4 * 1024;
 
@@ -73,7 +76,9 @@ export function createRealtime(httpServer: http.Server, deps: RealtimeDeps): Rea
   });
 
   const connectionsPerIp = new Map<string, number>();
-  io.engine.on('connection', (socket: { remoteAddress: string; on(event: 'close', listener: () => void): void; close(): void }) => {
+  /** Connections past MAX_CONNECTIONS_PER_IP: their namespace handshake is refused with RATE_LIMITED, then they close. */
+  const overCap = new WeakSet<object>();
+  io.engine.on('connection', (socket: { remoteAddress: string; on(event: 'close', listener: () => void): void }) => {
     const ip = socket.remoteAddress;
     const count = (connectionsPerIp.get(ip) ?? 0) + 1;
     connectionsPerIp.set(ip, count);
@@ -83,10 +88,16 @@ export function createRealtime(httpServer: http.Server, deps: RealtimeDeps): Rea
       else connectionsPerIp.set(ip, left);
     });
     if (config.maxConnectionsPerIp > 0 && count > config.maxConnectionsPerIp) {
-      logger.warn({ ip, count }, 'too many connections from one address; closing');
-      socket.close();
+      logger.warn({ ip, count }, 'too many connections from one address; refusing');
+      overCap.add(socket);
     }
   });
+  const capped = (socket: { conn: { close(): void } }, next: (error?: Error) => void): void => {
+    if (!overCap.has(socket.conn)) return next();
+    // Told why (never a silent close), then let go once the refusal has left.
+    next(new Error('RATE_LIMITED'));
+    setTimeout(() => socket.conn.close(), REFUSAL_FLUSH_MS).unref();
+  };
 
   // Packets queued for a socket while its previous write was under way leave in one flush, a frame each: the
   // socket is corked until the end of the tick, so they go out as one write rather than one syscall per frame
@@ -116,6 +127,8 @@ export function createRealtime(httpServer: http.Server, deps: RealtimeDeps): Rea
   const operators: OperatorNamespace = io.of('/operator');
   const pending = new Set<Promise<void>>();
   let open = true;
+  customers.use(capped);
+  operators.use(capped);
   const peers = sub ? new Peers(customers, sub, logger) : null;
   const namespaceDeps = { ...deps, pending, messagesPer10Seconds: config.rateLimitMessagesPer10Seconds };
   registerCustomerNamespace(customers, namespaceDeps);
