@@ -16,7 +16,14 @@ export function authRoutes({ schemas, limiters, auth, operators }: RouteContext)
         access: access.public,
         before: [limiters.logins],
         schema: schemas.login,
-        responds: { status: 200, data: '{ token, operator }' },
+        responds: {
+          status: 200,
+          schema: 'LoginResult',
+          fails: {
+            401: 'wrong email or password, or a disabled operator (one answer for all three)',
+            429: 'too many logins from this client IP (RATE_LIMIT_LOGINS_PER_MINUTE); see Retry-After',
+          },
+        },
         handler: async (req, res) => {
           const { email, password } = inputOf<{ email: string; password: string }>(req);
           sendData(res, await auth.login(actorOf(req), email, password));
@@ -27,7 +34,7 @@ export function authRoutes({ schemas, limiters, auth, operators }: RouteContext)
         path: '/me',
         summary: 'The operator the token belongs to',
         access: access.operator,
-        responds: { status: 200, data: 'Operator' },
+        responds: { status: 200, schema: 'Operator' },
         handler: async (req, res) => sendData(res, await operators.me(actorOf(req))),
       },
       {
@@ -35,7 +42,7 @@ export function authRoutes({ schemas, limiters, auth, operators }: RouteContext)
         path: '/logout',
         summary: "Ends every token of the calling operator (all tabs and devices)",
         access: access.operator,
-        responds: { status: 200, data: '{ loggedOut: true }' },
+        responds: { status: 200, schema: { constant: { loggedOut: true } } },
         handler: async (req, res) => {
           await auth.logout(actorOf(req));
           sendData(res, { loggedOut: true });

@@ -22,7 +22,21 @@ export function chatRoutes({ schemas, limiters, chat, sessions, messages }: Rout
         access: access.public,
         before: [limiters.sessions],
         schema: schemas.createSession,
-        responds: { status: 201, data: '{ session, customerToken }' },
+        responds: {
+          status: 201,
+          schema: 'SessionTicket',
+          description: 'A new session (assigned or queued) and the customer token that opens it',
+          also: [
+            {
+              status: 200,
+              description: 'IDENTITY_SECRET is set and the verified customer (customerId with its identityHash) still has an open session: that session, with a fresh token',
+            },
+          ],
+          fails: {
+            401: 'IDENTITY_SECRET is set and customerId came without a valid identityHash',
+            429: 'too many new sessions from this client IP (RATE_LIMIT_SESSIONS_PER_MINUTE); see Retry-After',
+          },
+        },
         handler: async (req, res) => {
           const ticket = await chat.createSession(actorOf(req), inputOf<CreateSessionInput>(req));
           sendData(res, { session: ticket.session, customerToken: ticket.customerToken }, { status: ticket.resumed ? 200 : 201 });
@@ -34,7 +48,7 @@ export function chatRoutes({ schemas, limiters, chat, sessions, messages }: Rout
         summary: 'Waiting and active sessions (?mine=true: only my own)',
         access: access.operator,
         schema: schemas.activeSessions,
-        responds: { status: 200, data: 'Session[]' },
+        responds: { status: 200, schema: { arrayOf: 'Session' } },
         handler: async (req, res) => {
           sendData(res, await sessions.listActive(actorOf(req), inputOf<{ mine?: boolean }>(req).mine === true));
         },
@@ -45,7 +59,7 @@ export function chatRoutes({ schemas, limiters, chat, sessions, messages }: Rout
         summary: 'All sessions, newest first, with filters and cursor pagination (meta.nextCursor)',
         access: access.operator,
         schema: schemas.history,
-        responds: { status: 200, data: 'Session[]' },
+        responds: { status: 200, schema: { arrayOf: 'Session' }, fails: { 400: 'invalid filters, or a cursor this server did not give out' } },
         handler: async (req, res) => {
           const filters = inputOf<Omit<HistoryFilters, 'limit'> & { limit?: number }>(req);
           const page = await sessions.history(actorOf(req), { ...filters, limit: filters.limit ?? DEFAULT_LIMITS.history });
@@ -57,7 +71,7 @@ export function chatRoutes({ schemas, limiters, chat, sessions, messages }: Rout
         path: '/availability',
         summary: 'Whether anyone is online, how many can take a chat, queue length and estimated wait',
         access: access.public,
-        responds: { status: 200, data: '{ online, availableOperators, waiting, estimatedWaitSeconds }' },
+        responds: { status: 200, schema: 'Availability' },
         handler: async (req, res) => {
           sendData(res, await sessions.availability(actorOf(req)));
         },
@@ -68,7 +82,7 @@ export function chatRoutes({ schemas, limiters, chat, sessions, messages }: Rout
         summary: 'One session',
         access: access.operatorOrSessionCustomer(),
         schema: schemas.sessionParam,
-        responds: { status: 200, data: 'Session' },
+        responds: { status: 200, schema: 'Session' },
         handler: async (req, res) => {
           sendData(res, await chat.getSession(actorOf(req), inputOf<SessionParam>(req).sessionId));
         },
@@ -79,7 +93,11 @@ export function chatRoutes({ schemas, limiters, chat, sessions, messages }: Rout
         summary: 'Close a session (assigned operator, admin or its customer); 409 SESSION_CLOSED when already closed',
         access: access.operatorOrSessionCustomer(),
         schema: schemas.closeSession,
-        responds: { status: 200, data: 'Session' },
+        responds: {
+          status: 200,
+          schema: 'Session',
+          fails: { 403: 'an operator who is not assigned to the session (an admin may)', 409: 'SESSION_CLOSED: the session is already closed' },
+        },
         handler: async (req, res) => {
           const { sessionId, reason } = inputOf<SessionParam & { reason?: string }>(req);
           sendData(res, await chat.close(actorOf(req), sessionId, reason));
@@ -91,7 +109,15 @@ export function chatRoutes({ schemas, limiters, chat, sessions, messages }: Rout
         summary: 'Transfer a session to an operator or to a department (assigned operator or admin)',
         access: access.operator,
         schema: schemas.transferSession,
-        responds: { status: 200, data: 'Session' },
+        responds: {
+          status: 200,
+          schema: 'Session',
+          fails: {
+            403: 'an operator who is not assigned to the session (an admin may), or a customer token',
+            404: 'no such session, or no such operator to transfer to',
+            409: 'SESSION_CLOSED: the session is closed; OPERATOR_AT_CAPACITY: that operator is offline or has no free seat; CONFLICT: it is already with that operator',
+          },
+        },
         handler: async (req, res) => {
           const { sessionId, operatorId, department } = inputOf<SessionParam & { operatorId?: number; department?: string }>(req);
           sendData(res, await chat.transfer(actorOf(req), sessionId, { operatorId, department }));
@@ -104,7 +130,18 @@ export function chatRoutes({ schemas, limiters, chat, sessions, messages }: Rout
         access: access.operatorOrSessionCustomer(),
         before: [limiters.customerMessages],
         schema: schemas.postMessage,
-        responds: { status: 201, data: 'Message' },
+        responds: {
+          status: 201,
+          schema: 'Message',
+          description: 'The message, stored',
+          also: [{ status: 200, description: 'The same sender sent this clientMessageId before: the first message again, never a second row' }],
+          fails: {
+            400: 'invalid fields (details lists each), a blank message, or one over MAX_MESSAGE_LENGTH characters',
+            403: 'an operator who is not assigned to the session (an admin may)',
+            409: 'SESSION_CLOSED: the session is closed (a retry of a message stored before the close still gets 200)',
+            429: "a customer's messages to this session over RATE_LIMIT_MESSAGES_PER_10_SECONDS (operators are not limited); see Retry-After",
+          },
+        },
         handler: async (req, res) => {
           const { sessionId, ...message } = inputOf<SessionParam & PostMessageInput>(req);
           const result = await messages.postMessage(actorOf(req), sessionId, message);
@@ -117,7 +154,11 @@ export function chatRoutes({ schemas, limiters, chat, sessions, messages }: Rout
         summary: 'Rate a closed session, once (its customer)',
         access: access.sessionCustomer(),
         schema: schemas.rateSession,
-        responds: { status: 200, data: 'Session' },
+        responds: {
+          status: 200,
+          schema: 'Session',
+          fails: { 403: 'an operator token: only its customer may rate it', 409: 'CONFLICT: the session is not closed yet, or is already rated' },
+        },
         handler: async (req, res) => {
           const { sessionId, rating, comment } = inputOf<SessionParam & { rating: number; comment?: string }>(req);
           sendData(res, await chat.rate(actorOf(req), sessionId, rating, comment));
@@ -129,7 +170,7 @@ export function chatRoutes({ schemas, limiters, chat, sessions, messages }: Rout
         summary: "The session's audit trail: created, queued, assigned (with strategy and reason), transferred, closed",
         access: access.operator,
         schema: schemas.sessionParam,
-        responds: { status: 200, data: 'SessionEvent[]' },
+        responds: { status: 200, schema: { arrayOf: 'SessionEvent' }, fails: { 404: 'no such session' } },
         handler: async (req, res) => {
           sendData(res, await sessions.auditTrail(actorOf(req), inputOf<SessionParam>(req).sessionId));
         },
@@ -140,7 +181,7 @@ export function chatRoutes({ schemas, limiters, chat, sessions, messages }: Rout
         summary: 'Messages ascending by id: after=<id> (newer), before=<id> (older), limit ≤ 200; meta.hasMore',
         access: access.operatorOrSessionCustomer(),
         schema: schemas.listMessages,
-        responds: { status: 200, data: 'Message[]' },
+        responds: { status: 200, schema: { arrayOf: 'Message' } },
         handler: async (req, res) => {
           const { sessionId, after, before, limit } = inputOf<SessionParam & { after?: number; before?: number; limit?: number }>(req);
           const page = await messages.listMessages(actorOf(req), sessionId, { after, before, limit: limit ?? DEFAULT_LIMITS.messages });

@@ -18,7 +18,7 @@ export function operatorRoutes({ schemas, sessions, operators }: RouteContext): 
         path: '/',
         summary: 'All operators',
         access: access.operator,
-        responds: { status: 200, data: 'Operator[]' },
+        responds: { status: 200, schema: { arrayOf: 'Operator' } },
         handler: async (req, res) => sendData(res, await operators.list(actorOf(req))),
       },
       {
@@ -26,7 +26,7 @@ export function operatorRoutes({ schemas, sessions, operators }: RouteContext): 
         path: '/online',
         summary: 'Operators whose status is online or busy',
         access: access.operator,
-        responds: { status: 200, data: 'Operator[]' },
+        responds: { status: 200, schema: { arrayOf: 'Operator' } },
         handler: async (req, res) => sendData(res, await operators.online(actorOf(req))),
       },
       {
@@ -34,7 +34,7 @@ export function operatorRoutes({ schemas, sessions, operators }: RouteContext): 
         path: '/available',
         summary: 'Available operators (online, below capacity), least loaded first',
         access: access.operator,
-        responds: { status: 200, data: 'Operator[]' },
+        responds: { status: 200, schema: { arrayOf: 'Operator' } },
         handler: async (req, res) => sendSharedData(res, await operators.available(actorOf(req))),
       },
       {
@@ -42,7 +42,7 @@ export function operatorRoutes({ schemas, sessions, operators }: RouteContext): 
         path: '/pending-sessions',
         summary: 'The waiting queue in routing order',
         access: access.operator,
-        responds: { status: 200, data: 'Session[]' },
+        responds: { status: 200, schema: { arrayOf: 'Session' } },
         handler: async (req, res) => sendData(res, await sessions.listQueue(actorOf(req))),
       },
       {
@@ -50,7 +50,7 @@ export function operatorRoutes({ schemas, sessions, operators }: RouteContext): 
         path: '/stats',
         summary: 'Per operator: active, closed today, average first response, average rating; overall queue figures',
         access: access.operator,
-        responds: { status: 200, data: '{ operators, overall }' },
+        responds: { status: 200, schema: 'OperatorStats' },
         handler: async (req, res) => sendData(res, await operators.stats(actorOf(req))),
       },
       {
@@ -59,7 +59,15 @@ export function operatorRoutes({ schemas, sessions, operators }: RouteContext): 
         summary: 'Assign a waiting session: to operatorId (self, or anyone for an admin) or by a strategy',
         access: access.operator,
         schema: schemas.assign,
-        responds: { status: 200, data: '{ session, operator }' },
+        responds: {
+          status: 200,
+          schema: 'Assignment',
+          fails: {
+            403: 'operatorId names another operator and the caller is not an admin',
+            404: 'no such session, or no such operator',
+            409: 'ALREADY_ASSIGNED or SESSION_CLOSED: the session no longer waits; NO_OPERATOR_AVAILABLE: nobody can take it now (it stays queued); OPERATOR_AT_CAPACITY: that operator is offline or has no free seat',
+          },
+        },
         handler: async (req, res) => {
           const { sessionId, strategy, operatorId } = inputOf<{ sessionId: string; strategy?: StrategyName; operatorId?: number }>(req);
           const assignment = await operators.assign(actorOf(req), sessionId, { strategy, operatorId });
@@ -72,7 +80,7 @@ export function operatorRoutes({ schemas, sessions, operators }: RouteContext): 
         summary: 'Create an operator (admin)',
         access: access.admin,
         schema: schemas.createOperator,
-        responds: { status: 201, data: 'Operator' },
+        responds: { status: 201, schema: 'Operator', fails: { 409: 'CONFLICT: an operator with this email already exists' } },
         handler: async (req, res) => sendData(res, await operators.create(actorOf(req), inputOf<CreateOperatorInput>(req)), { status: 201 }),
       },
       {
@@ -81,7 +89,7 @@ export function operatorRoutes({ schemas, sessions, operators }: RouteContext): 
         summary: 'One operator',
         access: access.operator,
         schema: schemas.operatorParam,
-        responds: { status: 200, data: 'Operator' },
+        responds: { status: 200, schema: 'Operator', fails: { 404: 'no such operator' } },
         handler: async (req, res) => sendData(res, await operators.get(actorOf(req), inputOf<OperatorParam>(req).operatorId)),
       },
       {
@@ -90,7 +98,7 @@ export function operatorRoutes({ schemas, sessions, operators }: RouteContext): 
         summary: "That operator's active sessions",
         access: access.operator,
         schema: schemas.operatorParam,
-        responds: { status: 200, data: 'Session[]' },
+        responds: { status: 200, schema: { arrayOf: 'Session' }, fails: { 404: 'no such operator' } },
         handler: async (req, res) => sendData(res, await operators.sessionsOf(actorOf(req), inputOf<OperatorParam>(req).operatorId)),
       },
       {
@@ -99,7 +107,14 @@ export function operatorRoutes({ schemas, sessions, operators }: RouteContext): 
         summary: 'Change name, role, capacity, departments, password or disabled (admin)',
         access: access.admin,
         schema: schemas.updateOperator,
-        responds: { status: 200, data: 'Operator' },
+        responds: {
+          status: 200,
+          schema: 'Operator',
+          fails: {
+            404: 'no such operator',
+            409: 'CONFLICT: demoting or disabling the only admin, or a capacity below the sessions the operator holds now',
+          },
+        },
         handler: async (req, res) => {
           const { operatorId, ...changes } = inputOf<OperatorParam & UpdateOperatorInput>(req);
           sendData(res, await operators.update(actorOf(req), operatorId, changes));
@@ -111,7 +126,11 @@ export function operatorRoutes({ schemas, sessions, operators }: RouteContext): 
         summary: 'Set status online, busy or offline (that operator or an admin); online pulls waiting sessions',
         access: access.operator,
         schema: schemas.setStatus,
-        responds: { status: 200, data: 'Operator' },
+        responds: {
+          status: 200,
+          schema: 'Operator',
+          fails: { 403: "another operator's status, and the caller is not an admin", 404: 'no such operator', 409: 'CONFLICT: the operator is disabled' },
+        },
         handler: async (req, res) => {
           const { operatorId, status } = inputOf<OperatorParam & { status: OperatorStatus }>(req);
           sendData(res, await operators.setStatus(actorOf(req), operatorId, status));

@@ -3,8 +3,37 @@ import type { Authenticator } from '../services/access';
 import { authorize, type AccessRule } from '../middleware/auth';
 import { validate, type Schema } from '../middleware/validation';
 import { recordRoutePattern } from '../middleware/routePattern';
+import type { ShapeName } from './docs/shapes';
 
 export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
+
+/**
+ * The envelope's `data` on success: a contract shape (a component of the OpenAPI document, routes/docs/shapes.ts),
+ * a list of one, or a fixed object such as `{ loggedOut: true }`.
+ */
+export type DataShape = ShapeName | { arrayOf: ShapeName } | { constant: Record<string, boolean | number | string> };
+
+/** What a route answers, for the OpenAPI document (routes/docs/); the handler decides, this describes it. */
+export interface Responds {
+  status: number;
+  schema: DataShape;
+  /** When it answers `status`, if more is to be said than the shape's name. */
+  description?: string;
+  /** Other success statuses with the same data, and when each is answered (e.g. 200 for an idempotent retry). */
+  also?: Array<{ status: number; description: string }>;
+  /**
+   * Failures the services answer, status → when, beyond those the document derives from the route itself (401
+   * and 403 from a token, 404 from its access rule or path, 400 from its schema, 413 from a body, 429 from a rate
+   * limit, 503 and the default 500 always). A derived status listed here gets this more precise description.
+   */
+  fails?: Record<number, string>;
+}
+
+/** Free text instead of a shape, for an answer that is no contract shape: routes/docs/docs.ts describes its own. */
+export interface RespondsText {
+  status: number;
+  data: string;
+}
 
 /** One endpoint: who may call it, what input it takes, and the handler that calls one service method. */
 export interface RouteSpec {
@@ -16,8 +45,8 @@ export interface RouteSpec {
   schema?: Schema;
   /** Extra middleware run after authorization and before validation (rate limits). */
   before?: RequestHandler[];
-  /** Success status and a short description of `data`, for the OpenAPI document. */
-  responds: { status: number; data: string };
+  /** What it answers: success status, data shape and failures, for the OpenAPI document. */
+  responds: Responds | RespondsText;
   handler: (req: Request, res: Response) => Promise<void>;
 }
 

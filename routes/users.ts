@@ -15,7 +15,7 @@ export function userRoutes({ schemas, sessions }: RouteContext): RouteGroup {
         summary: "One customer's sessions, newest first",
         access: access.operator,
         schema: schemas.customerParam,
-        responds: { status: 200, data: 'Session[]' },
+        responds: { status: 200, schema: { arrayOf: 'Session' } },
         handler: async (req, res) => sendData(res, await sessions.customerSessions(actorOf(req), inputOf<{ customerId: string }>(req).customerId)),
       },
     ],

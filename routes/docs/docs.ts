@@ -1,6 +1,7 @@
 import { access } from '../../middleware/auth';
 import { buildOpenApi, openApiPath, type OpenApiDocument } from './openapi';
 import { renderDocsPage } from './docsPage';
+import { DEFAULT_RESPONSE } from './responses';
 import type { RouteGroup } from '../registry';
 
 const PREFIX = '/api';
@@ -53,10 +54,11 @@ function documentOf(groups: readonly RouteGroup[]): OpenApiDocument {
   if (docs) {
     docs.responses = {
       '200': { description: 'The OpenAPI document (JSON) or the browsable page (HTML), by the Accept header', content: { ...openApiJson, 'text/html': { schema: { type: 'string' } } } },
+      default: DEFAULT_RESPONSE,
     };
   }
   const json = built.paths[openApiPath(PREFIX, '/docs.json')]?.get;
-  if (json) json.responses = { '200': { description: 'The OpenAPI document', content: openApiJson } };
+  if (json) json.responses = { '200': { description: 'The OpenAPI document', content: openApiJson }, default: DEFAULT_RESPONSE };
   return built;
 }
 

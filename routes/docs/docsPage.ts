@@ -1,5 +1,5 @@
 import type { HttpMethod } from '../registry';
-import type { OpenApiDocument, OpenApiOperation } from './openapi';
+import type { OpenApiDocument, OpenApiOperation } from './types';
 
 /**
  * The browsable page of the OpenAPI document: plain server-rendered HTML with an inline stylesheet and no
@@ -17,7 +17,9 @@ export function typeText(schema: unknown): string {
   const s = schema as Json;
   if (typeof s.$ref === 'string') return s.$ref.split('/').pop() ?? s.$ref;
   let text: string;
-  if (Array.isArray(s.enum)) text = s.enum.map((v) => JSON.stringify(v)).join(' | ');
+  // A reference that may be null is `{ allOf: [ref], nullable: true }` (OpenAPI 3.0 ignores siblings of a $ref).
+  if (Array.isArray(s.allOf) && s.allOf.length === 1) text = typeText(s.allOf[0]);
+  else if (Array.isArray(s.enum)) text = s.enum.map((v) => JSON.stringify(v)).join(' | ');
   else if (s.type === 'array') text = `${typeText(s.items) === 'any' ? 'any' : typeText(s.items)}[]`;
   else if (s.type === 'object' && s.properties) text = `{ ${Object.keys(s.properties as Json).join(', ')} }`;
   else if (typeof s.type === 'string') text = s.format ? `${s.type} (${String(s.format)})` : s.type;
@@ -39,6 +41,12 @@ function fieldTable(rows: Array<{ name: string; where?: string; type: string; re
     .join('');
   const where = rows.some((r) => r.where) ? '<th>in</th>' : '';
   return `<table><thead><tr><th>name</th>${where}<th>type</th><th></th><th>rules</th></tr></thead><tbody>${body}</tbody></table>`;
+}
+
+/** The `data` schema of a JSON success envelope, if the response has one. */
+function dataOf(response: Json): unknown {
+  const content = response.content as Record<string, { schema?: { properties?: Json } }> | undefined;
+  return content?.['application/json']?.schema?.properties?.data;
 }
 
 function operationHtml(method: HttpMethod, path: string, op: OpenApiOperation): string {
@@ -71,7 +79,10 @@ function operationHtml(method: HttpMethod, path: string, op: OpenApiOperation): 
   for (const [status, response] of Object.entries(op.responses)) {
     const reference = typeof response.$ref === 'string' ? response.$ref.split('/').pop() : undefined;
     const description = reference ?? (typeof response.description === 'string' ? response.description : '');
-    parts.push(`<li><span class="status s${escape(status[0])}">${escape(status)}</span> ${escape(description)}</li>`);
+    const data = dataOf(response);
+    const shape = data && status.startsWith('2') && !description.startsWith(typeText(data)) ? ` → <code>${escape(typeText(data))}</code>` : '';
+    // `default` is the 500 any request can meet.
+    parts.push(`<li><span class="status s${status === 'default' ? '5' : escape(status[0])}">${escape(status)}</span> ${escape(description)}${shape}</li>`);
   }
   parts.push('</ul></section>');
   return parts.join('\n');

@@ -71,6 +71,23 @@ function refs(value: unknown): string[] {
 
 const SAMPLE_PARAMS: Record<string, string> = { sessionId: '3f1c2a6e-6a0c-4c3e-9a57-3d7e0f6b9c11', operatorId: '1', customerId: 'someone' };
 
+interface ObjectSchema {
+  required?: string[];
+  properties: Record<string, Record<string, unknown>>;
+}
+
+/** The name a `{ $ref }` points at (`Session`), `Session[]` for an array of one, else undefined. */
+function refName(schema: unknown): string | undefined {
+  const s = (schema ?? {}) as { $ref?: string; type?: string; items?: unknown };
+  if (typeof s.$ref === 'string') return s.$ref.split('/').pop();
+  if (s.type === 'array' && refName(s.items)) return `${refName(s.items)}[]`;
+  return undefined;
+}
+
+/** The `data` schema of a JSON success envelope. */
+const dataOf = (response: unknown): unknown =>
+  (response as { content?: { 'application/json'?: { schema?: ObjectSchema } } }).content?.['application/json']?.schema?.properties.data;
+
 describeEachBackend('OpenAPI document at /api/docs', (backend) => {
   let server: TestServer;
   let doc: Document;
@@ -125,8 +142,18 @@ describeEachBackend('OpenAPI document at /api/docs', (backend) => {
     }
   });
 
+  /** A component schema, or the one a `{ $ref }` points at. */
+  const schema = (nameOrRef: string | unknown): Required<ObjectSchema> => {
+    const name = typeof nameOrRef === 'string' ? nameOrRef : refName(nameOrRef);
+    return doc.components.schemas[name as string] as Required<ObjectSchema>;
+  };
+  /** A response of an operation, or the shared one it refers to. */
+  const response = (value: unknown): Record<string, unknown> => {
+    const target = (value as { $ref?: string }).$ref;
+    return (target ? doc.components.responses[target.split('/').pop() as string] : value) as Record<string, unknown>;
+  };
+
   it('shapes and the error envelope follow PROTOCOL.md', () => {
-    const schema = (name: string) => doc.components.schemas[name] as { required: string[]; properties: Record<string, Record<string, unknown>> };
     expect(schema('Session').required).toEqual(
       expect.arrayContaining(['id', 'status', 'customerId', 'operatorId', 'operator', 'createdAt', 'assignedAt', 'closedAt', 'lastMessageAt', 'rating']),
     );
@@ -136,7 +163,7 @@ describeEachBackend('OpenAPI document at /api/docs', (backend) => {
     expect(schema('Operator').properties.status?.enum).toEqual(['online', 'busy', 'offline']);
     expect(Object.keys(schema('Operator').properties)).not.toEqual(expect.arrayContaining(['passwordHash']));
     expect(schema('Error').properties.success).toEqual({ type: 'boolean', enum: [false] });
-    const error = schema('Error').properties.error as { properties: { code: { enum: string[] } } };
+    const error = schema(schema('Error').properties.error) as unknown as { properties: { code: { enum: string[] } } };
     expect(error.properties.code.enum).toEqual(expect.arrayContaining(['VALIDATION_ERROR', 'UNAUTHENTICATED', 'SESSION_CLOSED', 'RATE_LIMITED', 'INTERNAL']));
   });
 
@@ -174,6 +201,67 @@ describeEachBackend('OpenAPI document at /api/docs', (backend) => {
         expect({ where, status: res.status, documented: '401' in op.responses }).toEqual({ where, status: 401, documented: true });
       } else {
         expect({ where, refused: res.status === 401 || res.status === 403, documented: op.security?.length === 0 }).toEqual({ where, refused: false, documented: true });
+      }
+    }
+  });
+
+  it('success answers name their contract shapes; no API route describes its data in free text', () => {
+    const shapes: Record<string, string> = {
+      'POST /api/auth/login': 'LoginResult',
+      'GET /api/auth/me': 'Operator',
+      'POST /api/chat/sessions': 'SessionTicket',
+      'GET /api/chat/availability': 'Availability',
+      'GET /api/chat/sessions/active': 'Session[]',
+      'GET /api/chat/sessions/{sessionId}': 'Session',
+      'POST /api/chat/sessions/{sessionId}/messages': 'Message',
+      'GET /api/chat/sessions/{sessionId}/events': 'SessionEvent[]',
+      'GET /api/chat/messages/{sessionId}': 'Message[]',
+      'GET /api/operators': 'Operator[]',
+      'GET /api/operators/stats': 'OperatorStats',
+      'POST /api/operators/assign': 'Assignment',
+      'GET /api/users/{customerId}/sessions': 'Session[]',
+    };
+    for (const [key, shape] of Object.entries(shapes)) {
+      const [method, path] = key.split(' ') as [string, string];
+      const responses = doc.paths[path]?.[method.toLowerCase()]?.responses ?? {};
+      const success = Object.keys(responses).find((s) => /^2\d\d$/.test(s)) as string;
+      expect({ key, shape: refName(dataOf(responses[success])) }).toEqual({ key, shape });
+    }
+    for (const { method, path, op } of operations(doc).filter((o) => o.path.startsWith('/api/') && !o.path.startsWith('/api/docs'))) {
+      for (const [status, answer] of Object.entries(op.responses).filter(([s]) => /^2\d\d$/.test(s))) {
+        const data = dataOf(answer) as { properties?: unknown } | undefined;
+        const where = `${method.toUpperCase()} ${path} ${status}`;
+        expect({ where, shaped: Boolean(refName(data) ?? data?.properties) }).toEqual({ where, shaped: true });
+      }
+    }
+  });
+
+  it('lists the statuses the routes really answer, every failure in the error envelope, and a default 500 everywhere', () => {
+    const responses = (method: string, path: string) => doc.paths[path]?.[method]?.responses ?? {};
+    const login = responses('post', '/api/auth/login');
+    expect(Object.keys(login)).toEqual(expect.arrayContaining(['200', '400', '401', '429']));
+    expect(response(login['401']).description).toMatch(/^UNAUTHENTICATED: wrong email or password/);
+    expect(response(login['429'])).toMatchObject({ headers: { 'Retry-After': expect.any(Object) } });
+
+    const message = responses('post', '/api/chat/sessions/{sessionId}/messages');
+    expect([refName(dataOf(message['201'])), refName(dataOf(message['200']))]).toEqual(['Message', 'Message']);
+    expect(response(message['200']).description).toMatch(/clientMessageId/);
+
+    const created = responses('post', '/api/chat/sessions');
+    expect([refName(dataOf(created['201'])), refName(dataOf(created['200']))]).toEqual(['SessionTicket', 'SessionTicket']);
+    expect(response(created['200']).description).toMatch(/IDENTITY_SECRET/);
+    expect(response(created['401']).description).toMatch(/identityHash/);
+
+    expect(Object.keys(responses('post', '/api/operators/assign'))).toEqual(expect.arrayContaining(['404', '409']));
+    expect(Object.keys(responses('post', '/api/operators'))).toContain('409');
+
+    expect(response({ $ref: '#/components/responses/Internal' }).description).toMatch(/^INTERNAL:/);
+    for (const { method, path, op } of operations(doc)) {
+      const where = `${method.toUpperCase()} ${path}`;
+      expect({ where, default: response(op.responses.default ?? {}).description }).toEqual({ where, default: expect.stringMatching(/^INTERNAL:/) });
+      for (const [status, answer] of Object.entries(op.responses).filter(([s]) => !/^2\d\d$/.test(s))) {
+        const content = response(answer).content as Record<string, { schema: unknown }> | undefined;
+        expect({ where, status, envelope: refName(content?.['application/json']?.schema) }).toEqual({ where, status, envelope: 'Error' });
       }
     }
   });

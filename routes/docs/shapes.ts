@@ -1,0 +1,43 @@
+import type {
+  AssignmentDTO,
+  AttachmentDTO,
+  Availability,
+  Envelope,
+  ErrorBody,
+  FieldProblem,
+  LoginResult,
+  MessageDTO,
+  OperatorDTO,
+  OperatorFigures,
+  OperatorRef,
+  OperatorStats,
+  SessionDTO,
+  SessionEventDTO,
+  SessionTicketDTO,
+} from '../../services/contract';
+
+/**
+ * Which contract type each component schema of the OpenAPI document describes. Only types: the route registry
+ * names its answers by these keys (RouteSpec.responds.schema) and components.ts must give one schema per key,
+ * written against the type it maps to, so a shape the routes name cannot be left undocumented.
+ */
+export interface Shapes {
+  Session: SessionDTO;
+  OperatorRef: OperatorRef;
+  Message: MessageDTO;
+  Attachment: AttachmentDTO;
+  Operator: OperatorDTO;
+  SessionEvent: SessionEventDTO;
+  Availability: Availability;
+  OperatorStats: OperatorStats;
+  OperatorFigures: OperatorFigures;
+  LoginResult: LoginResult;
+  SessionTicket: SessionTicketDTO;
+  Assignment: AssignmentDTO;
+  FieldProblem: FieldProblem;
+  ErrorBody: ErrorBody;
+  /** The failure envelope, `{ success: false, error }`. */
+  Error: Extract<Envelope<unknown>, { success: false }>;
+}
+
+export type ShapeName = keyof Shapes;
