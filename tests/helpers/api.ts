@@ -1,26 +1,18 @@
-import { randomUUID } from 'node:crypto';
 import request from 'supertest';
-import { loadConfig } from '../../config';
-import { buildSchemas } from '../../middleware/schemas';
-import { createRateLimiters } from '../../middleware/rateLimits';
-import { apiGroups } from '../../routes';
-import type { HttpMethod, RouteGroup, RouteSpec } from '../../routes/registry';
-import type { AuthService } from '../../services/operators/AuthService';
-import type { ChatService } from '../../services/sessions/ChatService';
-import type { SessionDirectory } from '../../services/sessions/SessionDirectory';
-import type { MessageService } from '../../services/messages/MessageService';
-import type { OperatorService } from '../../services/operators/OperatorService';
 import { SYSTEM } from '../../services/access';
 import type { MessageDTO, OperatorDTO, SessionDTO } from '../../services/contract';
 import type { Backend } from './backends';
+import { PASSWORD, bearer, expectStatus, sendChecked, uniqueEmail } from './http';
 import { startTestServer, type TestServer } from './testServer';
 
 /**
  * Small REST helpers for the integration tests: who is calling (admin, operator, customer), and what the
- * registry says exists. Everything goes through the listening server, the way a client would.
+ * registry says exists. Everything goes through the listening server, the way a client would. The basics
+ * (./http) and the registry walk (./routes) are re-exported, so a suite imports its REST helpers from here.
  */
 
-export const PASSWORD = 'correct-horse-battery-staple';
+export * from './http';
+export * from './routes';
 
 /** PROTOCOL.md's shapes: the contract module the server and the pages use. */
 export type OperatorBody = OperatorDTO;
@@ -40,36 +32,6 @@ export interface Staff {
 export interface Customer {
   session: SessionBody;
   customerToken: string;
-}
-
-export const bearer = (token: string): { Authorization: string } => ({ Authorization: `Bearer ${token}` });
-
-export function uniqueEmail(prefix = 'operator'): string {
-  return `${prefix}.${randomUUID().slice(0, 12)}@example.com`;
-}
-
-/** Fails with the response body in the message, so a failing setup step says what the server answered. */
-export function expectStatus(res: request.Response, status: number): void {
-  if (res.status !== status) {
-    throw new Error(`expected HTTP ${status}, got ${res.status}: ${res.text.slice(0, 500)}`);
-  }
-}
-
-/** The failure envelope of PROTOCOL.md with that status and code. */
-export function expectError(res: request.Response, status: number, code: string): void {
-  expect({ status: res.status, code: res.body?.error?.code }).toEqual({ status, code });
-  expectErrorEnvelope(res);
-}
-
-/** `{ success: false, error: { code, message, details? } }` and nothing else. */
-export function expectErrorEnvelope(res: request.Response): void {
-  expect(res.headers['content-type']).toMatch(/application\/json/);
-  expect(res.body).toEqual({
-    success: false,
-    error: expect.objectContaining({ code: expect.stringMatching(/^[A-Z_]+$/), message: expect.any(String) }),
-  });
-  expect(Object.keys(res.body.error).every((key) => ['code', 'message', 'details'].includes(key))).toBe(true);
-  expect(res.body.error.message.length).toBeGreaterThan(0);
 }
 
 export async function login(url: string, email: string, password = PASSWORD): Promise<{ token: string; operator: OperatorBody }> {
@@ -161,113 +123,46 @@ export async function closeSession(url: string, token: string, sessionId: string
   return res.body.data;
 }
 
-/** One registered endpoint, as the registry (routes/index.ts) declares it. */
-export interface RegisteredRoute {
-  method: HttpMethod;
-  /** Full path template, e.g. `/api/chat/sessions/:sessionId`. */
-  template: string;
-  /** `METHOD template`, for test names and lookup tables. */
-  key: string;
-  group: RouteGroup;
-  spec: RouteSpec;
+/** GET `path` as the holder of `token`: expects 200 and returns `data` (the response checked for secrets, as sendChecked does). */
+export async function getData<T = unknown>(url: string, token: string, path: string): Promise<T> {
+  const res = await sendChecked(request(url).get(path).set(bearer(token)));
+  expectStatus(res, 200);
+  return res.body.data;
 }
 
-/**
- * Every route of apiGroups, exactly as the app mounts them: a route added to the registry shows up here, and so
- * in every test that walks it. Only the declarations are read (method, path, access, schema), so the services
- * may be left out when the list is needed before a server runs (to name the tests).
- */
-export function registeredRoutes(server?: TestServer): RegisteredRoute[] {
-  const config = server?.config ?? loadConfig({ LOG_LEVEL: 'silent', JWT_SECRET: 'x'.repeat(48) });
-  const unused = <T>(name: string): T =>
-    new Proxy(
-      {},
-      {
-        get: () => {
-          throw new Error(`registeredRoutes() was built without a server: ${name} is not available`);
-        },
-      },
-    ) as T;
-  const groups = apiGroups({
-    schemas: buildSchemas(config),
-    limiters: createRateLimiters(config, null),
-    auth: server?.server.auth ?? unused<AuthService>('auth'),
-    chat: server?.server.chat ?? unused<ChatService>('chat'),
-    sessions: server?.server.sessions ?? unused<SessionDirectory>('sessions'),
-    messages: server?.server.messages ?? unused<MessageService>('messages'),
-    operators: server?.server.operators ?? unused<OperatorService>('operators'),
-  });
-  return groups.flatMap((group) =>
-    group.routes.map((spec) => {
-      const template = `${group.prefix}${spec.path === '/' ? '' : spec.path}`;
-      return { method: spec.method, template, key: `${spec.method.toUpperCase()} ${template}`, group, spec };
-    }),
-  );
+/** POST /api/operators/assign: `token`'s holder gives the session to `operatorId` (themselves, or anyone as an admin). */
+export async function assignSession(url: string, token: string, sessionId: string, operatorId: number): Promise<{ session: SessionBody; operator: OperatorBody }> {
+  const res = await request(url).post('/api/operators/assign').set(bearer(token)).send({ sessionId, operatorId });
+  expectStatus(res, 200);
+  return res.body.data;
 }
 
-/** Fills `:name` parameters; an unknown parameter fails the test, so a new kind of route cannot slip through unfilled. */
-export function fillPath(template: string, params: Record<string, string>): string {
-  return template.replace(/:(\w+)/g, (_match, name: string) => {
-    const value = params[name];
-    if (value === undefined) throw new Error(`no value for path parameter :${name} in ${template}; add one to the test`);
-    return encodeURIComponent(value);
-  });
+/** What the widget asks before it opens: GET /api/chat/availability. */
+export interface Availability {
+  online: boolean;
+  availableOperators: number;
+  waiting: number;
+  estimatedWaitSeconds: number;
 }
 
-/** The parameter names of a path template. */
-export function pathParams(template: string): string[] {
-  return [...template.matchAll(/:(\w+)/g)].map((m) => m[1] as string);
+export async function availability(url: string): Promise<Availability> {
+  const res = await request(url).get('/api/chat/availability');
+  expectStatus(res, 200);
+  return res.body.data;
 }
 
-/** A request of any method, with an optional token (or a raw Authorization header) and a body (or raw JSON text). */
-export function call(
-  url: string,
-  method: HttpMethod,
-  path: string,
-  options: { token?: string; body?: unknown; rawBody?: string; authorization?: string } = {},
-): request.Test {
-  const req = request(url)[method](path);
-  if (options.authorization !== undefined) req.set('Authorization', options.authorization);
-  else if (options.token !== undefined) req.set(bearer(options.token));
-  if (options.rawBody !== undefined) return req.set('Content-Type', 'application/json').send(options.rawBody);
-  if (options.body !== undefined) return req.send(options.body as object);
-  return req;
+/** A session's audit trail (GET /api/chat/sessions/:id/events), oldest first. */
+export interface SessionEventBody {
+  type: string;
+  operatorId: number | null;
+  detail: Record<string, unknown> | null;
+  createdAt: string;
 }
 
-/** Strings that would betray a secret in a response: password or token hashes, or the password itself. */
-export function expectNoSecrets(text: string, password = PASSWORD): void {
-  expect(text).not.toMatch(/passwordHash|password_hash|tokenHash|token_hash|tokenVersion|token_version|scrypt\$/i);
-  expect(text).not.toContain(password);
-}
-
-/** Ids a sample request may refer to. */
-export interface SampleIds {
-  sessionId: string;
-  /** An operator who holds the session (a transfer to them is refused without side effects). */
-  assignedOperatorId: number;
-  loginEmail: string;
-}
-
-/**
- * A valid body for each route that takes one: it passes validation, so whatever refuses it is authorization
- * or state, never input. Chosen to change little (transfer to the operator who already holds the session,
- * rating an open session).
- */
-export const SAMPLE_BODIES: Record<string, (ids: SampleIds) => Record<string, unknown>> = {
-  'POST /api/auth/login': (ids) => ({ email: ids.loginEmail, password: PASSWORD }),
-  'POST /api/chat/sessions': () => ({ customerName: 'Sample Customer', message: 'hello' }),
-  'PUT /api/chat/sessions/:sessionId/close': () => ({ reason: 'sample' }),
-  'PUT /api/chat/sessions/:sessionId/transfer': (ids) => ({ operatorId: ids.assignedOperatorId }),
-  'POST /api/chat/sessions/:sessionId/messages': () => ({ content: 'sample message', type: 'text' }),
-  'POST /api/chat/sessions/:sessionId/rating': () => ({ rating: 5, comment: 'thanks' }),
-  'POST /api/operators': () => ({ name: 'Sample Operator', email: uniqueEmail('sample'), password: PASSWORD, role: 'operator', maxConcurrentSessions: 3, departments: ['sales'] }),
-  'PATCH /api/operators/:operatorId': () => ({ name: 'Renamed Operator' }),
-  'PUT /api/operators/:operatorId/status': () => ({ status: 'offline' }),
-  'POST /api/operators/assign': (ids) => ({ sessionId: ids.sessionId }),
-};
-
-export function sampleBody(route: RegisteredRoute, ids: SampleIds): Record<string, unknown> | undefined {
-  return SAMPLE_BODIES[route.key]?.(ids);
+export async function sessionEvents(url: string, token: string, sessionId: string): Promise<SessionEventBody[]> {
+  const res = await request(url).get(`/api/chat/sessions/${sessionId}/events`).set(bearer(token));
+  expectStatus(res, 200);
+  return res.body.data;
 }
 
 /** The staff member's token, logging in again if it was ended (a test may call POST /api/auth/logout). */

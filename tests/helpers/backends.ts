@@ -90,3 +90,9 @@ export function describeEachBackend(title: string, body: (backend: Backend) => v
     describe(`${title} [${backend.name}]`, () => body(backend));
   }
 }
+
+/** `describe` with MariaDB + Redis when globalSetup found both; otherwise the same tests, listed as skipped. */
+export function describeRealBackend(title: string, body: (backend: Backend) => void): void {
+  const real = availableBackends().includes(mariadbRedisBackend);
+  (real ? describe : describe.skip)(`${title} [${mariadbRedisBackend.name}]`, () => body(mariadbRedisBackend));
+}

@@ -74,3 +74,15 @@ export async function provisionShared(backend: Backend): Promise<ProvisionedBack
     },
   };
 }
+
+/** One migrated database for the describe this is called in (its tests each write rows of their own); `use` gets it. */
+export function databasePerFile(backend: Backend, use: (database: TestDatabase) => void): void {
+  let database: TestDatabase | undefined;
+  beforeAll(async () => {
+    database = await openTestDatabase(backend);
+    use(database);
+  });
+  afterAll(async () => {
+    await database?.close();
+  });
+}

@@ -1,12 +1,18 @@
-import { randomUUID } from 'node:crypto';
 import { io, type Socket } from 'socket.io-client';
-import { createAdmin, createOperator, createSession, startApiServer, type Customer, type MessageBody, type NewOperator, type NewSession, type OperatorBody, type SessionBody, type Staff } from './api';
+import { createAdmin, createOperator, createSession, startApiServer, type Customer, type NewOperator, type NewSession, type OperatorBody, type Staff } from './api';
 import type { Backend } from './backends';
+import { EVENT_TIMEOUT_MS, SILENCE_MS, call } from './socketAcks';
+import { SESSION_EVENTS } from './socketPayloads';
 import type { TestServer } from './testServer';
+import { sleep } from './wait';
+
+export * from './socketAcks';
+export * from './socketPayloads';
 
 /**
  * socket.io-client helpers for the realtime suites: connect as a customer or an operator, wait for a server
- * event, prove that one did NOT arrive, and call an event with its acknowledgement under a deadline.
+ * event, prove that one did NOT arrive, and call an event with its acknowledgement under a deadline (./socketAcks,
+ * re-exported here with ./socketPayloads).
  *
  * Every socket records what the server sent it from the moment it is made (nothing is lost between
  * `connect` and the test's first `nextEvent`). `nextEvent` consumes the oldest matching event, received or
@@ -23,9 +29,6 @@ export interface ConnectOptions {
   timeoutMs?: number;
 }
 
-/** PROTOCOL.md's acknowledgement. */
-export type AckReply<T = unknown> = { ok: true; data: T } | { ok: false; error: { code: string; message: string; details?: unknown[] } };
-
 interface Received {
   name: string;
   payload: unknown;
@@ -40,10 +43,6 @@ interface Recorder {
 
 const recorders = new WeakMap<Socket, Recorder>();
 const open = new Set<Socket>();
-
-/** Default deadlines: generous for a loaded machine, still short enough for a failing test to be quick. */
-export const EVENT_TIMEOUT_MS = 3_000;
-export const SILENCE_MS = 400;
 
 function recorderOf(socket: Socket): Recorder {
   const recorder = recorders.get(socket);
@@ -190,48 +189,10 @@ export async function expectNoEvent(socket: Socket, name: string, ms = SILENCE_M
   if (late) throw new Error(`expected no '${name}' within ${ms} ms, but got ${JSON.stringify(late.payload).slice(0, 500)}`);
 }
 
-/** Emits with the given arguments and an acknowledgement callback; rejects when no ack comes in time. */
-export function emitArgs<T = unknown>(socket: Socket, event: string, args: unknown[], timeoutMs = EVENT_TIMEOUT_MS): Promise<AckReply<T>> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no acknowledgement for '${event}' within ${timeoutMs} ms`)), timeoutMs);
-    socket.emit(event, ...args, (reply: AckReply<T>) => {
-      clearTimeout(timer);
-      resolve(reply);
-    });
-  });
-}
-
-/** `socket.emit(event, payload, ack)` → the acknowledgement. */
-export function emitWithAck<T = unknown>(socket: Socket, event: string, payload: unknown, timeoutMs = EVENT_TIMEOUT_MS): Promise<AckReply<T>> {
-  return emitArgs<T>(socket, event, [payload], timeoutMs);
-}
-
-/** Asserts `{ ok: true, data }` and returns data (the error is shown when it was a refusal). */
-export function ackData<T>(reply: AckReply<T>): T {
-  if (!reply.ok) throw new Error(`expected ok ack, got ${JSON.stringify(reply)}`);
-  expect(Object.keys(reply).sort()).toEqual(['data', 'ok']);
-  return reply.data;
-}
-
-/** `{ ok: false, error: { code, message, details? } }` with that code, and nothing else. */
-export function expectAckError(reply: AckReply, code: string): void {
-  expect(reply).toEqual({ ok: false, error: expect.objectContaining({ code, message: expect.any(String) }) });
-  if (!reply.ok) {
-    expect(Object.keys(reply.error).every((key) => ['code', 'message', 'details'].includes(key))).toBe(true);
-    expect(reply.error.message.length).toBeGreaterThan(0);
-  }
-}
-
-/** Emits and the acknowledgement must be `{ ok: true }`; returns its data. */
-export async function call<T = unknown>(socket: Socket, event: string, payload: unknown, timeoutMs = EVENT_TIMEOUT_MS): Promise<T> {
-  return ackData(await emitWithAck<T>(socket, event, payload, timeoutMs));
-}
-
-/** Emits and the acknowledgement must be a refusal with that code. */
-export async function refused(socket: Socket, event: string, payload: unknown, code: string, timeoutMs = EVENT_TIMEOUT_MS): Promise<AckReply> {
-  const reply = await emitWithAck(socket, event, payload, timeoutMs);
-  expectAckError(reply, code);
-  return reply;
+/** After `ms`, none of the sockets has an unconsumed event of these names (observers stay silent after a refusal). */
+export async function expectSilent(sockets: Socket[], names: string[] = SESSION_EVENTS, ms = SILENCE_MS): Promise<void> {
+  await sleep(ms);
+  for (const socket of sockets) for (const name of names) await expectNoEvent(socket, name, 0);
 }
 
 /** Disconnects every socket made here that is still around (for afterEach). */
@@ -269,7 +230,10 @@ export function realtimeServerPerTest(backend: Backend, use: (booted: RealtimeSe
   };
 }
 
-/** An operator created over REST, logged in, with one connected /operator socket (and a status, if given). */
+/**
+ * An operator created over REST, logged in, with one connected /operator socket (and a status, if given). The
+ * socket connects to `on` when given: another process of the same deployment.
+ */
 export interface ConnectedOperator extends Staff {
   socket: Socket;
 }
@@ -277,11 +241,11 @@ export interface ConnectedOperator extends Staff {
 export async function connectedOperator(
   url: string,
   adminToken: string,
-  input: NewOperator & { status?: OperatorBody['status'] } = {},
+  input: NewOperator & { status?: OperatorBody['status']; on?: string } = {},
 ): Promise<ConnectedOperator> {
-  const { status, ...fields } = input;
+  const { status, on = url, ...fields } = input;
   const staff = await createOperator(url, adminToken, fields);
-  const socket = await connectOperator(url, staff.token);
+  const socket = await connectOperator(on, staff.token);
   if (status !== undefined) {
     const operator = await call<OperatorBody>(socket, 'status:set', { status });
     expect(operator.status).toBe(status);
@@ -300,44 +264,3 @@ export async function connectedCustomer(url: string, body: NewSession = {}): Pro
   const socket = await connectCustomer(url, customer.customerToken);
   return { ...customer, socket };
 }
-
-/** A fresh clientMessageId. */
-export const cmid = (): string => `c-${randomUUID()}`;
-
-/** PROTOCOL.md's events, as the suites walk them. */
-export const CUSTOMER_EVENTS = ['message:send', 'messages:sync', 'typing', 'messages:read', 'session:close', 'session:rate'] as const;
-export const OPERATOR_EVENTS = ['status:set', 'session:join', 'message:send', 'messages:sync', 'typing', 'messages:read', 'session:close', 'session:transfer'] as const;
-
-/** The REST shapes with the fields the realtime suites read too. */
-export type FullMessage = MessageBody & { readAt: string | null };
-export type FullSession = SessionBody & { closeReason: string | null; ratingComment: string | null };
-
-/** Server → client payloads, as the tests read them. */
-export type MessageMsg = { message: FullMessage };
-export type QueuedMsg = { position: number; waiting: number };
-export type SessionMsg = { session: FullSession };
-
-/** Something deep where each field a /customer or /operator event reads is expected. */
-function deeplyNested(depth: number): Record<string, unknown> {
-  let deep: unknown = 'bottom';
-  for (let i = 0; i < depth; i++) deep = { a: deep };
-  const fields = ['sessionId', 'content', 'clientMessageId', 'type', 'afterId', 'isTyping', 'upToId', 'reason', 'rating', 'comment', 'status', 'operatorId', 'department'];
-  return Object.fromEntries(fields.map((field) => [field, deep]));
-}
-
-/** Payloads no client should send; each must be refused with VALIDATION_ERROR (or ignored), never crash. */
-export const GARBAGE: Array<[string, unknown]> = [
-  ['null', null],
-  ['a string', 'hello there'],
-  ['a number', 42],
-  ['a boolean', true],
-  ['an array', [{ content: 'in an array', clientMessageId: 'arr-1', isTyping: true, afterId: 0, upToId: 1, rating: 5 }]],
-  ['a huge string', 'x'.repeat(20_000)],
-  ['nested objects', deeplyNested(200)],
-  [
-    'wrong types in every field',
-    { sessionId: 12, content: 42, clientMessageId: ['a'], type: 'system', afterId: '1', isTyping: 'true', upToId: -1, reason: 5, rating: '5', comment: {}, status: ['online'], operatorId: '2', department: {} },
-  ],
-  ['operator-style injection', { content: { $gt: '' }, clientMessageId: { $ne: null }, afterId: { $gt: 0 }, upToId: [1, 2], isTyping: 1, rating: 9, reason: ['x'] }],
-];
-

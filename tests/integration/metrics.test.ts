@@ -22,7 +22,8 @@ describeEachBackend('GET /metrics after a scripted conversation', (backend) => {
   let sessionId: string;
   let queuedId: string;
 
-  beforeAll(async () => {
+  // Each test reads the figures of its own server, right after the same scripted conversation.
+  beforeEach(async () => {
     server = await startTestServer(backend);
     admin = await createAdmin(server);
     // One seat: the second customer has to wait.
@@ -43,7 +44,7 @@ describeEachBackend('GET /metrics after a scripted conversation', (backend) => {
     expect((await request(server.url).get(`/no/such/page/${sessionId}`)).status).toBe(404);
   });
 
-  afterAll(async () => {
+  afterEach(async () => {
     closeAllSockets();
     await server?.close();
   });
@@ -85,6 +86,8 @@ describeEachBackend('GET /metrics after a scripted conversation', (backend) => {
   });
 
   it('counts and times HTTP requests by route pattern and status, never by raw URL', async () => {
+    // A scrape counts once answered: the one before this one is in its figures.
+    await scrape(server.url);
     const metrics = await scrape(server.url);
     const created = { method: 'POST', route: '/api/chat/sessions', status: '201' };
     expect(metrics.value('http_requests_total', created)).toBe(2);
@@ -130,22 +133,13 @@ const clustered = availableBackends().includes(mariadbRedisBackend);
   let a: TestServer;
   let b: TestServer;
 
-  beforeAll(async () => {
+  // Each test gets its own deployment, after the same conversation: the operator's socket on A, the customer's
+  // on B; one seat, so a second customer waits.
+  beforeEach(async () => {
     provisioned = await mariadbRedisBackend.provision();
     a = await startTestServer(mariadbRedisBackend, { provisioned });
     b = await startTestServer(mariadbRedisBackend, { provisioned });
-  });
-
-  afterAll(async () => {
-    closeAllSockets();
-    await a?.close();
-    await b?.close();
-    await provisioned?.dispose();
-  });
-
-  it('adds up every process\'s counters and sockets, and counts the shared queue once, whichever process is scraped', async () => {
     const admin = await createAdmin(a);
-    // The operator's socket on A, the customer's on B; one seat, so a second customer waits.
     const operator = await connectedOperator(a.url, admin.token, { maxConcurrentSessions: 1, status: 'online' });
     const customer = await createSession(b.url);
     expect(customer.session.operatorId).toBe(operator.id);
@@ -154,7 +148,16 @@ const clustered = availableBackends().includes(mariadbRedisBackend);
     await sendMessage(a.url, customer.customerToken, customer.session.id, { content: 'Hi from A' });
     await sendMessage(a.url, operator.token, customer.session.id, { content: 'Hello!' });
     await createSession(a.url);
+  });
 
+  afterEach(async () => {
+    closeAllSockets();
+    await a?.close();
+    await b?.close();
+    await provisioned?.dispose();
+  });
+
+  it('adds up every process\'s counters and sockets, and counts the shared queue once, whichever process is scraped', async () => {
     const figures = async (server: TestServer): Promise<Record<string, number>> => {
       const metrics = await scrape(server.url);
       return {
@@ -180,6 +183,8 @@ const clustered = availableBackends().includes(mariadbRedisBackend);
   });
 
   it('drops a stopped process\'s sockets at once, and keeps its counts: a reload never makes a counter go down', async () => {
+    // A has heard of B's figures (published every 5 s) before B stops.
+    await waitFor(async () => (await scrape(a.url)).value('chat_sockets_connected', { namespace: '/customer' }) === 1, 8_000, "B's figures on A", 250);
     const before = await scrape(a.url);
     expect(before.value('chat_sockets_connected', { namespace: '/customer' })).toBe(1);
     expect(before.value('chat_messages_stored_total', { sender_type: 'customer' })).toBe(2);

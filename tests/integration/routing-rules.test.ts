@@ -1,7 +1,8 @@
 import request from 'supertest';
 import { describeEachBackend, type Backend } from '../helpers/backends';
 import { startTestServer, type TestServer } from '../helpers/testServer';
-import { bearer, closeSession, createAdmin, createOperator, createSession, listMessages, setStatus, startApiServer, type Staff } from '../helpers/api';
+import { bearer, closeSession, createAdmin, createOperator, createSession, listMessages, sessionEvents, setStatus, startApiServer, type Staff } from '../helpers/api';
+import { onlineOperator, serverPerTest } from '../helpers/scenarios';
 
 /** PROTOCOL.md's routing rules, as a customer and an operator would notice them. */
 async function eventually<T>(read: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 8_000): Promise<T> {
@@ -16,11 +17,6 @@ async function eventually<T>(read: () => Promise<T>, ok: (value: T) => boolean, 
 
 async function sessionOf(server: TestServer, token: string, id: string): Promise<{ status: string; operatorId: number | null }> {
   const res = await request(server.url).get(`/api/chat/sessions/${id}`).set(bearer(token));
-  return res.body.data;
-}
-
-async function events(server: TestServer, token: string, id: string): Promise<Array<{ type: string; operatorId: number | null; detail: Record<string, unknown> }>> {
-  const res = await request(server.url).get(`/api/chat/sessions/${id}/events`).set(bearer(token));
   return res.body.data;
 }
 
@@ -40,52 +36,43 @@ async function deploy(backend: Backend, env: Record<string, string>): Promise<{ 
 
 describeEachBackend('routing rules', (backend) => {
   describe('departments and returning customers', () => {
-    let server: TestServer;
-    let admin: Staff;
-    beforeAll(async () => {
-      server = await startApiServer(backend);
-      admin = await createAdmin(server);
-    });
-    afterAll(async () => server?.close());
+    // Who is online decides where each session goes: every test has a server of its own.
+    const stage = serverPerTest(backend);
 
     it('a session with a department goes only to an operator of that department', async () => {
-      const sales = await createOperator(server.url, admin.token, { name: 'Sam Sales', departments: ['sales'] });
-      const support = await createOperator(server.url, admin.token, { name: 'Sue Support', departments: ['support'] });
-      await setStatus(server.url, sales.token, sales.id, 'online');
-      await setStatus(server.url, support.token, support.id, 'online');
-      const first = await createSession(server.url, { department: 'support' });
-      const second = await createSession(server.url, { department: 'sales' });
+      const { url, admin } = stage;
+      const sales = await onlineOperator(url, admin.token, { name: 'Sam Sales', departments: ['sales'] });
+      const support = await onlineOperator(url, admin.token, { name: 'Sue Support', departments: ['support'] });
+      const first = await createSession(url, { department: 'support' });
+      const second = await createSession(url, { department: 'sales' });
       expect(first.session.operatorId).toBe(support.id);
       expect(second.session.operatorId).toBe(sales.id);
-      const nobody = await createSession(server.url, { department: 'billing' });
+      const nobody = await createSession(url, { department: 'billing' });
       expect(nobody.session.status).toBe('waiting');
-      for (const staff of [sales, support]) await setStatus(server.url, staff.token, staff.id, 'offline');
     });
 
     it('a long line for a department nobody serves does not hold up a customer an operator can take', async () => {
-      const gil = await createOperator(server.url, admin.token, { name: 'Gil General' });
-      await setStatus(server.url, gil.token, gil.id, 'online');
+      const { url, admin } = stage;
+      const gil = await onlineOperator(url, admin.token, { name: 'Gil General' });
       // More than one routing pass looks at (100), all waiting for billing, which nobody online serves.
-      for (let i = 0; i < 110; i++) expect((await createSession(server.url, { department: 'billing' })).session.status).toBe('waiting');
-      const general = await createSession(server.url);
+      for (let i = 0; i < 110; i++) expect((await createSession(url, { department: 'billing' })).session.status).toBe('waiting');
+      const general = await createSession(url);
       expect(general.session).toMatchObject({ status: 'active', operatorId: gil.id });
-      await setStatus(server.url, gil.token, gil.id, 'offline');
     });
 
     it('a returning customer goes back to their previous operator when that one is available', async () => {
-      const a = await createOperator(server.url, admin.token, { name: 'Ann' });
-      const b = await createOperator(server.url, admin.token, { name: 'Ben' });
-      await setStatus(server.url, a.token, a.id, 'online');
-      const first = await createSession(server.url, { customerId: 'returning-1' });
+      const { url, admin } = stage;
+      const a = await onlineOperator(url, admin.token, { name: 'Ann' });
+      const b = await createOperator(url, admin.token, { name: 'Ben' });
+      const first = await createSession(url, { customerId: 'returning-1' });
       expect(first.session.operatorId).toBe(a.id);
-      await request(server.url).put(`/api/chat/sessions/${first.session.id}/close`).set(bearer(first.customerToken)).expect(200);
+      await request(url).put(`/api/chat/sessions/${first.session.id}/close`).set(bearer(first.customerToken)).expect(200);
       // Ben is now the less busy one (Ann has been assigned most recently): only the preference sends it to Ann.
-      await setStatus(server.url, b.token, b.id, 'online');
-      const again = await createSession(server.url, { customerId: 'returning-1' });
+      await setStatus(url, b.token, b.id, 'online');
+      const again = await createSession(url, { customerId: 'returning-1' });
       expect(again.session.operatorId).toBe(a.id);
-      const trail = await events(server, admin.token, again.session.id);
+      const trail = await sessionEvents(url, admin.token, again.session.id);
       expect(trail.find((e) => e.type === 'assigned')?.detail).toMatchObject({ reason: 'previous operator' });
-      for (const staff of [a, b]) await setStatus(server.url, staff.token, staff.id, 'offline');
     });
   });
 
@@ -125,7 +112,7 @@ describeEachBackend('routing rules', (backend) => {
         told.length = 0;
         const res = await request(server.url).post('/api/operators/assign').set(bearer(admin.token)).send({ sessionId, strategy });
         expect(res.status).toBe(200);
-        const trail = await events(server, admin.token, sessionId);
+        const trail = await sessionEvents(server.url, admin.token, sessionId);
         return { ...(res.body.data as { session: { status: string; operatorId: number }; operator: { id: number; activeSessions: number } }), trail, told: [...told] };
       };
 
@@ -226,7 +213,7 @@ describeEachBackend('routing rules', (backend) => {
       await setStatus(server.url, quick.token, quick.id, 'online');
       const moved = await eventually(() => sessionOf(server, admin.token, customer.session.id), (s) => s.status === 'active');
       expect(moved.operatorId).toBe(quick.id);
-      const trail = await events(server, admin.token, customer.session.id);
+      const trail = await sessionEvents(server.url, admin.token, customer.session.id);
       expect(trail.find((e) => e.type === 'requeued')).toMatchObject({ operatorId: slow.id, detail: { reason: 'requeued: no reply in 1 s' } });
       const slowNow = await request(server.url).get(`/api/operators/${slow.id}`).set(bearer(admin.token));
       expect(slowNow.body.data.activeSessions).toBe(0);

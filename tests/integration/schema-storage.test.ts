@@ -1,9 +1,9 @@
-import { QueryTypes } from 'sequelize';
 import { ConfigError, loadConfig } from '../../config';
 import { describeEachBackend } from '../helpers/backends';
-import { openTestDatabase, operatorRow, sessionRow, type TestDatabase } from '../helpers/database';
+import { databasePerFile, operatorRow, sessionRow, type TestDatabase } from '../helpers/database';
 
-const APP_TABLES = ['chat_messages', 'chat_sessions', 'operators', 'session_assignments', 'session_events'];
+/** What the schema stores and refuses: unique keys, exact text of any script, lengths, ids, times, links. */
+
 const MIXED_TEXT = '👋🏽 héllo 中文 𝄞';
 
 /** The largest MAX_MESSAGE_LENGTH the configuration accepts (found by asking loadConfig, not copied from it). */
@@ -29,138 +29,7 @@ function largestAllowedMessageLength(): number {
 
 describeEachBackend('database schema', (backend) => {
   let t: TestDatabase;
-
-  beforeAll(async () => {
-    t = await openTestDatabase(backend);
-  });
-  afterAll(async () => {
-    await t?.close();
-  });
-
-  const tables = async (): Promise<string[]> => {
-    const all = (await t.db.sequelize.getQueryInterface().showAllTables()) as Array<string | { tableName: string }>;
-    return all.map((table) => (typeof table === 'string' ? table : table.tableName)).sort();
-  };
-
-  it('migrates up, down (every table gone) and up again (every table back, empty)', async () => {
-    const all = (await t.migrator.migrations(t.db.sequelize.getQueryInterface())).map((m) => m.name);
-    expect(all[0]).toBe('001-initial-schema');
-    expect(await tables()).toEqual(expect.arrayContaining(APP_TABLES));
-    expect((await t.migrator.executed()).map((m) => m.name)).toEqual(all);
-    expect(await t.migrator.pending()).toEqual([]);
-    await t.db.models.Operator.create(operatorRow());
-
-    await t.migrator.down({ to: 0 });
-    const afterDown = await tables();
-    for (const table of APP_TABLES) expect(afterDown).not.toContain(table);
-    expect(await t.migrator.executed()).toEqual([]);
-    expect((await t.migrator.pending()).map((m) => m.name)).toEqual(all);
-
-    await t.migrator.up();
-    expect(await tables()).toEqual(expect.arrayContaining(APP_TABLES));
-    expect(await t.migrator.pending()).toEqual([]);
-    expect(await t.db.models.Operator.count()).toBe(0);
-    // Running up again with nothing pending changes nothing.
-    expect(await t.migrator.up()).toEqual([]);
-  });
-
-  it('003 names the sender of every message, those stored before it and by writers that never name it; down and up again keep the messages', async () => {
-    const old = await openTestDatabase(backend, { migrate: false });
-    try {
-      await old.migrator.up({ to: '002-presence-and-requeue' });
-      const row = sessionRow();
-      // Only the columns that schema has.
-      const session = await old.db.models.ChatSession.create(row, { fields: Object.keys(row) as Array<keyof typeof row> });
-      // As the previous release writes: no sender_key, before the migration and after it.
-      const insert = (senderType: string, senderId: string | null, clientMessageId: string | null) =>
-        old.db.sequelize.query("INSERT INTO chat_messages (session_id, sender_type, sender_id, type, content, client_message_id, created_at) VALUES (?, ?, ?, 'text', 'x', ?, ?)", {
-          replacements: [session.id, senderType, senderId, clientMessageId, new Date()],
-        });
-      // Sorted here: MariaDB 10.11 reads a virtual column as '' in a filesort over a covering index (see 003).
-      const keys = async () =>
-        (
-          await old.db.sequelize.query<{ id: number; key: string }>('SELECT id, sender_key AS `key` FROM chat_messages WHERE session_id = ?', {
-            replacements: [session.id],
-            type: QueryTypes.SELECT,
-          })
-        )
-          .sort((x, y) => Number(x.id) - Number(y.id))
-          .map((row) => row.key);
-      await insert('customer', null, 'c-1');
-      await insert('operator', '42', 'o-1');
-      await insert('system', null, null);
-      await old.migrator.up({ to: '003-message-sender-key' });
-      await insert('operator', null, 'o-2');
-      expect(await keys()).toEqual(['customer', 'operator:42', '', 'operator:']);
-      // A retry of a message stored before the upgrade is still that message; another sender's same id is not.
-      await expect(insert('operator', '42', 'o-1')).rejects.toMatchObject({ name: 'SequelizeUniqueConstraintError' });
-      await insert('customer', null, 'o-1');
-
-      // Down is refused while two senders' 'o-1' share the session (the old key cannot hold both), changing nothing.
-      await expect(old.migrator.down()).rejects.toThrow(/two senders/);
-      expect(await keys()).toEqual(['customer', 'operator:42', '', 'operator:', 'customer']);
-      await old.db.sequelize.query("DELETE FROM chat_messages WHERE sender_type = 'customer' AND client_message_id = 'o-1'");
-      await old.migrator.down({ to: '003-message-sender-key' });
-      expect(await old.db.models.ChatMessage.count({ where: { sessionId: session.id } })).toBe(4);
-      await expect(insert('customer', null, 'c-1')).rejects.toMatchObject({ name: 'SequelizeUniqueConstraintError' });
-      await old.migrator.up();
-      expect(await keys()).toEqual(['customer', 'operator:42', '', 'operator:']);
-      await old.db.models.ChatMessage.create({ sessionId: session.id, senderType: 'customer', content: 'after', clientMessageId: 'c-2' });
-      await expect(old.db.models.ChatMessage.create({ sessionId: session.id, senderType: 'customer', content: 'again', clientMessageId: 'c-2' })).rejects.toMatchObject({
-        name: 'SequelizeUniqueConstraintError',
-      });
-    } finally {
-      await old.close();
-    }
-  });
-
-  it('004 backfills what the previous schema knew: each session’s assignment, its first response when it came after, the writers’ names', async () => {
-    const old = await openTestDatabase(backend, { migrate: false });
-    try {
-      await old.migrator.up({ to: '003-message-sender-key' });
-      const q = (sql: string, replacements: unknown[] = []) => old.db.sequelize.query(sql, { replacements });
-      const at = (seconds: number): Date => new Date(Date.UTC(2026, 10, 1, 9, 0, seconds));
-      await q("INSERT INTO operators (name, email, password_hash, role, status, max_concurrent_sessions, departments, active_sessions, token_version, version, disabled, created_at, updated_at) VALUES ('Olga Old', 'olga@example.com', 'x', 'operator', 'online', 5, '[]', 1, 0, 0, ?, ?, ?)", [false, at(0), at(0)]);
-      const [[operator]] = (await q("SELECT id FROM operators WHERE email = 'olga@example.com'")) as [Array<{ id: number }>, unknown];
-      const session = (id: string, status: string, assigned: Date | null, firstResponse: Date | null, closed: Date | null) =>
-        q('INSERT INTO chat_sessions (id, status, customer_name, operator_id, customer_token_hash, assigned_at, first_response_at, closed_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)', [
-          id, status, 'Carla Old', assigned ? operator!.id : null, 'f'.repeat(64), assigned, firstResponse, closed, at(0), at(0),
-        ]);
-      const [open, closed, transferred, queued] = ['11111111-1111-4111-8111-111111111111', '22222222-2222-4222-8222-222222222222', '33333333-3333-4333-8333-333333333333', '44444444-4444-4444-8444-444444444444'];
-      await session(open, 'active', at(10), at(14), null);
-      await session(closed, 'closed', at(10), at(20), at(30));
-      // Transferred after its first answer: the old first response lies before the current assignment.
-      await session(transferred, 'active', at(40), at(15), null);
-      await session(queued, 'waiting', null, null, null);
-      const message = (sessionId: string, senderType: string, senderId: string | null) =>
-        q("INSERT INTO chat_messages (session_id, sender_type, sender_id, type, content, created_at) VALUES (?, ?, ?, 'text', 'x', ?)", [sessionId, senderType, senderId, at(12)]);
-      await message(open, 'customer', null);
-      await message(open, 'operator', String(operator!.id));
-      await message(open, 'system', null);
-
-      await old.migrator.up();
-      const { SessionAssignment, ChatMessage } = old.db.models;
-      const history = await SessionAssignment.findAll({ order: [['sessionId', 'ASC']] });
-      expect(history.map((a) => [a.sessionId, a.operatorId, a.assignedAt.toISOString(), a.firstResponseAt?.toISOString() ?? null, a.endedAt?.toISOString() ?? null])).toEqual([
-        [open, operator!.id, at(10).toISOString(), at(14).toISOString(), null],
-        [closed, operator!.id, at(10).toISOString(), at(20).toISOString(), at(30).toISOString()],
-        [transferred, operator!.id, at(40).toISOString(), null, null],
-      ]);
-      const names = await ChatMessage.findAll({ where: { sessionId: open }, order: [['id', 'ASC']] });
-      expect(names.map((m) => [m.senderType, m.senderName])).toEqual([
-        ['customer', 'Carla Old'],
-        ['operator', 'Olga Old'],
-        ['system', null],
-      ]);
-
-      await old.migrator.down({ to: '004-assignments-and-sender-names' });
-      expect(await ChatMessage.count({ where: { sessionId: open } })).toBe(3);
-      await old.migrator.up();
-      expect(await SessionAssignment.count()).toBe(3);
-    } finally {
-      await old.close();
-    }
-  });
+  databasePerFile(backend, (database) => (t = database));
 
   it('refuses a second operator with the same email', async () => {
     const { Operator } = t.db.models;
