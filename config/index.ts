@@ -232,7 +232,7 @@ export function loadConfig(env: Env = process.env): Config {
     preferPreviousOperator: bool('PREFER_PREVIOUS_OPERATOR', true),
     identitySecret: env.IDENTITY_SECRET || undefined,
     assignmentAcceptTimeoutSeconds: int('ASSIGNMENT_ACCEPT_TIMEOUT_SECONDS', 0, 0, 86400),
-    requeueOnOffline: bool('REQUEUE_ON_OFFLINE', false),
+    requeueOnOffline: bool('REQUEUE_ON_OFFLINE', true),
     operatorPresenceGraceSeconds: int('OPERATOR_PRESENCE_GRACE_SECONDS', 30, 0, 86400),
     sessionIdleTimeoutMinutes: int('SESSION_IDLE_TIMEOUT_MINUTES', 30, 0, 525600),
     corsOrigins,

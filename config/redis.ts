@@ -22,3 +22,17 @@ export function createRedis(config: RedisConfig, overrides: RedisOptions = {}): 
   if (config.url) return new Redis(config.url, options);
   return new Redis({ host: config.host, port: config.port, password: config.password, db: config.db, ...options });
 }
+
+/**
+ * Closes a client for good: a polite QUIT when Redis answers (within the deadline), then the connection is
+ * dropped whatever happened, so that no reconnect timer of a client whose Redis is down outlives the stop.
+ */
+export async function closeRedis(client: Redis, deadlineMs = 1_000): Promise<void> {
+  if (client.status === 'ready') {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, deadlineMs)));
+    await Promise.race([client.quit().then(() => undefined, () => undefined), deadline]);
+    clearTimeout(timer);
+  }
+  client.disconnect();
+}

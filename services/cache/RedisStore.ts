@@ -1,5 +1,6 @@
 import type Redis from 'ioredis';
 import type { CacheSnapshot, CacheStore, CachedOperator } from './CacheStore';
+import { closeRedis } from '../../config/redis';
 
 /**
  * The operators' hash and its built marker carry the shape of an entry in their names: a release that changes
@@ -113,6 +114,6 @@ export class RedisStore implements CacheStore {
   }
 
   async close(): Promise<void> {
-    await this.redis.quit().catch(() => this.redis.disconnect());
+    await closeRedis(this.redis);
   }
 }

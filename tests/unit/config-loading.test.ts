@@ -25,7 +25,7 @@ describe('loadConfig defaults (an empty environment: npm start on a bare machine
       assignmentStrategy: 'least-busy',
       preferPreviousOperator: true,
       assignmentAcceptTimeoutSeconds: 0,
-      requeueOnOffline: false,
+      requeueOnOffline: true,
       operatorPresenceGraceSeconds: 30,
       sessionIdleTimeoutMinutes: 30,
       corsOrigins: null,
