@@ -10,7 +10,8 @@ import { ForbiddenError, NotFoundError, UnauthenticatedError } from './errors';
 export type Actor =
   | { kind: 'anonymous' }
   | { kind: 'customer'; sessionId: string }
-  | { kind: 'operator'; operatorId: number; role: OperatorRole }
+  /** `name` as their token was last checked: what their messages are signed with. */
+  | { kind: 'operator'; operatorId: number; role: OperatorRole; name: string }
   | { kind: 'system' };
 
 export type OperatorActor = Extract<Actor, { kind: 'operator' }>;

@@ -169,7 +169,16 @@ export function createServer(config: Config, options: ServerOptions = {}): ChatS
     { name: 'sweeper', deadlineMs: STEP_DEADLINE_MS, run: () => sweeper.stop() },
     { name: 'sockets', deadlineMs: STEP_DEADLINE_MS, run: () => realtime.disconnectAll() },
     { name: 'http', deadlineMs: drainTimeoutMs + 1_000, run: () => drainHttp(httpServer, drainTimeoutMs) },
-    { name: 'routing and writes', deadlineMs: STEP_DEADLINE_MS, run: () => Promise.all([assigner.idle(), writer.idle(), transitions.idle()]) },
+    // A publish still running may start a drain, and a drain's passes publish: news first, then routing, then again.
+    {
+      name: 'routing and writes',
+      deadlineMs: STEP_DEADLINE_MS,
+      run: async () => {
+        await transitions.idle();
+        await Promise.all([assigner.idle(), writer.idle()]);
+        await transitions.idle();
+      },
+    },
     // Nothing emits any more: what is queued for the webhook gets a short while, never the whole stop.
     { name: 'webhooks', deadlineMs: WEBHOOK_STOP_DEADLINE_MS + 500, run: () => webhooks?.stop(WEBHOOK_STOP_DEADLINE_MS) },
     { name: 'notifications', deadlineMs: STEP_DEADLINE_MS, run: () => notifications.stop() },

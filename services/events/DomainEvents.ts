@@ -23,8 +23,8 @@ export interface DomainEventMap {
   /** An operator answered a session for the first time since it was assigned. */
   'session.first_response': { sessionId: string; operatorId: number | null; seconds: number };
   'operator.status_changed': { operator: OperatorDTO; previous: string };
-  /** An admin changed the operator; `previousRole` is their role before. */
-  'operator.updated': { operator: OperatorDTO; previousRole: OperatorDTO['role'] };
+  /** An admin changed the operator; `previousRole` and `previousName` are as they were before. */
+  'operator.updated': { operator: OperatorDTO; previousRole: OperatorDTO['role']; previousName: string };
   /** Every token of the operator was ended (logout, disabled): their live connections must end too. */
   'operator.signed_out': { operatorId: number };
   /** Typing indicators are not stored; they only travel. */

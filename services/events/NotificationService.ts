@@ -106,10 +106,10 @@ export class NotificationService {
       }),
     );
     on(
-      events.on('operator.updated', ({ operator, previousRole }) => {
-        // A socket acts with the role its handshake found: a new role takes effect on the reconnect that follows
-        // (the console reconnects at once, its token still valid).
-        if (operator.disabled || operator.role !== previousRole) audience.disconnectOperator(operator.id);
+      events.on('operator.updated', ({ operator, previousRole, previousName }) => {
+        // A socket acts with the role and name its handshake found (its messages are signed with that name): a new
+        // role or name takes effect on the reconnect that follows (the console reconnects at once, its token still valid).
+        if (operator.disabled || operator.role !== previousRole || operator.name !== previousName) audience.disconnectOperator(operator.id);
       }),
     );
     on(events.on('operator.signed_out', ({ operatorId }) => audience.disconnectOperator(operatorId)));

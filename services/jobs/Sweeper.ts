@@ -67,15 +67,18 @@ export class Sweeper {
   private async requeueUnanswered(): Promise<void> {
     const seconds = this.config.assignmentAcceptTimeoutSeconds;
     if (seconds === 0) return;
+    const cutoff = new Date(Date.now() - seconds * 1000);
     const sessions = await this.db.models.ChatSession.findAll({
       attributes: ['id', 'operatorId'],
-      where: { status: 'active', firstResponseAt: null, assignedAt: { [Op.lt]: new Date(Date.now() - seconds * 1000) } },
+      where: { status: 'active', firstResponseAt: null, assignedAt: { [Op.lt]: cutoff } },
       limit: BATCH,
     });
+    // Decided again under the session's lock: an answer meanwhile, or a new assignment (even to the same
+    // operator), keeps it where it is.
+    const stillUnanswered = (row: { firstResponseAt: Date | null; assignedAt: Date | null }): boolean => row.firstResponseAt === null && row.assignedAt !== null && row.assignedAt < cutoff;
     for (const session of sessions) {
       if (session.operatorId === null || session.operatorId === undefined) continue;
-      // Decided again under the session's lock: an answer that arrived meanwhile keeps it with its operator.
-      await this.assigner.requeue(session.id, Number(session.operatorId), `requeued: no reply in ${seconds} s`, (row) => row.firstResponseAt === null);
+      await this.assigner.requeue(session.id, Number(session.operatorId), `requeued: no reply in ${seconds} s`, stillUnanswered);
     }
   }
 

@@ -58,6 +58,7 @@ export class MessageService {
       senderType: actor.kind === 'operator' ? 'operator' : 'customer',
       senderId: null,
       operatorId,
+      operatorName: actor.kind === 'operator' ? actor.name : undefined,
       senderKey: operatorId === undefined ? senderKeyOf('customer', null) : senderKeyOf('operator', String(operatorId)),
       type: input.type ?? 'text',
       content,

@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { UniqueConstraintError, type Transaction } from 'sequelize';
 import type { Db } from '../../models/db';
 import type { Logger } from 'pino';
-import { operatorNames } from '../../models/queries/operators';
 import { toMessageDTO } from '../dto';
 import { insertIdStep, insertRows, keyOf, selectByKeys, selectSessions, stampFirstResponse, stampLastMessage, toSessionState, type MessageFields, type SessionState } from '../../models/queries/messages';
 import type { Admit, NewMessage, StoredMessage } from './newMessage';
@@ -168,12 +167,7 @@ export class MessageWriter {
     const sessions = new Map<string, SessionState>();
     /** Assigned sessions still waiting for their operator's first answer, with the time they were assigned. */
     const unanswered = new Map<string, Date>();
-    const operatorIds = [...new Set(group.flatMap(({ message }) => (message.operatorId === undefined ? [] : [message.operatorId])))];
-    const [sessionRows, names] = await Promise.all([
-      selectSessions(this.db, [...new Set(group.map(({ message }) => message.sessionId))], transaction),
-      operatorNames(this.db, operatorIds, transaction),
-    ]);
-    for (const row of sessionRows) {
+    for (const row of await selectSessions(this.db, [...new Set(group.map(({ message }) => message.sessionId))], transaction)) {
       sessions.set(row.id, toSessionState(row));
       if (row.assignedAt !== null && row.firstResponseAt === null) unanswered.set(row.id, new Date(row.assignedAt));
     }
@@ -200,7 +194,7 @@ export class MessageWriter {
       } else {
         // A key repeated within the group: the first sender creates it, the later ones get it back.
         outcomes.push({ key, first: !fresh.has(key) });
-        const senderName = message.operatorId === undefined ? (session?.customerName ?? null) : (names.get(message.operatorId) ?? null);
+        const senderName = message.operatorId === undefined ? (session?.customerName ?? null) : (message.operatorName ?? null);
         if (!fresh.has(key)) fresh.set(key, { ...message, senderId, senderName });
       }
     }

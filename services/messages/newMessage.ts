@@ -15,8 +15,10 @@ export interface NewMessage {
   sessionId: string;
   senderType: Exclude<SenderType, 'system'>;
   senderId: string | null;
-  /** An operator sender's id: their name is stored with the message (a customer's is the session's customerName). */
+  /** An operator sender's id (their first answer in an assignment is stamped). */
   operatorId?: number;
+  /** An operator sender's name, stored with the message; a customer's is the session's customerName as the group reads it. */
+  operatorName?: string;
   /** Whose clientMessageId this is (messageRows `senderKeyOf`): it must match the sender the check admits. */
   senderKey: string;
   type: MessageType;

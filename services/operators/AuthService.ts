@@ -21,6 +21,14 @@ const OPERATOR_CHECK_TTL_MS = 5_000;
  */
 const VERIFIED_TOKENS_MAX = 10_000;
 
+/** What each authentication checks of the operator's current row (and the name their messages carry). */
+interface OperatorState {
+  tokenVersion: number;
+  role: OperatorRole;
+  disabled: boolean;
+  name: string;
+}
+
 interface OperatorClaims {
   role: OperatorRole;
   tv: number;
@@ -40,7 +48,7 @@ interface VerifiedToken {
 export class AuthService implements Authenticator {
   private readonly key: Uint8Array;
   private dummyHash: Promise<string> | null = null;
-  private readonly checked = new Map<number, { tokenVersion: number; role: OperatorRole; disabled: boolean; at: number }>();
+  private readonly checked = new Map<number, OperatorState & { at: number }>();
   /** Operator tokens whose signature and claims jose has accepted, in the order they were first seen. */
   private readonly verified = new Map<string, VerifiedToken>();
 
@@ -95,7 +103,7 @@ export class AuthService implements Authenticator {
     const current = await this.currentState(operatorId);
     if (!current || current.disabled || current.tokenVersion !== claims.tv) throw new UnauthenticatedError('Token no longer valid');
     this.onOperatorSeen(operatorId);
-    return { kind: 'operator', operatorId, role: current.role };
+    return { kind: 'operator', operatorId, role: current.role, name: current.name };
   }
 
   /** Signature, issuer, audience and expiry, checked by jose once per token; remembered until the token expires. */
@@ -120,15 +128,15 @@ export class AuthService implements Authenticator {
   }
 
   /** The operator's token version, role and enabled flag, re-read at most every few seconds per process. */
-  private async currentState(operatorId: number): Promise<{ tokenVersion: number; role: OperatorRole; disabled: boolean } | null> {
+  private async currentState(operatorId: number): Promise<OperatorState | null> {
     const cached = this.checked.get(operatorId);
     if (cached && Date.now() - cached.at < OPERATOR_CHECK_TTL_MS) return cached;
-    const row = await this.db.models.Operator.findByPk(operatorId, { attributes: ['tokenVersion', 'role', 'disabled'] });
+    const row = await this.db.models.Operator.findByPk(operatorId, { attributes: ['tokenVersion', 'role', 'disabled', 'name'] });
     if (!row) {
       this.checked.delete(operatorId);
       return null;
     }
-    const state = { tokenVersion: row.tokenVersion, role: row.role, disabled: row.disabled, at: Date.now() };
+    const state = { tokenVersion: row.tokenVersion, role: row.role, disabled: row.disabled, name: row.name, at: Date.now() };
     this.checked.set(operatorId, state);
     return state;
   }

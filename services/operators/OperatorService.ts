@@ -128,7 +128,7 @@ export class OperatorService {
       if (rows !== 1) throw new ConflictError('CONFLICT', `The operator holds more than ${String(max)} active sessions: close or transfer some first`);
     });
     const after = toOperatorDTO(await this.operatorCache.refreshOne(operatorId));
-    this.events.emit('operator.updated', { operator: after, previousRole: before.role });
+    this.events.emit('operator.updated', { operator: after, previousRole: before.role, previousName: before.name });
     // A new password or disabling ends every token of the operator: their open connections end with them.
     if (input.password !== undefined || input.disabled === true) this.events.emit('operator.signed_out', { operatorId });
     if (after.status !== before.status) this.events.emit('operator.status_changed', { operator: after, previous: before.status });

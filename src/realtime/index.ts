@@ -51,6 +51,8 @@ const ANNOUNCE_WAIT_MS = 2_000;
 
 /** How long a connection refused for the per-IP cap stays open for its refusal to reach the client. */
 const REFUSAL_FLUSH_MS = 200;
+/** How long a connection over the per-IP cap is kept at most, refused or not (a namespace handshake takes less). */
+const OVER_CAP_CLOSE_MS = 2_000;
 
 /** Room and handshake overhead on top of the largest message a client may send. */
 const PACKET_OVERHEAD_BYTES = 4 * 1024;
@@ -78,7 +80,7 @@ export function createRealtime(httpServer: http.Server, deps: RealtimeDeps): Rea
   const connectionsPerIp = new Map<string, number>();
   /** Connections past MAX_CONNECTIONS_PER_IP: their namespace handshake is refused with RATE_LIMITED, then they close. */
   const overCap = new WeakSet<object>();
-  io.engine.on('connection', (socket: { remoteAddress: string; on(event: 'close', listener: () => void): void }) => {
+  io.engine.on('connection', (socket: { remoteAddress: string; on(event: 'close', listener: () => void): void; close(): void }) => {
     const ip = socket.remoteAddress;
     const count = (connectionsPerIp.get(ip) ?? 0) + 1;
     connectionsPerIp.set(ip, count);
@@ -90,6 +92,8 @@ export function createRealtime(httpServer: http.Server, deps: RealtimeDeps): Rea
     if (config.maxConnectionsPerIp > 0 && count > config.maxConnectionsPerIp) {
       logger.warn({ ip, count }, 'too many connections from one address; refusing');
       overCap.add(socket);
+      // A connection that never asks for a namespace is not held either.
+      setTimeout(() => socket.close(), OVER_CAP_CLOSE_MS).unref();
     }
   });
   const capped = (socket: { conn: { close(): void } }, next: (error?: Error) => void): void => {

@@ -23,7 +23,7 @@ async function deploy(backend: Backend): Promise<Deployment> {
   const servers = [first];
   // SQLite in memory belongs to one process; MariaDB + Redis is shared by two, as under pm2.
   if (backend.name !== 'sqlite') servers.push(await startTestServer(backend, { provisioned }));
-  const admin = { kind: 'operator' as const, operatorId: 0, role: 'admin' as const };
+  const admin = { kind: 'operator' as const, operatorId: 0, role: 'admin' as const, name: 'Test Admin' };
   const operatorIds: number[] = [];
   for (let i = 0; i < OPERATORS; i++) {
     const operator = await first.server.operators.create(SYSTEM, {
@@ -105,7 +105,7 @@ for (const backend of availableBackends()) {
           // Closing one session per operator hands each freed seat to the oldest waiting sessions.
           const toClose = operatorIds.map((id) => active.find((s) => Number(s.operatorId) === id)!);
           await Promise.all(
-            toClose.map((session, i) => servers[i % servers.length]!.server.chat.close({ kind: 'operator', operatorId: Number(session.operatorId), role: 'operator' }, session.id)),
+            toClose.map((session, i) => servers[i % servers.length]!.server.chat.close({ kind: 'operator', operatorId: Number(session.operatorId), role: 'operator', name: 'Its Operator' }, session.id)),
           );
           const expectedNext = queue.slice(0, OPERATORS).map((s) => s.id).sort();
           await waitFor(async () => (await ChatSession.count({ where: { id: expectedNext, status: 'active' } })) === OPERATORS);

@@ -2,7 +2,7 @@ import request from 'supertest';
 import { describeEachBackend } from '../helpers/backends';
 import { bearer, createOperator, createSession, expectStatus, listMessages, setStatus } from '../helpers/api';
 import { PrivateRedis } from '../helpers/redisServer';
-import { call, cmid, closeAllSockets, connectCustomer, connectedOperator, nextEvent, realtimeServerPerTest, type MessageMsg } from '../helpers/sockets';
+import { call, cmid, closeAllSockets, connectCustomer, connectOperator, connectedOperator, nextEvent, realtimeServerPerTest, waitDisconnected, type MessageMsg } from '../helpers/sockets';
 import { startTestServer } from '../helpers/testServer';
 import { sleep } from '../helpers/wait';
 import type { MessageDTO, OperatorStats } from '../../services/contract';
@@ -71,6 +71,27 @@ describeEachBackend('after a transfer', (backend) => {
     expect(figure(ann.id)).toBe(annFirst);
     expect(figure(ben.id)).toBeGreaterThanOrEqual(0.45);
     expect(figure(ben.id)).toBeLessThan(5);
+  });
+
+  it('a renamed operator’s earlier messages keep the name they were written under; later ones carry the new one', async () => {
+    const ann = await connectedOperator(url, adminToken, { name: 'Ann Archer', status: 'online' });
+    const customer = await createSession(url, { customerName: 'Carla Customer' });
+    const before = await call<MessageDTO>(ann.socket, 'message:send', { sessionId: customer.session.id, content: 'before', clientMessageId: cmid() });
+    expect(before.senderName).toBe('Ann Archer');
+    // The rename ends her sockets (they act with the name their handshake found); the console reconnects.
+    const dropped = waitDisconnected(ann.socket);
+    expectStatus(await request(url).patch(`/api/operators/${ann.id}`).set(bearer(adminToken)).send({ name: 'Ann Archer-Smith' }), 200);
+    await dropped;
+    const again = await connectOperator(url, ann.token);
+    const after = await call<MessageDTO>(again, 'message:send', { sessionId: customer.session.id, content: 'after', clientMessageId: cmid() });
+    expect(after.senderName).toBe('Ann Archer-Smith');
+    const rest = await request(url).post(`/api/chat/sessions/${customer.session.id}/messages`).set(bearer(ann.token)).send({ content: 'by REST' });
+    expect(rest.body.data.senderName).toBe('Ann Archer-Smith');
+    expect(writers(await listMessages(url, customer.customerToken, customer.session.id))).toEqual([
+      ['before', 'Ann Archer'],
+      ['after', 'Ann Archer-Smith'],
+      ['by REST', 'Ann Archer-Smith'],
+    ]);
   });
 
   it('only the holder’s own first message counts as their first response (an admin’s does not)', async () => {

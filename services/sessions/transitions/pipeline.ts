@@ -24,8 +24,8 @@ export interface TransitionDeps {
  * and nothing is told.
  *
  * Publish, in this order, once the commit is done:
- *  1. the cache: the operators whose rows changed are re-read and written through, then session → operator;
- *     so that whoever reacts to the news reads the new loads;
+ *  1. the cache: the operators whose rows changed are re-read and written through, so that whoever reacts to
+ *     the news reads the new loads (session → operator is written too, without being waited for);
  *  2. the news (domain events → sockets, webhooks, metrics), in the order the commit step recorded it;
  *  3. `queue.changed`, once, when the queue changed;
  *  4. a drain when a seat was freed (not awaited: the caller's answer does not wait for routing).
@@ -66,12 +66,12 @@ export class Transitions {
   /** Never rejects: the change is committed, and its caller is answered whatever becomes of the cache. */
   private async publishNow(effects: Effects): Promise<void> {
     const { cache, operatorCache, events, logger } = this.deps;
-    // No await when there is nothing to cache: a new session's news leaves in the tick its commit resolved.
-    if (effects.operators.size > 0 || effects.holders.size > 0) {
-      await Promise.all([
-        operatorCache.refresh([...effects.operators]),
-        ...[...effects.holders].map(([sessionId, operatorId]) => cache.setSessionOperator(sessionId, operatorId)),
-      ]).catch((error: unknown) => logger.warn({ err: error }, 'transition: the cache was not updated'));
+    // Session → operator is not read by anyone reacting to the news: written without holding it up (one client,
+    // so the writes of one session keep their order; StateCache never rejects).
+    for (const [sessionId, operatorId] of effects.holders) void cache.setSessionOperator(sessionId, operatorId);
+    // No await when there is no load to cache: a new session's news leaves in the tick its commit resolved.
+    if (effects.operators.size > 0) {
+      await operatorCache.refresh([...effects.operators]).catch((error: unknown) => logger.warn({ err: error }, 'transition: the cache was not updated'));
     }
     // DomainEvents never lets a listener's failure reach the emitter.
     for (const tell of effects.events) tell(events);
