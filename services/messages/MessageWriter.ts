@@ -40,8 +40,9 @@ const STAMP_EVERY_MS = 250;
  *
  * On MySQL no transaction wraps the group (Db.statements): the INSERT is atomic by itself (and run again whole
  * if it is a deadlock's victim), and every statement in the path is a round trip the sender waits for. On
- * SQLite the group is one transaction of the process's queue. The first-answer stamp (read by the stats) is
- * written before the acks, on the rare group that holds one. The sessions' last-message stamp is written
+ * SQLite the group is one transaction of the process's queue. The first-answer stamp (on the session, read by
+ * the accept timeout, and on its assignment, read by the stats) is written before the acks, on the rare group
+ * that holds one. The sessions' last-message stamp is written
  * after them, between groups (never beside an INSERT, whose foreign key checks lock the same session rows),
  * for all the sessions written to at most every STAMP_EVERY_MS: it may lag the last message by up to about
  * twice that.

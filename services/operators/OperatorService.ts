@@ -10,7 +10,7 @@ import { toOperatorDTO } from '../dto';
 import { ConflictError, NotFoundError } from '../errors';
 import type { DomainEvents } from '../events/DomainEvents';
 import type { Assigner } from '../routing/Assigner';
-import { explainUnroutable } from '../routing/Assigner';
+import { requireWaiting } from '../sessions/transitions/claim';
 import { getSession, sessionDTOs } from '../sessions/sessionViews';
 import type { OperatorDirectory } from './availability';
 import { hashPassword } from './passwords';
@@ -168,7 +168,7 @@ export class OperatorService {
     }
     const assigned = await this.assigner.route(sessionId, options.strategy === 'manual' ? undefined : options.strategy);
     if (!assigned) {
-      explainUnroutable(await getSession(this.db, sessionId));
+      requireWaiting(await getSession(this.db, sessionId));
       throw new ConflictError('NO_OPERATOR_AVAILABLE', 'No operator is available; the session stays queued');
     }
     return { session: assigned.session, operator: toOperatorDTO(await this.row(assigned.operatorId)) };

@@ -4,9 +4,8 @@ import type { Db } from '../../models/db';
 import type { ChatSession } from '../../models';
 import type { StateCache } from '../cache/StateCache';
 import type { SessionDTO } from '../contract';
-import { ConflictError } from '../errors';
 import { getSession } from '../sessions/sessionViews';
-import { claimSession, type ClaimReason } from '../sessions/transitions/claim';
+import { claimSession, requireWaiting, type ClaimReason } from '../sessions/transitions/claim';
 import type { Transitions } from '../sessions/transitions/pipeline';
 import { requeueSession } from '../sessions/transitions/requeue';
 import { DrainRunner } from './drainRunner';
@@ -55,7 +54,7 @@ export class Assigner {
    * is not waiting, the conflict says what it is.
    */
   async route(sessionId: string, strategy: StrategyName = this.config.assignmentStrategy): Promise<PassAssignment | null> {
-    explainUnroutable(await getSession(this.db, sessionId));
+    requireWaiting(await getSession(this.db, sessionId));
     const pass = await this.transitions.run((step) => routingPass(step, this.cache, this.config, { strategy, sessionId }));
     return pass.assignments[0] ?? null;
   }
@@ -64,10 +63,4 @@ export class Assigner {
   requeue(sessionId: string, operatorId: number, reason: string, onlyIf?: (row: ChatSession) => boolean): Promise<SessionDTO | null> {
     return this.transitions.run((step) => requeueSession(step, sessionId, operatorId, reason, onlyIf));
   }
-}
-
-/** SESSION_CLOSED or ALREADY_ASSIGNED for a session that does not wait: what is true now. */
-export function explainUnroutable(session: Pick<ChatSession, 'status'>): void {
-  if (session.status === 'closed') throw new ConflictError('SESSION_CLOSED', 'The session is closed');
-  if (session.status !== 'waiting') throw new ConflictError('ALREADY_ASSIGNED', 'The session already has an operator');
 }

@@ -17,7 +17,7 @@ export interface NamespaceDeps {
   chat: ChatService;
   messages: MessageService;
   sessions: SessionDirectory;
-  /** A customer's messages per 10 s on one socket (RATE_LIMIT_MESSAGES_PER_10_SECONDS; 0: none). */
+  /** RATE_LIMIT_MESSAGES_PER_10_SECONDS (0: none), counted here per socket; REST counts per session (middleware/rateLimits.ts). */
   messagesPer10Seconds: number;
   /** Work a connection started (presence, what it is told on connect); awaited on shutdown before the database closes. */
   pending: Set<Promise<void>>;

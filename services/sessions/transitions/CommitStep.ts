@@ -1,4 +1,4 @@
-import type { InferCreationAttributes, Transaction } from 'sequelize';
+import type { CreationAttributes, InferCreationAttributes, Transaction } from 'sequelize';
 import type { Db } from '../../../models/db';
 import type { ChatSession, SessionEventType } from '../../../models';
 import { endAssignments, openAssignments } from '../../../models/queries/assignments';
@@ -51,6 +51,13 @@ export class CommitStep {
     const row = await lockSession(this.db, sessionId, this.transaction);
     if (!row) throw new NotFoundError('Session not found');
     this.effects.sessions.add(sessionId);
+    return row;
+  }
+
+  /** A new session, its news published in order with every later change to it. */
+  async insert(fields: CreationAttributes<ChatSession>): Promise<ChatSession> {
+    const row = await this.db.models.ChatSession.create(fields, { transaction: this.transaction });
+    this.effects.sessions.add(row.id);
     return row;
   }
 

@@ -22,10 +22,15 @@ export async function claimSession(step: CommitStep, sessionId: string, operator
   return claimLocked(step, await step.lock(sessionId), operatorId, why);
 }
 
+/** SESSION_CLOSED or ALREADY_ASSIGNED for a session that does not wait: what is true of it now. */
+export function requireWaiting(session: Pick<ChatSession, 'status'>): void {
+  if (session.status === 'closed') throw new ConflictError('SESSION_CLOSED', 'The session is closed');
+  if (session.status !== 'waiting') throw new ConflictError('ALREADY_ASSIGNED', 'The session already has an operator');
+}
+
 /** As claimSession, for a session the transition has already locked. */
 export async function claimLocked(step: CommitStep, row: ChatSession, operatorId: number, why: ClaimReason): Promise<SessionDTO> {
-  if (row.status === 'closed') throw new ConflictError('SESSION_CLOSED', 'The session is closed');
-  if (row.status !== 'waiting') throw new ConflictError('ALREADY_ASSIGNED', 'The session already has an operator');
+  requireWaiting(row);
   await step.takeSeat(operatorId);
   await step.update(row.id, { status: 'active', operatorId, assignedAt: step.now, queuedAt: null, firstResponseAt: null });
   await step.hold([{ sessionId: row.id, operatorId }]);

@@ -27,24 +27,20 @@ export interface NewSession {
  */
 export async function createSession(step: CommitStep, input: NewSession): Promise<SessionDTO> {
   const { db, transaction, now } = step;
-  const row = await db.models.ChatSession.create(
-    {
-      id: input.id,
-      status: 'waiting',
-      customerId: input.customerId ?? null,
-      customerName: input.customerName ?? null,
-      customerEmail: input.customerEmail ?? null,
-      department: input.department ?? null,
-      metadata: input.metadata ?? null,
-      customerTokenHash: input.customerTokenHash,
-      offline: input.offline,
-      queuedAt: now,
-      lastMessageAt: input.message === undefined ? null : now,
-      createdAt: now,
-    },
-    { transaction },
-  );
-  step.effects.sessions.add(input.id);
+  const row = await step.insert({
+    id: input.id,
+    status: 'waiting',
+    customerId: input.customerId ?? null,
+    customerName: input.customerName ?? null,
+    customerEmail: input.customerEmail ?? null,
+    department: input.department ?? null,
+    metadata: input.metadata ?? null,
+    customerTokenHash: input.customerTokenHash,
+    offline: input.offline,
+    queuedAt: now,
+    lastMessageAt: input.message === undefined ? null : now,
+    createdAt: now,
+  });
   await step.log(input.id, 'created', null, { verifiedCustomer: input.verifiedCustomer });
   const message =
     input.message === undefined
