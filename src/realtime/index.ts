@@ -4,7 +4,7 @@ import { Server } from 'socket.io';
 import { createAdapter } from '@socket.io/redis-adapter';
 import type Redis from 'ioredis';
 import type { Config } from '../../config';
-import { createRedis } from '../../config/redis';
+import { closeRedis, createRedis } from '../../config/redis';
 import type { Schemas } from '../../middleware/schemas';
 import type { MessageService } from '../../services/messages/MessageService';
 import type { ChatService } from '../../services/sessions/ChatService';
@@ -121,7 +121,10 @@ export function createRealtime(httpServer: http.Server, deps: RealtimeDeps): Rea
     pub = createRedis(config.redis, { enableOfflineQueue: true, maxRetriesPerRequest: null, commandTimeout: undefined });
     // A subscriber sends almost nothing; pipelining is for the publishing side.
     sub = pub.duplicate({ enableAutoPipelining: false });
-    for (const client of [pub, sub]) client.on('error', (error: Error) => logger.debug({ err: error.message }, 'socket.io adapter redis error'));
+    for (const client of [pub, sub]) {
+      client.on('error', (error: Error) => logger.debug({ err: error.message }, 'socket.io adapter redis error'));
+      settleRefusals(client);
+    }
     io.adapter(createAdapter(pub, sub, { key: `${config.redis.keyPrefix}socket.io` }));
   }
 
@@ -172,7 +175,27 @@ export function createRealtime(httpServer: http.Server, deps: RealtimeDeps): Rea
     async close() {
       open = false;
       peers?.stop();
-      await Promise.all([pub, sub].map((client) => client?.quit().catch(() => client.disconnect())));
+      // Ended for good, also while Redis is down: a client left reconnecting would knock on its port for ever.
+      await Promise.all([pub, sub].map((client) => client && closeRedis(client)));
     },
   };
+}
+
+/**
+ * The adapter sends its (p)subscribe and publish commands without handling a refusal. Queued while Redis is down,
+ * they are refused when the client is closed, which would surface as unhandled rejections on shutdown: each
+ * is marked handled here (the adapter's 'error' path and the client's reconnects are what report Redis trouble).
+ */
+function settleRefusals(client: Redis): void {
+  for (const name of ['subscribe', 'psubscribe', 'publish'] as const) {
+    // ioredis overloads these methods; the wrapper passes whatever they are given straight through.
+    const send = client[name].bind(client) as (...args: unknown[]) => Promise<unknown>;
+    Object.assign(client, {
+      [name]: (...args: unknown[]) => {
+        const reply = send(...args);
+        reply.catch(() => undefined);
+        return reply;
+      },
+    });
+  }
 }
