@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { readAttachmentConfig, type AttachmentConfig } from './attachments';
 
 export type Dialect = 'sqlite' | 'mysql';
 export type StrategyName = 'least-busy' | 'round-robin' | 'longest-idle' | 'manual';
@@ -63,6 +64,7 @@ export interface Config {
   corsOrigins: string[] | null;
   maxMessageLength: number;
   bodyLimitBytes: number;
+  attachments: AttachmentConfig;
   rateLimitSessionsPerMinute: number;
   rateLimitLoginsPerMinute: number;
   rateLimitMessagesPer10Seconds: number;
@@ -238,6 +240,7 @@ export function loadConfig(env: Env = process.env): Config {
     corsOrigins,
     maxMessageLength: int('MAX_MESSAGE_LENGTH', 5000, 1, 100000),
     bodyLimitBytes: int('BODY_LIMIT_BYTES', 100 * 1024, 1024, 10 * 1024 * 1024),
+    attachments: readAttachmentConfig({ raw, int, oneOf, problems }),
     rateLimitSessionsPerMinute: int('RATE_LIMIT_SESSIONS_PER_MINUTE', 30, 0, 1_000_000),
     rateLimitLoginsPerMinute: int('RATE_LIMIT_LOGINS_PER_MINUTE', 10, 0, 1_000_000),
     rateLimitMessagesPer10Seconds: int('RATE_LIMIT_MESSAGES_PER_10_SECONDS', 30, 0, 1_000_000),

@@ -29,6 +29,11 @@ export function authorize(auth: Authenticator, rule: AccessRule): RequestHandler
         return;
       }
       const token = bearer(req);
+      if (!token && rule.kind === 'signedLinkOrToken') {
+        req.actor = ANONYMOUS;
+        next();
+        return;
+      }
       if (!token) throw new UnauthenticatedError();
       const actor = await auth.authenticate(token);
       req.actor = actor;

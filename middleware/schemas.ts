@@ -95,6 +95,9 @@ export interface Schemas {
   closeSession: Schema;
   transferSession: Schema;
   postMessage: Schema;
+  /** The text fields of a multipart upload to the same endpoint (the file itself is middleware/multipart.ts's). */
+  postFile: Schema;
+  attachmentParam: Schema;
   listMessages: Schema;
   rateSession: Schema;
   history: Schema;
@@ -204,6 +207,12 @@ export function buildSchemas(config: Config): Schemas {
       _target: transferTarget,
     },
     postMessage: { sessionId, content, type: messageType, clientMessageId: clientMessageId(false), internal },
+    postFile: {
+      sessionId,
+      content: { in: ['body'], optional: true, isLength: { options: { max: config.maxMessageLength }, errorMessage: `at most ${config.maxMessageLength} characters` } },
+      clientMessageId: clientMessageId(false),
+    },
+    attachmentParam: { attachmentId: { in: ['params'], isUUID: { options: 4, errorMessage: 'must be an attachment id (UUID)' } } },
     listMessages: { sessionId, after: messageId('query'), before: messageId('query'), limit: boundedLimit(200) },
     rateSession: {
       sessionId,

@@ -4,6 +4,7 @@ import * as initialSchema from './migrations/001-initial-schema';
 import * as presenceAndRequeue from './migrations/002-presence-and-requeue';
 import * as messageSenderKey from './migrations/003-message-sender-key';
 import * as assignmentsAndSenderNames from './migrations/004-assignments-and-sender-names';
+import * as attachments from './migrations/005-attachments';
 
 /** Listed, not globbed, so the same list runs from TypeScript under jest and from compiled JavaScript. */
 const MIGRATIONS = [
@@ -11,6 +12,7 @@ const MIGRATIONS = [
   { name: '002-presence-and-requeue', module: presenceAndRequeue },
   { name: '003-message-sender-key', module: messageSenderKey },
   { name: '004-assignments-and-sender-names', module: assignmentsAndSenderNames },
+  { name: '005-attachments', module: attachments },
 ];
 
 export type Migrator = Umzug<QueryInterface>;

@@ -2,15 +2,22 @@ import { actorOf, access } from '../middleware/auth';
 import { sendData } from '../middleware/responseFormatter';
 import { DEFAULT_LIMITS } from '../middleware/schemas';
 import type { PostMessageInput } from '../services/messages/MessageService';
+import type { Variant } from '../services/messages/attachments/FileStore';
 import type { CreateSessionInput } from '../services/sessions/ChatService';
 import type { HistoryFilters } from '../services/sessions/SessionDirectory';
 import type { RouteContext } from './context';
 import { inputOf } from './context';
-import type { RouteGroup } from './registry';
+import type { RouteGroup, RouteSpec } from './registry';
+import { sendFile } from './files';
 
 type SessionParam = { sessionId: string };
 
-export function chatRoutes({ schemas, limiters, chat, sessions, messages }: RouteContext): RouteGroup {
+export function chatRoutes({ schemas, limiters, chat, sessions, messages, files, uploads }: RouteContext): RouteGroup {
+  const download = (variant: Variant): RouteSpec['handler'] => async (req, res) => {
+    const { attachmentId } = inputOf<{ attachmentId: string }>(req);
+    const file = await files.open(actorOf(req), attachmentId, variant, { exp: req.query.exp, sig: req.query.sig });
+    sendFile(res, file);
+  };
   return {
     prefix: '/api/chat',
     tag: 'chat',
@@ -126,25 +133,30 @@ export function chatRoutes({ schemas, limiters, chat, sessions, messages }: Rout
       {
         method: 'post',
         path: '/sessions/:sessionId/messages',
-        summary: "Send a message; the same sender's clientMessageId again returns the first message with 200",
+        summary:
+          "Send a message, as JSON or as multipart/form-data with one file (field `file`, optional `content` caption, `clientMessageId`); the same sender's clientMessageId again returns the first message with 200",
         access: access.operatorOrSessionCustomer(),
         before: [limiters.customerMessages],
         schema: schemas.postMessage,
+        multipart: { parse: uploads, schema: schemas.postFile },
         responds: {
           status: 201,
           schema: 'Message',
           description: 'The message, stored',
           also: [{ status: 200, description: 'The same sender sent this clientMessageId before: the first message again, never a second row' }],
           fails: {
-            400: 'invalid fields (details lists each), a blank message, or one over MAX_MESSAGE_LENGTH characters',
+            400: 'invalid fields (details lists each), a blank message, or one over MAX_MESSAGE_LENGTH characters; a file that is empty, of a type not in UPLOAD_ALLOWED_TYPES (decided from its bytes), an image that cannot be read, two files or none (field `file`)',
             403: 'an operator who is not assigned to the session (an admin may)',
             409: 'SESSION_CLOSED: the session is closed (a retry of a message stored before the close still gets 200)',
+            413: 'a file over MAX_UPLOAD_BYTES: reading stops at the limit',
             429: "a customer's messages to this session over RATE_LIMIT_MESSAGES_PER_10_SECONDS (operators are not limited); see Retry-After",
           },
         },
         handler: async (req, res) => {
           const { sessionId, ...message } = inputOf<SessionParam & PostMessageInput>(req);
-          const result = await messages.postMessage(actorOf(req), sessionId, message);
+          const result = req.upload
+            ? await messages.postFile(actorOf(req), sessionId, { file: req.upload, content: message.content, clientMessageId: message.clientMessageId })
+            : await messages.postMessage(actorOf(req), sessionId, message);
           sendData(res, result.message, { status: result.created ? 201 : 200 });
         },
       },
@@ -187,6 +199,24 @@ export function chatRoutes({ schemas, limiters, chat, sessions, messages }: Rout
           const page = await messages.listMessages(actorOf(req), sessionId, { after, before, limit: limit ?? DEFAULT_LIMITS.messages });
           sendData(res, page.messages, { meta: { hasMore: page.hasMore } });
         },
+      },
+      {
+        method: 'get',
+        path: '/attachments/:attachmentId',
+        summary: "A message's file, by its signed link (exp, sig) or with a token that may read its session",
+        access: access.signedLinkOrToken,
+        schema: schemas.attachmentParam,
+        responds: { status: 200, file: 'The file, as its stored type; Content-Disposition attachment for all but images; Cache-Control private' },
+        handler: download('original'),
+      },
+      {
+        method: 'get',
+        path: '/attachments/:attachmentId/thumbnail',
+        summary: "An image's thumbnail (WebP, at most 320 px a side), by its signed link or with a token that may read its session",
+        access: access.signedLinkOrToken,
+        schema: schemas.attachmentParam,
+        responds: { status: 200, file: 'The thumbnail, image/webp' },
+        handler: download('thumbnail'),
       },
     ],
   };

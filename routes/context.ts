@@ -1,8 +1,9 @@
-import type { Request } from 'express';
+import type { Request, RequestHandler } from 'express';
 import type { Schemas } from '../middleware/schemas';
 import type { RateLimiters } from '../middleware/rateLimits';
 import type { AuthService } from '../services/operators/AuthService';
 import type { MessageService } from '../services/messages/MessageService';
+import type { AttachmentFiles } from '../services/messages/attachments/AttachmentFiles';
 import type { ChatService } from '../services/sessions/ChatService';
 import type { SessionDirectory } from '../services/sessions/SessionDirectory';
 import type { OperatorService } from '../services/operators/OperatorService';
@@ -15,6 +16,9 @@ export interface RouteContext {
   chat: ChatService;
   sessions: SessionDirectory;
   messages: MessageService;
+  files: AttachmentFiles;
+  /** Reads a multipart upload (middleware/multipart.ts), with the configured limits. */
+  uploads: RequestHandler;
   operators: OperatorService;
 }
 

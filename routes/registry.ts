@@ -1,5 +1,6 @@
 import { Router, type Request, type RequestHandler, type Response } from 'express';
 import type { Authenticator } from '../services/access';
+import { UnsupportedMediaTypeError } from '../services/errors';
 import { authorize, type AccessRule } from '../middleware/auth';
 import { validate, type Schema } from '../middleware/validation';
 import { recordRoutePattern } from '../middleware/routePattern';
@@ -35,6 +36,12 @@ export interface RespondsText {
   data: string;
 }
 
+/** A file's bytes instead of the envelope (the attachment downloads): `file` says what they are. */
+export interface RespondsFile {
+  status: number;
+  file: string;
+}
+
 /** One endpoint: who may call it, what input it takes, and the handler that calls one service method. */
 export interface RouteSpec {
   method: HttpMethod;
@@ -45,8 +52,13 @@ export interface RouteSpec {
   schema?: Schema;
   /** Extra middleware run after authorization and before validation (rate limits). */
   before?: RequestHandler[];
+  /**
+   * The route also takes `multipart/form-data`: `parse` reads it (after `before`) into req.body and req.upload,
+   * and `schema` validates its fields instead of the JSON body's.
+   */
+  multipart?: { parse: RequestHandler; schema: Schema };
   /** What it answers: success status, data shape and failures, for the OpenAPI document. */
-  responds: Responds | RespondsText;
+  responds: Responds | RespondsText | RespondsFile;
   handler: (req: Request, res: Response) => Promise<void>;
 }
 
@@ -63,8 +75,15 @@ export function mountGroup(group: RouteGroup, auth: Authenticator): Router {
   for (const route of group.routes) {
     if (!route.access) throw new Error(`route ${route.method.toUpperCase()} ${group.prefix}${route.path} has no access rule`);
     const pattern = `${group.prefix}${route.path === '/' ? '' : route.path}`;
-    const chain: RequestHandler[] = [recordRoutePattern(pattern), authorize(auth, route.access), ...(route.before ?? [])];
-    if (route.schema) chain.push(validate(route.schema));
+    const bodyTypes = route.multipart ? ['application/json', 'multipart/form-data'] : ['application/json'];
+    const chain: RequestHandler[] = [recordRoutePattern(pattern), authorize(auth, route.access), acceptBodies(bodyTypes), ...(route.before ?? [])];
+    if (route.multipart) {
+      const json = route.schema ? validate(route.schema) : null;
+      const multipart = validate(route.multipart.schema);
+      chain.push(route.multipart.parse, (req, res, next) => (req.upload ? multipart(req, res, next) : json ? json(req, res, next) : next()));
+    } else if (route.schema) {
+      chain.push(validate(route.schema));
+    }
     chain.push(async (req, res, next) => {
       try {
         await route.handler(req, res);
@@ -75,4 +94,14 @@ export function mountGroup(group: RouteGroup, auth: Authenticator): Router {
     router[route.method](route.path, ...chain);
   }
   return router;
+}
+
+/** A body of any other type than these is refused with 415 before it is read (a request without a body passes). */
+function acceptBodies(types: string[]): RequestHandler {
+  return (req, _res, next) => {
+    // type-is: null when there is no body, false when it is of none of these types. An empty body (Content-Length:
+    // 0, which clients send on a bare POST) is none.
+    if (req.headers['content-length'] !== '0' && req.is(types) === false) next(new UnsupportedMediaTypeError(`The body must be ${types.join(' or ')}`));
+    else next();
+  };
 }

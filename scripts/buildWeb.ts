@@ -4,7 +4,7 @@ import { build } from 'esbuild';
 import { webPaths } from '../config/webPaths';
 
 /** Copied as they are next to the bundles. */
-const STATIC_FILES = ['index.html', 'console.html', 'console.css', 'demo.css'];
+const STATIC_FILES = ['index.html', 'console.html', 'console.css', 'attachments.css', 'demo.css'];
 /** Written last: its time is when the build finished, which staleness is measured against. */
 const STAMP = '.build-stamp';
 

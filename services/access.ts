@@ -105,7 +105,12 @@ export type AccessRule =
   /** Any operator, or the customer of the session named by the request (its path parameter, or a socket's own). */
   | { kind: 'operatorOrSessionCustomer'; param: string }
   /** Only the customer of the session named by the request. */
-  | { kind: 'sessionCustomer'; param: string };
+  | { kind: 'sessionCustomer'; param: string }
+  /**
+   * Anyone: what may be done is the service's to decide from what the request holds (a signed link to a file),
+   * with the actor of a token when one is given (a customer's own files, any operator's).
+   */
+  | { kind: 'signedLinkOrToken' };
 
 export const access = {
   public: { kind: 'public' } as AccessRule,
@@ -113,12 +118,14 @@ export const access = {
   admin: { kind: 'admin' } as AccessRule,
   operatorOrSessionCustomer: (param = 'sessionId'): AccessRule => ({ kind: 'operatorOrSessionCustomer', param }),
   sessionCustomer: (param = 'sessionId'): AccessRule => ({ kind: 'sessionCustomer', param }),
+  signedLinkOrToken: { kind: 'signedLinkOrToken' } as AccessRule,
 };
 
 /** The rule against an authenticated actor; `sessionId` is the session the request names, if any. */
 export function checkRule(rule: AccessRule, actor: Actor, sessionId: string | undefined): void {
   switch (rule.kind) {
     case 'public':
+    case 'signedLinkOrToken':
       return;
     case 'operator':
       if (actor.kind !== 'operator') throw new ForbiddenError('Operators only');

@@ -21,6 +21,10 @@ import { Sweeper } from '../services/jobs/Sweeper';
 import { MessageReader } from '../services/messages/MessageReader';
 import { MessageService } from '../services/messages/MessageService';
 import { MessageWriter } from '../services/messages/MessageWriter';
+import { AttachmentFiles } from '../services/messages/attachments/AttachmentFiles';
+import { DatabaseFileStore } from '../services/messages/attachments/DatabaseFileStore';
+import { DiskFileStore } from '../services/messages/attachments/DiskFileStore';
+import { AttachmentLinks } from '../services/messages/attachments/links';
 import { AuthService } from '../services/operators/AuthService';
 import { OperatorDirectory } from '../services/operators/availability';
 import { bootstrapAdmin } from '../services/operators/bootstrapAdmin';
@@ -33,6 +37,7 @@ import { Transitions } from '../services/sessions/transitions/pipeline';
 import { buildSchemas } from '../middleware/schemas';
 import { httpMetrics } from '../middleware/httpMetrics';
 import { createRateLimiters } from '../middleware/rateLimits';
+import { multipartUpload } from '../middleware/multipart';
 import { HealthService } from '../services/health';
 import { createApp } from './http/app';
 import { createLogger, type Logger } from './observability/logger';
@@ -53,6 +58,7 @@ export interface ChatServer {
   chat: ChatService;
   sessions: SessionDirectory;
   messages: MessageService;
+  files: AttachmentFiles;
   operators: OperatorService;
   auth: AuthService;
   presence: PresenceService;
@@ -75,6 +81,9 @@ const WEBHOOK_STOP_DEADLINE_MS = 1_500;
 /** The deadline of every other shutdown step. */
 const STEP_DEADLINE_MS = 5_000;
 
+/** Uploads read and worked on at once per process (middleware/multipart.ts): images are re-encoded one at a time. */
+const UPLOADS_AT_ONCE = 1;
+
 /** The composition root: builds every dependency from the config and wires them together. */
 export function createServer(config: Config, options: ServerOptions = {}): ChatServer {
   const logger = options.logger ?? createLogger(config.logLevel);
@@ -87,8 +96,11 @@ export function createServer(config: Config, options: ServerOptions = {}): ChatS
   // Transitions drain the queue into the seats they free; routing's passes are transitions themselves.
   const transitions: Transitions = new Transitions({ db, cache, operatorCache, events, drain: () => assigner.drain(), logger });
   const assigner = new Assigner(db, transitions, cache, config, logger);
-  const writer = new MessageWriter(db, logger);
-  const messages = new MessageService(db, writer, new MessageReader(db), events, config.maxMessageLength);
+  const fileStores = { database: new DatabaseFileStore(db), disk: new DiskFileStore(config.attachments.dir) };
+  const files = new AttachmentFiles(db, fileStores, config.attachments, new AttachmentLinks(config.jwtSecret, config.attachments.urlTtlSeconds), logger);
+  const describeFiles = (ids: string[]) => files.describe(ids);
+  const writer = new MessageWriter(db, describeFiles, logger);
+  const messages = new MessageService(db, writer, new MessageReader(db, describeFiles), events, files, config.maxMessageLength);
   const directory = new OperatorDirectory(db, cache);
   const chat = new ChatService(db, transitions, assigner, config, directory, async (actor, sessionId, content) => (await messages.postMessage(actor, sessionId, { content })).message);
   const sessions = new SessionDirectory(db, directory);
@@ -110,7 +122,9 @@ export function createServer(config: Config, options: ServerOptions = {}): ChatS
   const webhooks = config.webhook ? new WebhookDispatcher(events, config.webhook, metrics.webhooks, logger) : null;
 
   const schemas = buildSchemas(config);
-  const routes = { schemas, limiters: createRateLimiters(config, redis), auth, chat, sessions, messages, operators };
+  // A caption is counted in characters (MAX_MESSAGE_LENGTH), a field in bytes: room for four bytes a character.
+  const uploads = multipartUpload({ maxFileBytes: config.attachments.maxUploadBytes, maxFieldBytes: config.maxMessageLength * 4 + 1024, atOnce: UPLOADS_AT_ONCE });
+  const routes = { schemas, limiters: createRateLimiters(config, redis), auth, chat, sessions, messages, files, uploads, operators };
   const metricsEndpoint = { render: () => clusterMetrics.render(), contentType: clusterMetrics.contentType, token: config.metricsToken };
   const app = createApp({ config, logger, health: new HealthService(db, cache), isAccepting: () => accepting, routes, metrics: { record: httpMetrics(metrics), endpoint: metricsEndpoint } });
   const httpServer = http.createServer(app);
@@ -196,7 +210,7 @@ export function createServer(config: Config, options: ServerOptions = {}): ChatS
     return stopping;
   }
 
-  return { app, httpServer, db, cache, logger, events, transitions, assigner, chat, sessions, messages, operators, auth, presence, sweeper, realtime, start, stop };
+  return { app, httpServer, db, cache, logger, events, transitions, assigner, chat, sessions, messages, files, operators, auth, presence, sweeper, realtime, start, stop };
 }
 
 /**

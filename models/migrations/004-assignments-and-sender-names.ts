@@ -1,4 +1,5 @@
 import { DataTypes, QueryTypes, type QueryInterface } from 'sequelize';
+import { hasColumn } from './catalogue';
 
 /**
  * Statistics per assignment, and each message's writer by name (PROTOCOL.md invariant 6, Message.senderName):
@@ -42,19 +43,6 @@ export async function up({ context: qi }: { context: QueryInterface }): Promise<
 
   await backfillAssignments(qi);
   await backfillSenderNames(qi, mysql);
-}
-
-/**
- * Asked of the catalogue directly: Sequelize's describeTable fails on SQLite for chat_messages, whose virtual
- * column (003) is in an index but not in PRAGMA table_info.
- */
-async function hasColumn(qi: QueryInterface, table: string, column: string): Promise<boolean> {
-  const sql =
-    qi.sequelize.getDialect() === 'mysql'
-      ? 'SELECT COUNT(*) AS n FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND COLUMN_NAME = ?'
-      : 'SELECT COUNT(*) AS n FROM pragma_table_xinfo(?) WHERE name = ?';
-  const [row] = await qi.sequelize.query<{ n: number | string }>(sql, { replacements: [table, column], type: QueryTypes.SELECT });
-  return Number(row?.n ?? 0) > 0;
 }
 
 /** One assignment row for each assigned session that has none yet, a batch of sessions at a time. */

@@ -19,6 +19,8 @@ export interface MessageFields {
   type: MessageType;
   content: string;
   clientMessageId?: string | null;
+  /** The file the message came with (chat_attachments), if any. */
+  attachmentId?: string | null;
   createdAt: Date | string;
   readAt?: Date | string | null;
 }
@@ -45,11 +47,12 @@ export interface MessageRow extends MessageKey {
   senderName: string | null;
   type: MessageFields['type'];
   content: string;
+  attachmentId: string | null;
   createdAt: Date;
 }
 
 const COLUMNS =
-  'id, session_id AS sessionId, sender_type AS senderType, sender_id AS senderId, sender_name AS senderName, type, content, client_message_id AS clientMessageId, created_at AS createdAt, read_at AS readAt';
+  'id, session_id AS sessionId, sender_type AS senderType, sender_id AS senderId, sender_name AS senderName, type, content, client_message_id AS clientMessageId, attachment_id AS attachmentId, created_at AS createdAt, read_at AS readAt';
 
 /**
  * MariaDB reads an OR of (session_id, sender_key, client_message_id) triples through (session_id, id) unless
@@ -164,10 +167,10 @@ export async function insertIdStep(db: Db): Promise<number | null> {
 
 /** One multi-row INSERT (a single statement is atomic); on MySQL, resolves to the first row's id. */
 export async function insertRows(db: Db, rows: MessageRow[], transaction?: Transaction): Promise<number> {
-  const values = rows.map(() => '(?, ?, ?, ?, ?, ?, ?, ?)').join(', ');
+  const values = rows.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ');
   return db.execute(
-    `INSERT INTO chat_messages (session_id, sender_type, sender_id, sender_name, type, content, client_message_id, created_at) VALUES ${values}`,
-    rows.flatMap((r) => [r.sessionId, r.senderType, r.senderId, r.senderName, r.type, r.content, r.clientMessageId, sqlDate(db, r.createdAt)]),
+    `INSERT INTO chat_messages (session_id, sender_type, sender_id, sender_name, type, content, client_message_id, attachment_id, created_at) VALUES ${values}`,
+    rows.flatMap((r) => [r.sessionId, r.senderType, r.senderId, r.senderName, r.type, r.content, r.clientMessageId, r.attachmentId, sqlDate(db, r.createdAt)]),
     transaction,
   );
 }

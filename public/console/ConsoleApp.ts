@@ -92,6 +92,7 @@ export class ConsoleApp {
       tabs: new TabsView((id) => this.tabs.select(id)),
       conversation: new ConversationView({
         send: (content) => this.actions.send(content),
+        sendFile: (file) => this.actions.sendFile(file),
         keystroke: () => this.tabs.typing.keystroke(),
         close: () => void this.actions.closeSelected(),
         transfer: (target) => void this.actions.transfer(target),

@@ -1,7 +1,9 @@
 import { ApiError } from '../shared/http';
 import type { Outgoing } from '../shared/outbox';
 import type { Message, Session } from '../shared/protocol';
+import { clientMessageId } from '../shared/ids';
 import { ask } from '../shared/socket';
+import { uploadFile } from '../shared/upload';
 import { movedNote, type Chat } from './chat';
 import type { ChatTabs } from './chatTabs';
 import { describe, type ConsoleContext } from './context';
@@ -21,6 +23,17 @@ export class ChatActions {
     chat.list.addPending(item.clientMessageId, content);
     this.tabs.typing.stop();
     void this.deliver(chat, item);
+  }
+
+  /** A file from the composer (attach, drop, paste) to the selected chat, with its progress, or the reason it was refused. */
+  sendFile(file: File): void {
+    const chat = this.tabs.selectedChat();
+    if (!chat) return;
+    const id = clientMessageId();
+    chat.list.addPendingUpload(id, file);
+    uploadFile(`/api/chat/sessions/${encodeURIComponent(chat.session.id)}/messages`, this.ctx.token, file, id, (fraction) => chat.list.uploadProgress(id, fraction))
+      .then((message) => chat.list.upsert(message))
+      .catch((error: unknown) => chat.list.failUpload(id, error instanceof Error ? error.message : 'The file could not be sent.'));
   }
 
   /** Sends one reply (again, after a reconnect); kept in the outbox until acknowledged or refused for good. */

@@ -9,6 +9,7 @@ export type TransferTarget = { operatorId: number } | { department: string };
 
 export interface ConversationActions {
   send(content: string): void;
+  sendFile(file: File): void;
   keystroke(): void;
   close(): void;
   transfer(target: TransferTarget): void;

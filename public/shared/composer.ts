@@ -1,16 +1,34 @@
 import { el } from './dom';
+import { acceptDrops } from './upload';
 
 export interface ComposerActions {
   send(content: string): void;
+  /** A file to send as its own message (attach button, drop, or a pasted screenshot). */
+  sendFile(file: File): void;
   keystroke(): void;
 }
 
 /**
- * The message box of both pages: a form around the input and a Send button. Blank text is not sent; Enter
- * sends and Shift+Enter starts a new line (what every chat box does); each keystroke is reported (typing).
+ * The message box of both pages: a form around the input, an Attach button and a Send button. Blank text is not
+ * sent; Enter sends and Shift+Enter starts a new line (what every chat box does); each keystroke is reported
+ * (typing). A file can be attached with the button, dropped on the box, or pasted into it (a screenshot).
  */
 export function composer(input: HTMLTextAreaElement, options: { label: string; className: string; buttonClass: string }, actions: ComposerActions): HTMLFormElement {
-  const form = el('form', { className: options.className, 'aria-label': options.label }, input, el('button', { type: 'submit', className: options.buttonClass, text: 'Send' }));
+  const picker = el('input', { type: 'file', className: 'composer-file', hidden: true, tabindex: -1, 'aria-hidden': 'true' });
+  const attach = el('button', { type: 'button', className: 'attach', 'aria-label': 'Attach a file', title: 'Attach a file (or paste or drop one here)', text: 'Attach' });
+  const form = el('form', { className: options.className, 'aria-label': options.label }, attach, picker, input, el('button', { type: 'submit', className: options.buttonClass, text: 'Send' }));
+  attach.addEventListener('click', () => picker.click());
+  picker.addEventListener('change', () => {
+    for (const file of Array.from(picker.files ?? [])) actions.sendFile(file);
+    picker.value = '';
+  });
+  input.addEventListener('paste', (event) => {
+    const files = Array.from(event.clipboardData?.files ?? []);
+    if (files.length === 0) return;
+    event.preventDefault();
+    for (const file of files) actions.sendFile(file);
+  });
+  acceptDrops(form, (file) => actions.sendFile(file));
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     const content = input.value.trim();

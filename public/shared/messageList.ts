@@ -1,6 +1,7 @@
 import { el, replaceChildren } from './dom';
 import { clockTime, fullTime } from './format';
 import type { Message, SenderType } from './protocol';
+import { attachmentView, fileSize } from './upload';
 
 interface Entry {
   message: Message;
@@ -28,6 +29,8 @@ export class MessageList {
     private readonly isOwn: (message: Message) => boolean,
     private readonly senderName: (message: Message) => string,
     label: string,
+    /** Where the server is: file links are relative to it ('' on the server's own pages). */
+    private readonly fileBase = '',
   ) {
     this.root = el('ol', { className: 'messages', role: 'log', 'aria-live': 'polite', 'aria-label': label, tabindex: 0 });
   }
@@ -46,6 +49,34 @@ export class MessageList {
     this.pending.set(clientMessageId, node);
     this.root.appendChild(node);
     this.scrollToEnd(true);
+  }
+
+  /** Shows a file being sent, with its progress, until the server has stored it (upsert) or refused it. */
+  addPendingUpload(clientMessageId: string, file: File): void {
+    const node = this.bubble(true, null, '', null, 'Sending…', '…');
+    node.querySelector('.msg-text')?.replaceWith(
+      el('p', { className: 'msg-file' }, el('span', { className: 'msg-file-name', text: file.name }), ' ', el('span', { className: 'msg-file-size', text: fileSize(file.size) })),
+      el('progress', { className: 'msg-progress', max: 1, value: 0, 'aria-label': `Sending ${file.name}` }),
+    );
+    node.dataset.pending = clientMessageId;
+    this.pending.set(clientMessageId, node);
+    this.root.appendChild(node);
+    this.scrollToEnd(true);
+  }
+
+  uploadProgress(clientMessageId: string, fraction: number): void {
+    const bar = this.pending.get(clientMessageId)?.querySelector('progress');
+    if (bar) bar.value = fraction;
+  }
+
+  /** A file the server refused: the reason stays in its bubble, said to screen readers too. */
+  failUpload(clientMessageId: string, reason: string): void {
+    const node = this.pending.get(clientMessageId);
+    if (!node) return;
+    this.pending.delete(clientMessageId);
+    node.classList.add('msg-failed');
+    node.querySelector('progress')?.replaceWith(el('p', { className: 'msg-refusal', role: 'alert', text: reason }));
+    this.setTick(node, 'Not sent', '!');
   }
 
   failPending(clientMessageId: string): void {
@@ -119,6 +150,13 @@ export class MessageList {
     const node = mine
       ? this.bubble(true, message.createdAt, message.content, null, read ? 'Read' : 'Sent', read ? '✓✓' : '✓')
       : this.bubble(false, message.createdAt, message.content, this.senderName(message), null, null);
+    if (message.attachment) {
+      const text = node.querySelector('.msg-text');
+      const file = attachmentView(message.attachment, this.fileBase);
+      // A file without a caption is the whole message.
+      if (text && message.content === '') text.replaceWith(file);
+      else text?.before(file);
+    }
     node.dataset.id = String(message.id);
     return node;
   }

@@ -6,6 +6,7 @@ import type { Message } from '../shared/protocol';
 
 export interface ChatViewActions {
   send(content: string): void;
+  sendFile(file: File): void;
   keystroke(): void;
   end(): void;
 }
@@ -22,8 +23,9 @@ export class ChatView {
   private readonly endButton = el('button', { type: 'button', className: 'lc-secondary', text: 'End chat' });
   private readonly after = el('div', { className: 'lc-after' });
 
-  constructor(operatorName: (message: Message) => string, actions: ChatViewActions) {
-    this.list = new MessageList('customer', (message) => message.senderType === 'customer', operatorName, 'Conversation');
+  /** `server`: where the chat server is (the links to files are relative to it). */
+  constructor(server: string, operatorName: (message: Message) => string, actions: ChatViewActions) {
+    this.list = new MessageList('customer', (message) => message.senderType === 'customer', operatorName, 'Conversation', server);
     this.typing = new TypingIndicator(el('p', { className: 'lc-typing', 'aria-live': 'polite' }));
     this.connection.hidden = true;
     this.composer = composer(this.input, { label: 'Send a message', className: 'lc-composer', buttonClass: 'lc-primary' }, actions);

@@ -1,3 +1,4 @@
+import attachmentStyles from '../attachments.css';
 import widgetStyles from './widget.css';
 import { serverUrl, widgetScript } from './serverUrl';
 import { Widget } from './Widget';
@@ -16,7 +17,7 @@ function mount(script: HTMLScriptElement | null): void {
   document.body.appendChild(host);
   const shadow = host.attachShadow({ mode: 'open' });
   const style = document.createElement('style');
-  style.textContent = widgetStyles;
+  style.textContent = `${widgetStyles}\n${attachmentStyles}`;
   shadow.appendChild(style);
   void new Widget(shadow, { server: serverUrl(script), departments }).start();
 }

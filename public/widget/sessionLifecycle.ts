@@ -1,6 +1,8 @@
 import { el } from '../shared/dom';
 import { duration } from '../shared/format';
 import { ApiError, Http } from '../shared/http';
+import { clientMessageId } from '../shared/ids';
+import { uploadFile } from '../shared/upload';
 import type { Message, Session } from '../shared/protocol';
 import { ChatView } from './chatView';
 import { Connection } from './connection';
@@ -35,7 +37,11 @@ export class SessionLifecycle {
   /** What is shown below the conversation, so a repeated update does not reset a half-filled rating form. */
   private shownAfter: 'nothing' | 'rating' | 'thanks' = 'nothing';
 
-  constructor(server: string, departments: string[], private readonly panel: Panel) {
+  constructor(
+    private readonly server: string,
+    departments: string[],
+    private readonly panel: Panel,
+  ) {
     this.http = new Http(server, () => this.saved?.customerToken ?? null);
     this.storage = new ChatStorage(server);
     this.starter = new StartChat(this.http, departments, (...nodes) => panel.setBody(...nodes), (created) => this.begin(created));
@@ -116,8 +122,9 @@ export class SessionLifecycle {
     this.queuePosition = session.queuePosition ?? null;
     this.connection.resetRead();
     this.shownAfter = 'nothing';
-    this.view = new ChatView((message) => message.senderName ?? this.operatorName(), {
+    this.view = new ChatView(this.server, (message) => message.senderName ?? this.operatorName(), {
       send: (content) => this.connection.send(content),
+      sendFile: (file) => this.sendFile(file),
       keystroke: () => this.connection.keystroke(),
       end: () => void this.end(),
     });
@@ -127,6 +134,19 @@ export class SessionLifecycle {
     else if (this.saved) this.connection.open(this.saved.customerToken);
     if (session.status === 'waiting') void this.estimate.refresh();
     this.view.focusInput();
+  }
+
+  /** A file from the composer (attach, drop, paste): shown with its progress, then as stored, or with the reason it was refused. */
+  private sendFile(file: File): void {
+    const view = this.view;
+    const saved = this.saved;
+    if (!view || !saved) return;
+    const id = clientMessageId();
+    view.list.addPendingUpload(id, file);
+    const url = `${this.server}/api/chat/sessions/${encodeURIComponent(saved.sessionId)}/messages`;
+    uploadFile(url, saved.customerToken, file, id, (fraction) => view.list.uploadProgress(id, fraction))
+      .then((message) => view.list.upsert(message))
+      .catch((error: unknown) => view.list.failUpload(id, error instanceof Error ? error.message : 'The file could not be sent.'));
   }
 
   private operatorName(): string {

@@ -68,7 +68,7 @@ const Session = shape<SessionDTO>(
 );
 
 const Attachment = shape<AttachmentDTO>({
-  id: int(),
+  id: { ...str('A UUID'), format: 'uuid' },
   fileName: str(),
   contentType: str('e.g. image/png'),
   size: int('Bytes'),

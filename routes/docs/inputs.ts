@@ -99,15 +99,23 @@ export function parametersOf(fields: readonly FieldDoc[]): OpenApiParameter[] {
 }
 
 /** The body fields (and the cross-field rules) as a JSON request body, or undefined when the route takes none. */
-export function requestBodyOf(fields: readonly FieldDoc[], rules: readonly string[]): OpenApiRequestBody | undefined {
+/** The JSON body, and with `multipartFields` (a route that also takes a file) the multipart form beside it. */
+export function requestBodyOf(fields: readonly FieldDoc[], rules: readonly string[], multipartFields?: readonly FieldDoc[]): OpenApiRequestBody | undefined {
   const bodyFields = fields.filter((f) => f.location === 'body');
   if (bodyFields.length === 0 && rules.length === 0) return undefined;
+  const json = objectOf(bodyFields);
+  const multipart = multipartFields && objectOf(multipartFields.filter((f) => f.location === 'body'), { file: { type: 'string', format: 'binary', description: 'The one file' } });
+  return {
+    required: json.required !== undefined,
+    ...(rules.length > 0 ? { description: rules.join('; ') } : {}),
+    content: { 'application/json': { schema: json }, ...(multipart ? { 'multipart/form-data': { schema: multipart } } : {}) },
+  };
+}
+
+function objectOf(bodyFields: readonly FieldDoc[], extra: Record<string, Json> = {}): { type: 'object'; required?: string[]; properties: Record<string, Json> } {
   const properties: Record<string, Json> = {};
   for (const f of bodyFields) properties[f.name] = { ...f.schema, ...(f.description ? { description: f.description } : {}) };
-  const required = bodyFields.filter((f) => f.required).map((f) => f.name);
-  return {
-    required: required.length > 0,
-    ...(rules.length > 0 ? { description: rules.join('; ') } : {}),
-    content: { 'application/json': { schema: { type: 'object', ...(required.length > 0 ? { required } : {}), properties } } },
-  };
+  Object.assign(properties, extra);
+  const required = [...bodyFields.filter((f) => f.required).map((f) => f.name), ...Object.keys(extra)];
+  return { type: 'object', ...(required.length > 0 ? { required } : {}), properties };
 }

@@ -31,6 +31,8 @@ export function describeAccess(rule: AccessRule): string {
       return `Any operator, or the customer of the session named by {${rule.param}} (its customer token)`;
     case 'sessionCustomer':
       return `Only the customer of the session named by {${rule.param}} (its customer token)`;
+    case 'signedLinkOrToken':
+      return 'Anyone holding a signed link (exp and sig), or a token that may read the session: its customer, any operator';
   }
 }
 
@@ -57,15 +59,22 @@ function operation(group: RouteGroup, route: RouteSpec, apiPath: string): OpenAp
     summary: route.summary,
     description: `Who may call it: ${who}.`,
     tags: [group.tag],
-    security: route.access.kind === 'public' ? [] : [{ bearerAuth: [] }],
+    security: securityOf(route.access),
     responses: { ...successResponses(route.responds), ...failureResponses(route, fields), default: DEFAULT_RESPONSE },
     'x-access': who,
   };
   const parameters = parametersOf(fields);
   if (parameters.length > 0) op.parameters = parameters;
-  const body = requestBodyOf(fields, rules);
+  const body = requestBodyOf(fields, rules, route.multipart ? fieldsOf(route.multipart.schema).fields : undefined);
   if (body) op.requestBody = body;
   return op;
+}
+
+/** No token for a public route; a token, or a signed link instead, for a file; a token for everything else. */
+function securityOf(rule: AccessRule): OpenApiOperation['security'] {
+  if (rule.kind === 'public') return [];
+  if (rule.kind === 'signedLinkOrToken') return [{ signedLink: [] }, { bearerAuth: [] }];
+  return [{ bearerAuth: [] }];
 }
 
 function serviceOperation(endpoint: ServiceEndpoint): OpenApiOperation {
@@ -141,6 +150,12 @@ export function buildOpenApi(groups: readonly RouteGroup[]): OpenApiDocument {
           type: 'http',
           scheme: 'bearer',
           description: 'An operator token (a JWT from POST /api/auth/login) or a customer token (from POST /api/chat/sessions)',
+        },
+        signedLink: {
+          type: 'apiKey',
+          in: 'query',
+          name: 'sig',
+          description: "A file's signed link as given in Attachment.url or thumbnailUrl: sig with its exp, valid ATTACHMENT_URL_TTL_SECONDS",
         },
       },
     },

@@ -91,6 +91,7 @@ function shapeText(data: DataShape): string {
 /** The success statuses of a route: its own, and the others (`also`) with the same data. */
 export function successResponses(responds: RouteSpec['responds']): Record<string, Json> {
   if ('data' in responds) return { [String(responds.status)]: { description: responds.data } };
+  if ('file' in responds) return { [String(responds.status)]: { description: responds.file, content: { '*/*': { schema: { type: 'string', format: 'binary' } } } } };
   const content = { 'application/json': { schema: envelope(dataSchema(responds.schema)) } };
   const responses: Record<string, Json> = { [String(responds.status)]: { description: responds.description ?? shapeText(responds.schema), content } };
   for (const other of responds.also ?? []) responses[String(other.status)] = { description: other.description, content };
@@ -103,11 +104,13 @@ const WRITES: readonly HttpMethod[] = ['post', 'put', 'patch', 'delete'];
 function derivedFailures(route: RouteSpec, fields: readonly FieldDoc[]): number[] {
   const write = WRITES.includes(route.method);
   const authenticated = route.access.kind !== 'public';
+  // A signed link needs no token; a token given is checked (401), and what it may not read is "not found".
+  const tokenOptional = route.access.kind === 'signedLinkOrToken';
   const namesSession = route.access.kind === 'operatorOrSessionCustomer' || route.access.kind === 'sessionCustomer';
   return [
     route.schema || write ? 400 : 0, // invalid input; malformed JSON on any body
     authenticated ? 401 : 0, // no token, or not a valid one
-    authenticated ? 403 : 0, // the wrong kind of caller (a customer token on an operator route), or one the service refuses
+    authenticated && !tokenOptional ? 403 : 0, // the wrong kind of caller (a customer token on an operator route), or one the service refuses
     namesSession || fields.some((f) => f.location === 'path') ? 404 : 0, // another customer's session is "not found"; so is an unknown id in the path
     write ? 413 : 0,
     (route.before?.length ?? 0) > 0 ? 429 : 0, // the only `before` middleware are rate limits

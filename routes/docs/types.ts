@@ -19,7 +19,7 @@ export interface OpenApiParameter {
 export interface OpenApiRequestBody {
   required: boolean;
   description?: string;
-  content: { 'application/json': { schema: Json } };
+  content: { 'application/json': { schema: Json }; 'multipart/form-data'?: { schema: Json } };
 }
 
 export interface OpenApiOperation {

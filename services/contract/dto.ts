@@ -50,13 +50,16 @@ export interface SessionDTO {
 }
 
 export interface AttachmentDTO {
-  id: number;
+  id: string;
+  /** The name given, cleaned (no path, control or bidi characters, at most 200 characters, an extension of its type). */
   fileName: string;
   contentType: string;
   size: number;
   width: number | null;
   height: number | null;
+  /** Signed and expiring, relative to the server. */
   url: string;
+  /** Images only: a WebP of at most 320 px a side. */
   thumbnailUrl: string | null;
 }
 

@@ -1,7 +1,7 @@
 import { Op } from 'sequelize';
 import type { Db } from '../../models/db';
-import { selectPage } from '../../models/queries/messages';
-import type { MessageDTO } from '../contract';
+import { selectPage, type MessageFields } from '../../models/queries/messages';
+import type { AttachmentDTO, MessageDTO } from '../contract';
 import { toMessageDTO } from '../dto';
 
 export interface MessagePage {
@@ -9,9 +9,23 @@ export interface MessagePage {
   hasMore: boolean;
 }
 
+/** The stored attachments with these ids, with fresh links, by id (AttachmentFiles.describe). */
+export type DescribeAttachments = (ids: string[]) => Promise<Map<string, AttachmentDTO>>;
+
+/** Messages as the contract shows them: their files, if any, described in one read for the lot. */
+export async function withAttachments(rows: MessageFields[], describe: DescribeAttachments): Promise<MessageDTO[]> {
+  const ids = rows.flatMap((row) => (row.attachmentId ? [row.attachmentId] : []));
+  // Most pages hold no file: no second read for them.
+  const attachments = ids.length > 0 ? await describe(ids) : new Map<string, AttachmentDTO>();
+  return rows.map((row) => toMessageDTO(row, row.attachmentId ? (attachments.get(row.attachmentId) ?? null) : null));
+}
+
 /** Reads a session's messages, and marks them read. (Writing is MessageWriter's: grouped, idempotent.) */
 export class MessageReader {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly describe: DescribeAttachments,
+  ) {}
 
   /**
    * Ascending by id. `after`: the next page newer than that id; `before`: the page just older than that id;
@@ -20,10 +34,9 @@ export class MessageReader {
   async list(sessionId: string, options: { after?: number; before?: number; limit: number }): Promise<MessagePage> {
     const { after, before, limit } = options;
     const rows = await selectPage(this.db, sessionId, { after, before }, limit + 1);
-    const page = rows.slice(0, limit).map(toMessageDTO);
+    const page = await withAttachments(rows.slice(0, limit), this.describe);
     return { messages: after !== undefined ? page : page.reverse(), hasMore: rows.length > limit };
   }
-
   /** Everything newer than afterId (reconnect sync), read in pages so a long absence costs no huge query. */
   async since(sessionId: string, afterId: number): Promise<MessageDTO[]> {
     const all: MessageDTO[] = [];

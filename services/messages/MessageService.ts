@@ -1,13 +1,15 @@
 import validator from 'validator';
 import type { Db } from '../../models/db';
 import type { MessageType } from '../../models';
-import { selectSessions, senderKeyOf, toSessionState, type SessionState } from '../../models/queries/messages';
+import { selectByKeys, selectSessions, senderKeyOf, toSessionState, type SessionState } from '../../models/queries/messages';
 import { canKnow, canParticipate, type Actor } from '../access';
 import type { MessageDTO } from '../contract';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors';
 import type { DomainEvents } from '../events/DomainEvents';
-import type { MessageReader, MessagePage } from './MessageReader';
-import type { Admit, MessageWriter } from './MessageWriter';
+import type { AttachmentFiles, Upload } from './attachments/AttachmentFiles';
+import { IMAGE_TYPES } from './attachments/fileTypes';
+import { withAttachments, type MessageReader, type MessagePage } from './MessageReader';
+import type { Admit, MessageWriter, NewMessage, StoredMessage } from './MessageWriter';
 
 export interface PostMessageInput {
   content: string;
@@ -17,6 +19,13 @@ export interface PostMessageInput {
   internal?: boolean;
 }
 
+export interface PostFileInput {
+  file: Upload;
+  /** A caption, optional. */
+  content?: string;
+  clientMessageId?: string;
+}
+
 /** A conversation's messages: sent (stored before acknowledged), paged, synced after a reconnect, read; typing. */
 export class MessageService {
   constructor(
@@ -24,6 +33,7 @@ export class MessageService {
     private readonly writer: MessageWriter,
     private readonly reader: MessageReader,
     private readonly events: DomainEvents,
+    private readonly files: AttachmentFiles,
     private readonly maxMessageLength: number,
   ) {}
 
@@ -37,42 +47,97 @@ export class MessageService {
       if (actor.kind === 'customer') throw new ForbiddenError('Customers cannot write internal notes');
       throw new ValidationError('Internal notes are not available yet', [{ field: 'internal', message: 'notes are not available on this server yet: nothing was sent' }]);
     }
-    const { content } = input;
+    const result = await this.writer.store(this.newMessage(actor, sessionId, { content: input.content, type: input.type ?? 'text', clientMessageId: input.clientMessageId }));
+    this.announce(result);
+    return { message: result.message, created: result.created };
+  }
+
+  /**
+   * A message with a file (multipart upload): checked like a message, the file checked and stored, then the
+   * message written through the same group writer. The same sender's clientMessageId again returns the first
+   * message before the file is even looked at; a refused or duplicate message leaves no file behind.
+   */
+  async postFile(actor: Actor, sessionId: string, input: PostFileInput): Promise<{ message: MessageDTO; created: boolean }> {
+    const session = await this.participant(actor, sessionId);
+    const senderKey = this.senderKey(actor);
+    if (input.clientMessageId !== undefined) {
+      const [earlier] = (await selectByKeys(this.db, [{ sessionId, senderKey, clientMessageId: input.clientMessageId }])).values();
+      if (earlier) return { message: (await withAttachments([earlier], (ids) => this.files.describe(ids)))[0] as MessageDTO, created: false };
+    }
+    if (session.status === 'closed') throw new ConflictError('SESSION_CLOSED', 'The session is closed');
+    const caption = input.content ?? '';
+    this.checkLength(caption);
+    const prepared = await this.files.prepare(input.file);
+    const stored = await this.files.store(sessionId, prepared);
+    let result: StoredMessage;
+    try {
+      const type = IMAGE_TYPES.has(stored.contentType) ? 'image' : 'file';
+      result = await this.writer.store({ ...this.newMessage(actor, sessionId, { content: caption, type, clientMessageId: input.clientMessageId, captionOnly: true }), attachmentId: stored.id });
+    } catch (error) {
+      await this.files.discard([stored]);
+      throw error;
+    }
+    // Another request with the same clientMessageId got there first: its message stands, this copy goes.
+    if (!result.created) await this.files.discard([stored]);
+    this.announce(result);
+    return { message: result.message, created: result.created };
+  }
+
+  /**
+   * A message for the group writer, with the sender's check run against the group's one read of the session, in
+   * the order a participant check would (not found, forbidden, closed, content). `captionOnly`: the content may
+   * be blank (a file's caption).
+   */
+  private newMessage(
+    actor: Actor,
+    sessionId: string,
+    message: { content: string; type: Exclude<MessageType, 'system'>; clientMessageId?: string; captionOnly?: boolean },
+  ): NewMessage {
+    const { content } = message;
     const admit: Admit = (session, exists) => {
       if (!session) throw new NotFoundError('Session not found');
       canParticipate(actor, session);
       // A retry of a message stored before the close still gets its message back.
       if (session.status === 'closed' && !exists) throw new ConflictError('SESSION_CLOSED', 'The session is closed');
       if (session.status !== 'closed') {
-        if (content.trim() === '') throw new ValidationError('Message is blank', [{ field: 'content', message: 'must not be blank' }]);
-        // Counted as the request schemas count (validator.js): characters, an emoji once, not UTF-16 units.
-        if (!validator.isLength(content, { max: this.maxMessageLength })) {
-          throw new ValidationError('Message is too long', [{ field: 'content', message: `at most ${this.maxMessageLength} characters` }]);
-        }
+        if (!message.captionOnly && content.trim() === '') throw new ValidationError('Message is blank', [{ field: 'content', message: 'must not be blank' }]);
+        this.checkLength(content);
       }
       return { senderId: actor.kind === 'operator' ? String(actor.operatorId) : session.customerId };
     };
-    const operatorId = actor.kind === 'operator' ? actor.operatorId : undefined;
-    const result = await this.writer.store({
+    return {
       sessionId,
       senderType: actor.kind === 'operator' ? 'operator' : 'customer',
       senderId: null,
-      operatorId,
+      operatorId: actor.kind === 'operator' ? actor.operatorId : undefined,
       operatorName: actor.kind === 'operator' ? actor.name : undefined,
-      senderKey: operatorId === undefined ? senderKeyOf('customer', null) : senderKeyOf('operator', String(operatorId)),
-      type: input.type ?? 'text',
+      senderKey: this.senderKey(actor),
+      type: message.type,
       content,
-      clientMessageId: input.clientMessageId ?? null,
+      clientMessageId: message.clientMessageId ?? null,
       admit,
-    });
-    if (result.created && result.session) {
-      const { id, status, operatorId: holder } = result.session;
-      this.events.emit('message.created', { message: result.message, session: { id, status, operatorId: holder } });
-      if (result.firstResponseSeconds !== undefined) {
-        this.events.emit('session.first_response', { sessionId: id, operatorId: holder, seconds: result.firstResponseSeconds });
-      }
+    };
+  }
+
+  private senderKey(actor: Actor): string {
+    return actor.kind === 'operator' ? senderKeyOf('operator', String(actor.operatorId)) : senderKeyOf('customer', null);
+  }
+
+  /** Counted as the request schemas count (validator.js): characters, an emoji once, not UTF-16 units. */
+  private checkLength(content: string): void {
+    if (!validator.isLength(content, { max: this.maxMessageLength })) {
+      throw new ValidationError('Message is too long', [{ field: 'content', message: `at most ${this.maxMessageLength} characters` }]);
     }
-    return { message: result.message, created: result.created };
+  }
+
+  /** Tells everyone else of a message just stored (nothing for a retry's first message). */
+  private announce(result: StoredMessage): void {
+    if (!result.created || !result.session) return;
+    const { id, status, operatorId: holder } = result.session;
+    this.events.emit('message.created', { message: result.message, session: { id, status, operatorId: holder } });
+    if (result.firstResponseSeconds !== undefined) {
+      this.events.emit('session.first_response', { sessionId: id, operatorId: holder, seconds: result.firstResponseSeconds });
+    }
   }
 
   async listMessages(actor: Actor, sessionId: string, options: { after?: number; before?: number; limit: number }): Promise<MessagePage> {

@@ -2,8 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { UniqueConstraintError, type Transaction } from 'sequelize';
 import type { Db } from '../../models/db';
 import type { Logger } from 'pino';
+import type { MessageDTO } from '../contract';
 import { toMessageDTO } from '../dto';
 import { insertIdStep, insertRows, keyOf, selectByKeys, selectSessions, stampFirstResponse, stampLastMessage, toSessionState, type MessageFields, type SessionState } from '../../models/queries/messages';
+import type { DescribeAttachments } from './MessageReader';
 import type { Admit, NewMessage, StoredMessage } from './newMessage';
 
 export type { Admit, NewMessage, StoredMessage };
@@ -22,6 +24,8 @@ interface Written {
   outcomes: Outcome[];
   sessionIds: Set<string>;
   at: Date;
+  /** Answers whose message came with a file, to be described once the group is written. */
+  withFiles: Array<{ message: MessageDTO; attachmentId: string }>;
 }
 
 /** At most this many rows go into one INSERT; more wait for the next group. */
@@ -60,6 +64,7 @@ export class MessageWriter {
 
   constructor(
     private readonly db: Db,
+    private readonly describe: DescribeAttachments,
     private readonly logger: Logger,
   ) {}
 
@@ -119,11 +124,12 @@ export class MessageWriter {
       if (!(error instanceof UniqueConstraintError)) throw error;
       written = await store(group, true).catch(async (again: unknown) => {
         if (!(again instanceof UniqueConstraintError)) throw again;
-        const oneByOne: Written = { outcomes: [], sessionIds: new Set(), at: new Date() };
+        const oneByOne: Written = { outcomes: [], sessionIds: new Set(), at: new Date(), withFiles: [] };
         for (const pending of group) {
           try {
             const one = await store([pending], true);
             oneByOne.outcomes.push(...one.outcomes);
+            oneByOne.withFiles.push(...one.withFiles);
             for (const id of one.sessionIds) oneByOne.sessionIds.add(id);
             oneByOne.at = one.at;
           } catch (failed) {
@@ -133,6 +139,7 @@ export class MessageWriter {
         return oneByOne;
       });
     }
+    await this.describeFiles(written.withFiles);
     group.forEach((pending, index) => {
       const outcome = written.outcomes[index] as Outcome;
       if ('stored' in outcome) pending.resolve(outcome.stored);
@@ -141,6 +148,18 @@ export class MessageWriter {
     if (written.sessionIds.size > 0) {
       for (const id of written.sessionIds) this.unstamped.add(id);
       this.lastWrittenAt = written.at;
+    }
+  }
+
+  /** Gives answers with a file their attachment (a groupful of text messages, the usual, costs nothing here). */
+  private async describeFiles(withFiles: Written['withFiles']): Promise<void> {
+    if (withFiles.length === 0) return;
+    try {
+      const attachments = await this.describe(withFiles.map(({ attachmentId }) => attachmentId));
+      for (const { message, attachmentId } of withFiles) message.attachment = attachments.get(attachmentId) ?? null;
+    } catch (error) {
+      // The messages are stored: they are answered, and their files show on the next read.
+      this.logger.warn({ err: error }, 'could not describe the files of stored messages');
     }
   }
 
@@ -176,6 +195,12 @@ export class MessageWriter {
     const stored = await selectByKeys(this.db, toLookUp.map(({ message }) => message), transaction);
 
     const outcomes: Array<Outcome | { key: string; first: boolean }> = [];
+    const withFiles: Written['withFiles'] = [];
+    const answer = (fields: MessageFields): MessageDTO => {
+      const message = toMessageDTO(fields);
+      if (fields.attachmentId) withFiles.push({ message, attachmentId: fields.attachmentId });
+      return message;
+    };
     const fresh = new Map<string, NewMessage & { clientMessageId: string; senderName: string | null }>();
     for (const { message } of group) {
       const key = keyOf(message);
@@ -191,7 +216,7 @@ export class MessageWriter {
       }
       const existing = stored.get(key);
       if (existing) {
-        outcomes.push({ stored: { message: toMessageDTO(existing), created: false, session } });
+        outcomes.push({ stored: { message: answer(existing), created: false, session } });
       } else {
         // A key repeated within the group: the first sender creates it, the later ones get it back.
         outcomes.push({ key, first: !fresh.has(key) });
@@ -201,7 +226,7 @@ export class MessageWriter {
     }
 
     const at = new Date();
-    const rows = [...fresh.values()].map(({ sessionId, senderType, senderId, senderName, operatorId, senderKey, type, content, clientMessageId }) => ({
+    const rows = [...fresh.values()].map(({ sessionId, senderType, senderId, senderName, operatorId, senderKey, type, content, clientMessageId, attachmentId }) => ({
       sessionId,
       senderType,
       senderId,
@@ -211,6 +236,7 @@ export class MessageWriter {
       type,
       content,
       clientMessageId,
+      attachmentId: attachmentId ?? null,
       createdAt: at,
     }));
     /** Seconds from assignment to this group's first answer, per session answered for the first time. */
@@ -246,7 +272,7 @@ export class MessageWriter {
     const resolved = outcomes.map((outcome, index): Outcome => {
       if (!('key' in outcome)) return outcome;
       const { message } = group[index] as Pending;
-      const result: StoredMessage = { message: toMessageDTO(stored.get(outcome.key) as MessageFields), created: outcome.first, session: sessions.get(message.sessionId) ?? null };
+      const result: StoredMessage = { message: answer(stored.get(outcome.key) as MessageFields), created: outcome.first, session: sessions.get(message.sessionId) ?? null };
       // The group's first message of the session from its operator is their first answer; the rest of the group is not.
       const holder = sessions.get(message.sessionId)?.operatorId;
       const seconds = outcome.first && message.operatorId !== undefined && message.operatorId === holder ? firstAnswers.get(message.sessionId) : undefined;
@@ -256,6 +282,6 @@ export class MessageWriter {
       }
       return { stored: result };
     });
-    return { outcomes: resolved, sessionIds: new Set(rows.map((row) => row.sessionId)), at };
+    return { outcomes: resolved, sessionIds: new Set(rows.map((row) => row.sessionId)), at, withFiles };
   }
 }

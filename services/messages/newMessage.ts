@@ -25,6 +25,8 @@ export interface NewMessage {
   content: string;
   /** The client's id for retries; one is made up when the client sends none, so every row has a key. */
   clientMessageId: string | null;
+  /** A file stored for this message (AttachmentFiles.store). */
+  attachmentId?: string;
   /**
    * Checked against the group's one read of its sessions, so the sender's hot path needs no read of its own.
    * Without it the message is stored unchecked.

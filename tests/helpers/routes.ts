@@ -7,6 +7,7 @@ import type { HttpMethod, RouteGroup, RouteSpec } from '../../routes/registry';
 import type { AuthService } from '../../services/operators/AuthService';
 import type { ChatService } from '../../services/sessions/ChatService';
 import type { SessionDirectory } from '../../services/sessions/SessionDirectory';
+import type { AttachmentFiles } from '../../services/messages/attachments/AttachmentFiles';
 import type { MessageService } from '../../services/messages/MessageService';
 import type { OperatorService } from '../../services/operators/OperatorService';
 import { PASSWORD, bearer, uniqueEmail } from './http';
@@ -51,6 +52,8 @@ export function registeredRoutes(server?: TestServer): RegisteredRoute[] {
     chat: server?.server.chat ?? unused<ChatService>('chat'),
     sessions: server?.server.sessions ?? unused<SessionDirectory>('sessions'),
     messages: server?.server.messages ?? unused<MessageService>('messages'),
+    files: server?.server.files ?? unused<AttachmentFiles>('files'),
+    uploads: (_req, _res, next) => next(),
     operators: server?.server.operators ?? unused<OperatorService>('operators'),
   });
   return groups.flatMap((group) =>

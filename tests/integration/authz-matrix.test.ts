@@ -2,6 +2,7 @@ import { SignJWT } from 'jose';
 import type { AccessRule } from '../../middleware/auth';
 import { describeEachBackend } from '../helpers/backends';
 import { call, expectErrorEnvelope, fillPath, liveToken, registeredRoutes, sampleBody, type Customer, type RegisteredRoute, type Staff } from '../helpers/api';
+import { smallPng, upload } from '../helpers/files';
 import { assignedChat, castOf, sharedServer, type Cast } from '../helpers/scenarios';
 
 /**
@@ -48,6 +49,8 @@ const PROTOCOL_WHO: Record<string, AccessRule['kind']> = {
   'PUT /api/operators/:operatorId/status': 'operator',
   'POST /api/operators/assign': 'operator',
   'GET /api/users/:customerId/sessions': 'operator',
+  'GET /api/chat/attachments/:attachmentId': 'signedLinkOrToken',
+  'GET /api/chat/attachments/:attachmentId/thumbnail': 'signedLinkOrToken',
 };
 
 /**
@@ -71,6 +74,11 @@ function whoMayCall(route: RegisteredRoute): AccessRule['kind'] {
 function expectedOutcome(route: RegisteredRoute, caller: Caller): Outcome {
   const who = whoMayCall(route);
   if (who === 'public') return 'allowed';
+  if (who === 'signedLinkOrToken') {
+    // Called without a signature: a token that may read the session, or nothing learnt at all.
+    if (caller === 'bad token') return UNAUTHENTICATED;
+    return caller === 'no token' || caller === 'customer of another session' ? NOT_FOUND : 'allowed';
+  }
   if (caller === 'no token' || caller === 'bad token') return UNAUTHENTICATED;
   const narrower = NARROWER[route.key]?.[caller];
   if (narrower) return narrower;
@@ -94,10 +102,13 @@ describeEachBackend('authorization matrix', (backend) => {
   const stage = sharedServer(backend);
   let cast: Cast;
   let badTokens: string[];
+  /** An image in `cast.mine`'s session, for the file routes (`:attachmentId`). */
+  let attachmentId: string;
 
   beforeAll(async () => {
     cast = await castOf(stage);
     const { admin, mine } = cast;
+    attachmentId = (await upload(stage.url, mine.customerToken, mine.session.id, { bytes: await smallPng(), name: 'photo.png' })).body.data.attachment.id;
     const key = new TextEncoder().encode(stage.server.config.jwtSecret);
     const wrongKey = new TextEncoder().encode('a-different-secret-that-is-long-enough-for-hs256');
     const claims = { role: 'admin', tv: 0 };
@@ -148,7 +159,7 @@ describeEachBackend('authorization matrix', (backend) => {
   }
 
   const pathOf = (route: RegisteredRoute, session: Customer): string =>
-    fillPath(route.template, { sessionId: session.session.id, operatorId: String(cast.third.id), customerId: cast.customerId });
+    fillPath(route.template, { sessionId: session.session.id, operatorId: String(cast.third.id), customerId: cast.customerId, attachmentId });
 
   it('the registry declares what PROTOCOL.md says for every endpoint the contract lists', () => {
     const registered = new Map(ROUTES.map((r) => [r.key, r.spec.access.kind]));
@@ -183,6 +194,8 @@ describeEachBackend('authorization matrix', (backend) => {
           // A valid body reaches the handler: what may still refuse it is the session's state (409), nothing else.
           expect([200, 201, 409]).toContain(seen.status);
           if (res.status >= 400) expectErrorEnvelope(res);
+          // A file comes as its bytes; everything else in the envelope.
+          else if (route.template.startsWith('/api/chat/attachments/')) expect(res.headers['content-type']).toMatch(/^image\//);
           else expect(res.body.success).toBe(true);
         } else {
           expect(seen).toEqual({ ...seen, status: expected.status, code: expected.code });

@@ -5,6 +5,7 @@ import { describeEachBackend } from '../helpers/backends';
 import type { TestServer } from '../helpers/testServer';
 import { bearer, call, createAdmin, expectError, expectErrorEnvelope, fillPath, getSession, liveToken, pathParams, registeredRoutes, sampleBody, type Customer, type RegisteredRoute, type SampleIds, type Staff, startApiServer } from '../helpers/api';
 import { BODY_METHODS, badBodyValues, badParamValues, badQueryValues, describeValue, fieldsOf, seenOf, type Seen } from '../helpers/badInput';
+import { smallPng, upload } from '../helpers/files';
 import { assignedChat, onlineOperator } from '../helpers/scenarios';
 
 /**
@@ -21,6 +22,8 @@ describeEachBackend('bad input on every route', (backend) => {
   let admin: Staff;
   let operator: Staff;
   let customer: Customer;
+  /** An image in the customer's session, for the file routes. */
+  let attachmentId: string;
 
   beforeAll(async () => {
     server = await startApiServer(backend);
@@ -28,6 +31,7 @@ describeEachBackend('bad input on every route', (backend) => {
     admin = await createAdmin(server);
     operator = await onlineOperator(url, admin.token, { maxConcurrentSessions: 10 });
     customer = await assignedChat(url, operator, { customerId: 'bad-input-customer', message: 'hello' });
+    attachmentId = (await upload(url, customer.customerToken, customer.session.id, { bytes: await smallPng(), name: 'photo.png' })).body.data.attachment.id;
   });
 
   afterAll(async () => {
@@ -35,7 +39,7 @@ describeEachBackend('bad input on every route', (backend) => {
   });
 
   const ids = (): SampleIds => ({ sessionId: customer.session.id, assignedOperatorId: operator.id, loginEmail: operator.email });
-  const validParams = (): Record<string, string> => ({ sessionId: customer.session.id, operatorId: String(operator.id), customerId: 'bad-input-customer' });
+  const validParams = (): Record<string, string> => ({ sessionId: customer.session.id, operatorId: String(operator.id), customerId: 'bad-input-customer', attachmentId });
 
   /** The caller that passes authorization on this route: its customer where only they may call, else an admin. */
   async function authorizedToken(route: RegisteredRoute): Promise<string | undefined> {
@@ -196,7 +200,7 @@ describeEachBackend('bad input on every route', (backend) => {
       if (paramFields.length === 0) return;
       const token = await authorizedToken(route);
       if (route.spec.access.kind !== 'sessionCustomer') {
-        const missing = fillPath(route.template, { ...validParams(), sessionId: randomUUID(), operatorId: '2147483647', customerId: 'nobody-has-this-id' });
+        const missing = fillPath(route.template, { ...validParams(), sessionId: randomUUID(), operatorId: '2147483647', customerId: 'nobody-has-this-id', attachmentId: randomUUID() });
         const res = await call(url, route.method, missing, { token, body: sampleBody(route, ids()) });
         if (route.template.includes(':customerId')) {
           // A customer without sessions is an empty list, not an error.

@@ -46,7 +46,7 @@ interface Schema {
 
 const T = '2026-01-02T03:04:05.000Z';
 const operatorRef: Required<OperatorRef> = { id: 1, name: 'Olga' };
-const attachment: Required<AttachmentDTO> = { id: 1, fileName: 'a.png', contentType: 'image/png', size: 10, width: 2, height: 2, url: '/f/1', thumbnailUrl: '/f/1/t' };
+const attachment: Required<AttachmentDTO> = { id: randomUUID(), fileName: 'a.png', contentType: 'image/png', size: 10, width: 2, height: 2, url: '/f/1', thumbnailUrl: '/f/1/t' };
 const session: Required<SessionDTO> = {
   id: randomUUID(),
   status: 'active',

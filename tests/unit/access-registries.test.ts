@@ -47,7 +47,7 @@ describe('who may call what, declared everywhere', () => {
   it('every REST route declares an access rule', () => {
     const routes = registeredRoutes();
     expect(routes.length).toBeGreaterThan(20);
-    for (const { key, spec } of routes) expect({ key, rule: spec.access?.kind }).toEqual({ key, rule: expect.stringMatching(/^(public|operator|admin|operatorOrSessionCustomer|sessionCustomer)$/) });
+    for (const { key, spec } of routes) expect({ key, rule: spec.access?.kind }).toEqual({ key, rule: expect.stringMatching(/^(public|operator|admin|operatorOrSessionCustomer|sessionCustomer|signedLinkOrToken)$/) });
   });
 
   it('/customer: every contract event is in the table, each for its own session’s customer only', () => {

@@ -93,6 +93,13 @@ describe('loadConfig refuses bad values with one line per problem, naming the va
     ['OPERATOR_PRESENCE_GRACE_SECONDS', 'soon'],
     ['SESSION_IDLE_TIMEOUT_MINUTES', '-1'],
     ['ASSIGNMENT_ACCEPT_TIMEOUT_SECONDS', '1e2'],
+    ['MAX_UPLOAD_BYTES', '0'],
+    ['MAX_UPLOAD_BYTES', '10MB'],
+    ['UPLOAD_ALLOWED_TYPES', 'image/png,application/x-made-up'],
+    ['UPLOAD_ALLOWED_TYPES', ' , '],
+    ['ATTACHMENT_STORAGE', 's3'],
+    ['ATTACHMENT_URL_TTL_SECONDS', '0'],
+    ['ATTACHMENT_URL_TTL_SECONDS', 'an hour'],
   ])('an out-of-range or non-integer %s=%s', (name, value) => {
     expectOneProblemNaming({ [name]: value }, name);
   });
