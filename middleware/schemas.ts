@@ -211,6 +211,8 @@ export function buildSchemas(config: Config): Schemas {
       sessionId,
       content: { in: ['body'], optional: true, isLength: { options: { max: config.maxMessageLength }, errorMessage: `at most ${config.maxMessageLength} characters` } },
       clientMessageId: clientMessageId(false),
+      // A form field is text: "true" or "false".
+      internal: { in: ['body'], optional: true, isIn: { options: [['true', 'false']], errorMessage: 'must be true or false' }, toBoolean: { options: [true] } },
     },
     attachmentParam: { attachmentId: { in: ['params'], isUUID: { options: 4, errorMessage: 'must be an attachment id (UUID)' } } },
     listMessages: { sessionId, after: messageId('query'), before: messageId('query'), limit: boundedLimit(200) },

@@ -155,7 +155,7 @@ export function chatRoutes({ schemas, limiters, chat, sessions, messages, files,
         handler: async (req, res) => {
           const { sessionId, ...message } = inputOf<SessionParam & PostMessageInput>(req);
           const result = req.upload
-            ? await messages.postFile(actorOf(req), sessionId, { file: req.upload, content: message.content, clientMessageId: message.clientMessageId })
+            ? await messages.postFile(actorOf(req), sessionId, { file: req.upload, content: message.content, clientMessageId: message.clientMessageId, internal: message.internal })
             : await messages.postMessage(actorOf(req), sessionId, message);
           sendData(res, result.message, { status: result.created ? 201 : 200 });
         },

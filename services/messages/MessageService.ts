@@ -24,6 +24,15 @@ export interface PostFileInput {
   /** A caption, optional. */
   content?: string;
   clientMessageId?: string;
+  /** Refused as for a text message: a file meant for operators only must never reach the customer. */
+  internal?: boolean;
+}
+
+/** Notes are not built: one marked as such is refused, so that nothing meant as a note reaches a customer. */
+function refuseNotes(actor: Actor, internal: boolean | undefined): void {
+  if (internal !== true) return;
+  if (actor.kind === 'customer') throw new ForbiddenError('Customers cannot write internal notes');
+  throw new ValidationError('Internal notes are not available yet', [{ field: 'internal', message: 'notes are not available on this server yet: nothing was sent' }]);
 }
 
 /** A conversation's messages: sent (stored before acknowledged), paged, synced after a reconnect, read; typing. */
@@ -43,10 +52,7 @@ export class MessageService {
    */
   async postMessage(actor: Actor, sessionId: string, input: PostMessageInput): Promise<{ message: MessageDTO; created: boolean }> {
     canKnow(actor, sessionId);
-    if (input.internal === true) {
-      if (actor.kind === 'customer') throw new ForbiddenError('Customers cannot write internal notes');
-      throw new ValidationError('Internal notes are not available yet', [{ field: 'internal', message: 'notes are not available on this server yet: nothing was sent' }]);
-    }
+    refuseNotes(actor, input.internal);
     const result = await this.writer.store(this.newMessage(actor, sessionId, { content: input.content, type: input.type ?? 'text', clientMessageId: input.clientMessageId }));
     this.announce(result);
     return { message: result.message, created: result.created };
@@ -58,6 +64,8 @@ export class MessageService {
    * message before the file is even looked at; a refused or duplicate message leaves no file behind.
    */
   async postFile(actor: Actor, sessionId: string, input: PostFileInput): Promise<{ message: MessageDTO; created: boolean }> {
+    canKnow(actor, sessionId);
+    refuseNotes(actor, input.internal);
     const session = await this.participant(actor, sessionId);
     const senderKey = this.senderKey(actor);
     if (input.clientMessageId !== undefined) {

@@ -54,6 +54,28 @@ describeEachBackend('bad uploads', (backend) => {
         expect((await send({ bytes: atLimit, name: 'limit.txt' })).status).toBe(201);
       });
 
+      it('a client that stalls half-way through its upload holds nobody else up, and leaves nothing behind', async () => {
+        const boundary = 'st4ll';
+        const stalled = http.request(`${stage.url}/api/chat/sessions/${customer.session.id}/messages`, {
+          method: 'POST',
+          headers: { Authorization: `Bearer ${customer.customerToken}`, 'Content-Type': `multipart/form-data; boundary=${boundary}`, 'Content-Length': String(LIMIT) },
+        });
+        stalled.on('error', () => undefined);
+        stalled.write(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="slow.txt"\r\nContent-Type: text/plain\r\n\r\n${'x'.repeat(100_000)}`);
+        try {
+          const other = await createSession(stage.url, { customerName: 'Patient' });
+          const started = Date.now();
+          const res = await upload(stage.url, other.customerToken, other.session.id, { bytes: pdf(), name: 'quick.pdf' });
+          expect(res.status).toBe(201);
+          expect(Date.now() - started).toBeLessThan(5_000);
+          before = await storedFiles(stage.server.server.db, dir);
+        } finally {
+          stalled.destroy();
+        }
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        await nothingStored();
+      });
+
       it('a PNG named .exe is stored as the image it is, named to match; a program named .png is refused', async () => {
         const res = await send({ bytes: await smallPng(), name: 'setup.exe', type: 'application/x-msdownload' });
         expect(res.status).toBe(201);

@@ -31,6 +31,10 @@ describeEachBackend('a message marked internal', (backend) => {
     await refused(widget, 'message:send', { content: 'me too', clientMessageId: cmid(), internal: true }, 'FORBIDDEN');
     expectError(await request(url).post(`/api/chat/sessions/${id}/messages`).set(bearer(ann.token)).send({ content: 'x', internal: 'yes' }), 400, 'VALIDATION_ERROR');
 
+    // A file marked as a note is refused the same way, before anything is stored.
+    const file = (token: string) => request(url).post(`/api/chat/sessions/${id}/messages`).set(bearer(token)).field('internal', 'true').attach('file', Buffer.from('notes\n'), 'notes.txt');
+    expectError(await file(ann.token), 400, 'VALIDATION_ERROR');
+    expectError(await file(customer.customerToken), 403, 'FORBIDDEN');
     await expectNoEvent(widget, 'message:new', 300, (payload) => (payload as { message: { senderType: string } }).message.senderType !== 'system');
     expect((await listMessages(url, customer.customerToken, id)).filter((m) => m.senderType !== 'system')).toEqual([]);
   });
