@@ -1,7 +1,8 @@
 import request from 'supertest';
 import { describeEachBackend } from '../helpers/backends';
+import { serverPerTest } from '../helpers/scenarios';
 import { bearer, createSession, expectError, listMessages } from '../helpers/api';
-import { cmid, connectCustomer, connectedOperator, expectNoEvent, realtimeServerPerTest, refused } from '../helpers/sockets';
+import { cmid, connectCustomer, connectedOperator, expectNoEvent, refused } from '../helpers/sockets';
 
 /**
  * Internal notes are not built yet. A message marked `internal: true` must never be stored as an ordinary
@@ -10,11 +11,10 @@ import { cmid, connectCustomer, connectedOperator, expectNoEvent, realtimeServer
 describeEachBackend('a message marked internal', (backend) => {
   let url: string;
   let adminToken: string;
-  const boot = realtimeServerPerTest(backend, (booted) => {
-    url = booted.url;
-    adminToken = booted.admin.token;
+  serverPerTest(backend, {}, (stage) => {
+    url = stage.url;
+    adminToken = stage.admin.token;
   });
-  beforeEach(() => boot());
 
   it('is refused for an operator (400, field internal) and a customer (403), and the customer sees nothing', async () => {
     const ann = await connectedOperator(url, adminToken, { name: 'Ann Archer', status: 'online' });

@@ -1,6 +1,6 @@
 import { describeEachBackend } from '../helpers/backends';
+import { serverPerTest } from '../helpers/scenarios';
 import { createOperator, createSession, getSession, setStatus } from '../helpers/api';
-import { realtimeServerPerTest } from '../helpers/sockets';
 
 /**
  * Session.offline (PROTOCOL.md): true for a session created while no operator was online (the "leave a message"
@@ -9,11 +9,10 @@ import { realtimeServerPerTest } from '../helpers/sockets';
 describeEachBackend('a session created while nobody is online', (backend) => {
   let url: string;
   let adminToken: string;
-  const boot = realtimeServerPerTest(backend, (booted) => {
-    url = booted.url;
-    adminToken = booted.admin.token;
+  serverPerTest(backend, {}, (stage) => {
+    url = stage.url;
+    adminToken = stage.admin.token;
   });
-  beforeEach(() => boot());
 
   it('is marked offline, and stays so once picked up; one created while someone is online is not', async () => {
     const left = await createSession(url, { customerName: 'Late Larry', message: 'Call me back please' });

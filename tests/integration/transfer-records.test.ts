@@ -1,8 +1,9 @@
 import request from 'supertest';
 import { describeEachBackend } from '../helpers/backends';
+import { serverPerTest } from '../helpers/scenarios';
 import { bearer, createOperator, createSession, expectStatus, listMessages, setStatus } from '../helpers/api';
 import { PrivateRedis } from '../helpers/redisServer';
-import { call, cmid, closeAllSockets, connectCustomer, connectOperator, connectedOperator, nextEvent, realtimeServerPerTest, waitDisconnected, type MessageMsg } from '../helpers/sockets';
+import { call, cmid, closeAllSockets, connectCustomer, connectOperator, connectedOperator, nextEvent, waitDisconnected, type MessageMsg } from '../helpers/sockets';
 import { startTestServer } from '../helpers/testServer';
 import { sleep } from '../helpers/wait';
 import type { MessageDTO, OperatorStats } from '../../services/contract';
@@ -16,11 +17,10 @@ import type { MessageDTO, OperatorStats } from '../../services/contract';
 describeEachBackend('after a transfer', (backend) => {
   let url: string;
   let adminToken: string;
-  const boot = realtimeServerPerTest(backend, (booted) => {
-    url = booted.url;
-    adminToken = booted.admin.token;
+  serverPerTest(backend, {}, (stage) => {
+    url = stage.url;
+    adminToken = stage.admin.token;
   });
-  beforeEach(() => boot());
 
   const stats = async (): Promise<OperatorStats> => {
     const res = await request(url).get('/api/operators/stats').set(bearer(adminToken));
