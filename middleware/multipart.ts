@@ -25,7 +25,7 @@ export interface MultipartLimits {
 /** After refusing an upload half-way, how long the connection stays open (not read) for the client to read the answer. */
 const LINGER_MS = 2000;
 
-export const isMultipart = (req: Request): boolean => req.is('multipart/form-data') === 'multipart/form-data';
+const isMultipart = (req: Request): boolean => req.is('multipart/form-data') === 'multipart/form-data';
 
 /**
  * Reads a `multipart/form-data` body (anything else passes through untouched): one file in the field `file`, and
