@@ -1,6 +1,6 @@
 import type { ChatSession, Operator, SessionEvent } from '../models';
 import type { MessageFields } from '../models/queries/messages';
-import type { AttachmentDTO, MessageDTO, OperatorDTO, SessionDTO, SessionEventDTO } from './contract';
+import type { MessageDTO, OperatorDTO, SessionDTO, SessionEventDTO } from './contract';
 
 /** Rows → PROTOCOL.md's shapes. Services hand out these plain objects, never model instances (no hash leaks). */
 
@@ -34,8 +34,8 @@ export function toSessionDTO(session: ChatSession, queuePosition?: number): Sess
   return dto;
 }
 
-/** `attachment`: the message's file as AttachmentFiles describes it, with fresh links (null: none). */
-export function toMessageDTO(message: MessageFields, attachment: AttachmentDTO | null = null): MessageDTO {
+/** `attachment` is null here: a message's file is described with fresh links by services/messages/MessageReader.ts. */
+export function toMessageDTO(message: MessageFields): MessageDTO {
   return {
     id: Number(message.id),
     sessionId: message.sessionId,
@@ -48,7 +48,7 @@ export function toMessageDTO(message: MessageFields, attachment: AttachmentDTO |
     createdAt: iso(message.createdAt) as string,
     readAt: iso(message.readAt),
     internal: false,
-    attachment,
+    attachment: null,
   };
 }
 

@@ -12,12 +12,27 @@ export interface MessagePage {
 /** The stored attachments with these ids, with fresh links, by id (AttachmentFiles.describe). */
 export type DescribeAttachments = (ids: string[]) => Promise<Map<string, AttachmentDTO>>;
 
-/** Messages as the contract shows them: their files, if any, described in one read for the lot. */
+/** A message and the file it came with, to be described. */
+export interface FileOf {
+  message: MessageDTO;
+  attachmentId: string;
+}
+
+/** Gives each message its file with fresh links, in one read for the lot. */
+export async function describeFiles(files: FileOf[], describe: DescribeAttachments): Promise<void> {
+  if (files.length === 0) return;
+  const attachments = await describe(files.map(({ attachmentId }) => attachmentId));
+  for (const { message, attachmentId } of files) message.attachment = attachments.get(attachmentId) ?? null;
+}
+
+/** Messages as the contract shows them; most pages hold no file and cost no second read. */
 export async function withAttachments(rows: MessageFields[], describe: DescribeAttachments): Promise<MessageDTO[]> {
-  const ids = rows.flatMap((row) => (row.attachmentId ? [row.attachmentId] : []));
-  // Most pages hold no file: no second read for them.
-  const attachments = ids.length > 0 ? await describe(ids) : new Map<string, AttachmentDTO>();
-  return rows.map((row) => toMessageDTO(row, row.attachmentId ? (attachments.get(row.attachmentId) ?? null) : null));
+  const messages = rows.map((row) => toMessageDTO(row));
+  await describeFiles(
+    rows.flatMap((row, index) => (row.attachmentId ? [{ message: messages[index] as MessageDTO, attachmentId: row.attachmentId }] : [])),
+    describe,
+  );
+  return messages;
 }
 
 /** Reads a session's messages, and marks them read. (Writing is MessageWriter's: grouped, idempotent.) */

@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import type { MessageDTO } from '../contract';
 import { toMessageDTO } from '../dto';
 import { insertIdStep, insertRows, keyOf, selectByKeys, selectSessions, stampFirstResponse, stampLastMessage, toSessionState, type MessageFields, type SessionState } from '../../models/queries/messages';
-import type { DescribeAttachments } from './MessageReader';
+import { describeFiles, type DescribeAttachments, type FileOf } from './MessageReader';
 import type { Admit, NewMessage, StoredMessage } from './newMessage';
 
 export type { Admit, NewMessage, StoredMessage };
@@ -25,7 +25,7 @@ interface Written {
   sessionIds: Set<string>;
   at: Date;
   /** Answers whose message came with a file, to be described once the group is written. */
-  withFiles: Array<{ message: MessageDTO; attachmentId: string }>;
+  withFiles: FileOf[];
 }
 
 /** At most this many rows go into one INSERT; more wait for the next group. */
@@ -139,7 +139,8 @@ export class MessageWriter {
         return oneByOne;
       });
     }
-    await this.describeFiles(written.withFiles);
+    // The messages are stored: they are answered whatever happens here, and their files show on the next read.
+    await describeFiles(written.withFiles, this.describe).catch((error: unknown) => this.logger.warn({ err: error }, 'could not describe the files of stored messages'));
     group.forEach((pending, index) => {
       const outcome = written.outcomes[index] as Outcome;
       if ('stored' in outcome) pending.resolve(outcome.stored);
@@ -148,18 +149,6 @@ export class MessageWriter {
     if (written.sessionIds.size > 0) {
       for (const id of written.sessionIds) this.unstamped.add(id);
       this.lastWrittenAt = written.at;
-    }
-  }
-
-  /** Gives answers with a file their attachment (a groupful of text messages, the usual, costs nothing here). */
-  private async describeFiles(withFiles: Written['withFiles']): Promise<void> {
-    if (withFiles.length === 0) return;
-    try {
-      const attachments = await this.describe(withFiles.map(({ attachmentId }) => attachmentId));
-      for (const { message, attachmentId } of withFiles) message.attachment = attachments.get(attachmentId) ?? null;
-    } catch (error) {
-      // The messages are stored: they are answered, and their files show on the next read.
-      this.logger.warn({ err: error }, 'could not describe the files of stored messages');
     }
   }
 
