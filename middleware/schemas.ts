@@ -89,8 +89,22 @@ const transferTarget: Schema[string] = {
   },
 };
 
+/** A label's name (PROTOCOL.md "Labels"). */
+const LABEL_NAME = /^[a-z0-9-]{1,32}$/;
+export const MAX_SESSION_LABELS = 20;
+
+const labelName = (where: 'body' | 'params' | 'query', optional = false): Schema[string] => ({
+  in: [where],
+  ...(optional ? { optional: true } : {}),
+  ...(where === 'params' ? {} : single(where === 'query' ? 'query' : 'body')),
+  matches: { options: LABEL_NAME, errorMessage: 'lowercase letters, digits and - (1 to 32)' },
+});
+
 export interface Schemas {
   sessionParam: Schema;
+  labelParam: Schema;
+  createLabel: Schema;
+  setLabels: Schema;
   createSession: Schema;
   closeSession: Schema;
   transferSession: Schema;
@@ -200,6 +214,19 @@ export function buildSchemas(config: Config): Schemas {
       message: { ...content, exists: undefined, optional: true },
     },
     closeSession: { sessionId, reason: optionalString(500) },
+    labelParam: { name: labelName('params') },
+    createLabel: {
+      name: labelName('body'),
+      color: { in: ['body'], optional: true, ...single('body'), matches: { options: /^#[0-9a-fA-F]{6}$/, errorMessage: 'a colour as #rrggbb' } },
+    },
+    setLabels: {
+      sessionId,
+      labels: {
+        in: ['body'],
+        isArray: { options: { max: MAX_SESSION_LABELS }, errorMessage: `a list of at most ${MAX_SESSION_LABELS} label names`, bail: true },
+        custom: { options: (names: unknown[]) => names.every((name) => typeof name === 'string' && LABEL_NAME.test(name)), errorMessage: 'each a label name: lowercase letters, digits and - (1 to 32)' },
+      },
+    },
     transferSession: {
       sessionId,
       operatorId: positiveId('body', true),
@@ -227,6 +254,7 @@ export function buildSchemas(config: Config): Schemas {
       customerId: optionalString(191, 'query'),
       from: { in: ['query'], optional: true, ...single('query'), isISO8601: { errorMessage: 'must be an ISO-8601 time' }, toDate: true },
       to: { in: ['query'], optional: true, ...single('query'), isISO8601: { errorMessage: 'must be an ISO-8601 time' }, toDate: true },
+      label: labelName('query', true),
       limit: boundedLimit(100),
       cursor: optionalString(500, 'query'),
     },

@@ -24,6 +24,8 @@ export class ChatMessage extends Model<InferAttributes<ChatMessage>, InferCreati
   declare clientMessageId: CreationOptional<string | null>;
   declare createdAt: CreationOptional<Date>;
   declare readAt: CreationOptional<Date | null>;
+  /** An operators-only note (PROTOCOL.md "Internal notes"). */
+  declare internal: CreationOptional<boolean>;
 
   /**
    * Binds a fresh subclass to this Sequelize instance, so that two servers in one process (tests, benchmarks)
@@ -43,6 +45,7 @@ export class ChatMessage extends Model<InferAttributes<ChatMessage>, InferCreati
         clientMessageId: { type: DataTypes.STRING(64), allowNull: true },
         createdAt: DataTypes.DATE(3),
         readAt: { type: DataTypes.DATE(3), allowNull: true },
+        internal: { type: DataTypes.BOOLEAN, allowNull: false, defaultValue: false },
       },
       { sequelize, modelName: 'ChatMessage', tableName: 'chat_messages', underscored: true, updatedAt: false },
     );

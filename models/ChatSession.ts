@@ -38,6 +38,8 @@ export class ChatSession extends Model<InferAttributes<ChatSession>, InferCreati
   declare offline: CreationOptional<boolean>;
   declare rating: CreationOptional<number | null>;
   declare ratingComment: CreationOptional<string | null>;
+  /** Its labels' names (PROTOCOL.md "Labels"), kept with session_labels in one transaction (services/sessions/labels.ts). */
+  declare labels: CreationOptional<string[]>;
   declare createdAt: CreationOptional<Date>;
   declare updatedAt: CreationOptional<Date>;
 
@@ -74,6 +76,7 @@ export class ChatSession extends Model<InferAttributes<ChatSession>, InferCreati
         offline: { type: DataTypes.BOOLEAN, allowNull: false, defaultValue: false },
         rating: { type: DataTypes.INTEGER, allowNull: true },
         ratingComment: { type: DataTypes.TEXT, allowNull: true },
+        labels: { type: DataTypes.STRING(800), allowNull: false, defaultValue: '[]', ...jsonText<string[]>('labels', []) },
         createdAt: DataTypes.DATE(3),
         updatedAt: DataTypes.DATE(3),
       },

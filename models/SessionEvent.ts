@@ -17,7 +17,8 @@ export type SessionEventType =
   | 'requeued'
   | 'unassigned'
   | 'closed'
-  | 'rated';
+  | 'rated'
+  | 'labelled';
 
 /** One line of a session's audit trail (PROTOCOL.md: GET /sessions/:id/events). */
 export class SessionEvent extends Model<InferAttributes<SessionEvent>, InferCreationAttributes<SessionEvent>> {

@@ -5,6 +5,7 @@ import * as presenceAndRequeue from './migrations/002-presence-and-requeue';
 import * as messageSenderKey from './migrations/003-message-sender-key';
 import * as assignmentsAndSenderNames from './migrations/004-assignments-and-sender-names';
 import * as attachments from './migrations/005-attachments';
+import * as notesLabelsCanned from './migrations/006-notes-labels-canned';
 
 /** Listed, not globbed, so the same list runs from TypeScript under jest and from compiled JavaScript. */
 const MIGRATIONS = [
@@ -13,6 +14,7 @@ const MIGRATIONS = [
   { name: '003-message-sender-key', module: messageSenderKey },
   { name: '004-assignments-and-sender-names', module: assignmentsAndSenderNames },
   { name: '005-attachments', module: attachments },
+  { name: '006-notes-labels-canned', module: notesLabelsCanned },
 ];
 
 export type Migrator = Umzug<QueryInterface>;

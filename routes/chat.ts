@@ -131,6 +131,22 @@ export function chatRoutes({ schemas, limiters, chat, sessions, messages, files,
         },
       },
       {
+        method: 'put',
+        path: '/sessions/:sessionId/labels',
+        summary: "Replace a session's labels (its assigned operator or an admin; closed sessions too); operators hear session:updated",
+        access: access.operator,
+        schema: schemas.setLabels,
+        responds: {
+          status: 200,
+          schema: 'Session',
+          fails: { 400: 'more than 20 labels, or a name that is not one of the team’s labels', 403: 'an operator who is not assigned to the session (an admin may)', 404: 'no such session' },
+        },
+        handler: async (req, res) => {
+          const { sessionId, labels } = inputOf<SessionParam & { labels: string[] }>(req);
+          sendData(res, await chat.setLabels(actorOf(req), sessionId, labels));
+        },
+      },
+      {
         method: 'post',
         path: '/sessions/:sessionId/messages',
         summary:

@@ -5,6 +5,7 @@ import type { AuthService } from '../services/operators/AuthService';
 import type { MessageService } from '../services/messages/MessageService';
 import type { AttachmentFiles } from '../services/messages/attachments/AttachmentFiles';
 import type { ChatService } from '../services/sessions/ChatService';
+import type { LabelService } from '../services/labels/LabelService';
 import type { SessionDirectory } from '../services/sessions/SessionDirectory';
 import type { OperatorService } from '../services/operators/OperatorService';
 
@@ -20,6 +21,7 @@ export interface RouteContext {
   /** Reads a multipart upload (middleware/multipart.ts), with the configured limits. */
   uploads: RequestHandler;
   operators: OperatorService;
+  labels: LabelService;
 }
 
 /** The validated input of a request (set by the validation middleware), typed by the caller. */

@@ -1,5 +1,6 @@
 import { authRoutes } from './auth';
 import { chatRoutes } from './chat';
+import { labelRoutes } from './labels';
 import type { RouteContext } from './context';
 import { operatorRoutes } from './operators';
 import type { RouteGroup } from './registry';
@@ -7,5 +8,5 @@ import { userRoutes } from './users';
 
 /** Every REST group of the contract; the app mounts these and the OpenAPI document describes them. */
 export function apiGroups(context: RouteContext): RouteGroup[] {
-  return [authRoutes(context), chatRoutes(context), operatorRoutes(context), userRoutes(context)];
+  return [authRoutes(context), chatRoutes(context), operatorRoutes(context), userRoutes(context), labelRoutes(context)];
 }

@@ -75,6 +75,13 @@ export function canTransfer(actor: Actor, session: SessionFacts): void {
   canParticipate(actor, session);
 }
 
+/** Set a session's labels (closed ones too): its assigned operator or an admin; never a customer. */
+export function canLabel(actor: Actor, session: SessionFacts): void {
+  requireOperator(actor);
+  if (actor.kind !== 'operator' || isAdmin(actor)) return;
+  if (session.operatorId !== actor.operatorId) throw new ForbiddenError('Only the assigned operator or an admin may label this session');
+}
+
 /** Rate a session: its customer only. */
 export function canRate(actor: Actor, sessionId: string): void {
   canKnow(actor, sessionId);

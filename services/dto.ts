@@ -27,12 +27,15 @@ export function toSessionDTO(session: ChatSession, queuePosition?: number): Sess
     lastMessageAt: iso(session.lastMessageAt),
     rating: session.rating ?? null,
     ratingComment: session.ratingComment ?? null,
-    labels: [],
+    labels: session.labels ?? [],
     offline: Boolean(session.offline),
   };
   if (session.status === 'waiting' && queuePosition !== undefined) dto.queuePosition = queuePosition;
   return dto;
 }
+
+/** A session as its customer is shown it: the team's labels are never theirs to see (PROTOCOL.md "Labels"). */
+export const customerView = (session: SessionDTO): SessionDTO => ({ ...session, labels: [] });
 
 /** `attachment` is null here: a message's file is described with fresh links by services/messages/MessageReader.ts. */
 export function toMessageDTO(message: MessageFields): MessageDTO {
@@ -47,7 +50,7 @@ export function toMessageDTO(message: MessageFields): MessageDTO {
     clientMessageId: message.clientMessageId ?? null,
     createdAt: iso(message.createdAt) as string,
     readAt: iso(message.readAt),
-    internal: false,
+    internal: Boolean(message.internal),
     attachment: null,
   };
 }

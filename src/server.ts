@@ -33,6 +33,7 @@ import { PresenceService } from '../services/operators/PresenceService';
 import { Assigner } from '../services/routing/Assigner';
 import { ChatService } from '../services/sessions/ChatService';
 import { SessionDirectory } from '../services/sessions/SessionDirectory';
+import { LabelService } from '../services/labels/LabelService';
 import { Transitions } from '../services/sessions/transitions/pipeline';
 import { buildSchemas } from '../middleware/schemas';
 import { httpMetrics } from '../middleware/httpMetrics';
@@ -57,6 +58,7 @@ export interface ChatServer {
   assigner: Assigner;
   chat: ChatService;
   sessions: SessionDirectory;
+  labels: LabelService;
   messages: MessageService;
   files: AttachmentFiles;
   operators: OperatorService;
@@ -104,6 +106,7 @@ export function createServer(config: Config, options: ServerOptions = {}): ChatS
   const directory = new OperatorDirectory(db, cache);
   const chat = new ChatService(db, transitions, assigner, config, directory, async (actor, sessionId, content) => (await messages.postMessage(actor, sessionId, { content })).message);
   const sessions = new SessionDirectory(db, directory);
+  const labels = new LabelService(db, transitions);
   const operators = new OperatorService(db, operatorCache, directory, events, assigner);
   const presence = new PresenceService(db, operatorCache, assigner, events, config, logger);
   const sweeper = new Sweeper(db, chat, assigner, presence, config, logger);
@@ -124,7 +127,7 @@ export function createServer(config: Config, options: ServerOptions = {}): ChatS
   const schemas = buildSchemas(config);
   // A caption is counted in characters (MAX_MESSAGE_LENGTH), a field in bytes: room for four bytes a character.
   const uploads = multipartUpload({ maxFileBytes: config.attachments.maxUploadBytes, maxFieldBytes: config.maxMessageLength * 4 + 1024, atOnce: UPLOADS_AT_ONCE });
-  const routes = { schemas, limiters: createRateLimiters(config, redis), auth, chat, sessions, messages, files, uploads, operators };
+  const routes = { schemas, limiters: createRateLimiters(config, redis), auth, chat, sessions, messages, files, uploads, operators, labels };
   const metricsEndpoint = { render: () => clusterMetrics.render(), contentType: clusterMetrics.contentType, token: config.metricsToken };
   const app = createApp({ config, logger, health: new HealthService(db, cache), isAccepting: () => accepting, routes, metrics: { record: httpMetrics(metrics), endpoint: metricsEndpoint } });
   const httpServer = http.createServer(app);
@@ -210,7 +213,7 @@ export function createServer(config: Config, options: ServerOptions = {}): ChatS
     return stopping;
   }
 
-  return { app, httpServer, db, cache, logger, events, transitions, assigner, chat, sessions, messages, files, operators, auth, presence, sweeper, realtime, start, stop };
+  return { app, httpServer, db, cache, logger, events, transitions, assigner, chat, sessions, labels, messages, files, operators, auth, presence, sweeper, realtime, start, stop };
 }
 
 /**

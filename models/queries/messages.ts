@@ -23,6 +23,8 @@ export interface MessageFields {
   attachmentId?: string | null;
   createdAt: Date | string;
   readAt?: Date | string | null;
+  /** A note (1/0 from a raw row). */
+  internal?: boolean | number;
 }
 
 /**
@@ -48,11 +50,12 @@ export interface MessageRow extends MessageKey {
   type: MessageFields['type'];
   content: string;
   attachmentId: string | null;
+  internal: boolean;
   createdAt: Date;
 }
 
 const COLUMNS =
-  'id, session_id AS sessionId, sender_type AS senderType, sender_id AS senderId, sender_name AS senderName, type, content, client_message_id AS clientMessageId, attachment_id AS attachmentId, created_at AS createdAt, read_at AS readAt';
+  'id, session_id AS sessionId, sender_type AS senderType, sender_id AS senderId, sender_name AS senderName, type, content, client_message_id AS clientMessageId, attachment_id AS attachmentId, internal, created_at AS createdAt, read_at AS readAt';
 
 /**
  * MariaDB reads an OR of (session_id, sender_key, client_message_id) triples through (session_id, id) unless
@@ -131,8 +134,10 @@ export async function selectSessions(db: Db, ids: string[], transaction?: Transa
  * if given) or, without `after`, descending from `before` (or from the newest). Read in plain SQL like the
  * writes: the ORM's query building cost more CPU than the read (bench:http).
  */
-export async function selectPage(db: Db, sessionId: string, range: { after?: number; before?: number }, limit: number): Promise<MessageFields[]> {
+export async function selectPage(db: Db, sessionId: string, range: { after?: number; before?: number; notes: boolean }, limit: number): Promise<MessageFields[]> {
   const where = ['session_id = ?'];
+  // A customer's pages: the (session_id, id) index still leads, the few notes are skipped as it is read.
+  if (!range.notes) where.push('internal = 0');
   const values: unknown[] = [sessionId];
   if (range.after !== undefined) {
     where.push('id > ?');
@@ -167,10 +172,10 @@ export async function insertIdStep(db: Db): Promise<number | null> {
 
 /** One multi-row INSERT (a single statement is atomic); on MySQL, resolves to the first row's id. */
 export async function insertRows(db: Db, rows: MessageRow[], transaction?: Transaction): Promise<number> {
-  const values = rows.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ');
+  const values = rows.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ');
   return db.execute(
-    `INSERT INTO chat_messages (session_id, sender_type, sender_id, sender_name, type, content, client_message_id, attachment_id, created_at) VALUES ${values}`,
-    rows.flatMap((r) => [r.sessionId, r.senderType, r.senderId, r.senderName, r.type, r.content, r.clientMessageId, r.attachmentId, sqlDate(db, r.createdAt)]),
+    `INSERT INTO chat_messages (session_id, sender_type, sender_id, sender_name, type, content, client_message_id, attachment_id, internal, created_at) VALUES ${values}`,
+    rows.flatMap((r) => [r.sessionId, r.senderType, r.senderId, r.senderName, r.type, r.content, r.clientMessageId, r.attachmentId, r.internal ? 1 : 0, sqlDate(db, r.createdAt)]),
     transaction,
   );
 }

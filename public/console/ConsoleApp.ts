@@ -91,13 +91,15 @@ export class ConsoleApp {
       queue: new QueueView((session) => void this.queue.take(session)),
       tabs: new TabsView((id) => this.tabs.select(id)),
       conversation: new ConversationView({
-        send: (content) => this.actions.send(content),
-        sendFile: (file) => this.actions.sendFile(file),
+        send: (content, internal) => this.actions.send(content, internal),
+        sendFile: (file, internal) => this.actions.sendFile(file, internal),
         keystroke: () => this.tabs.typing.keystroke(),
         close: () => void this.actions.closeSelected(),
         transfer: (target) => void this.actions.transfer(target),
         loadOlder: () => void this.tabs.loadOlder(),
         dismiss: () => this.actions.dismiss(),
+        setLabels: (labels) => void this.actions.setLabels(labels),
+        teamLabels: () => this.ctx.labels,
       }),
       team: me.role === 'admin' ? new TeamView(() => void this.team.refreshTeam()) : null,
     };

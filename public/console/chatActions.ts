@@ -16,19 +16,25 @@ export class ChatActions {
     private readonly tabs: ChatTabs,
   ) {}
 
-  send(content: string): void {
+  /** A reply, or with `internal` a note only the team sees. */
+  send(content: string, internal = false): void {
     const chat = this.tabs.selectedChat();
     if (!chat) return;
-    const item = chat.outbox.add(content);
-    chat.list.addPending(item.clientMessageId, content);
+    const item = chat.outbox.add(content, internal);
+    chat.list.addPending(item.clientMessageId, content, internal);
     this.tabs.typing.stop();
     void this.deliver(chat, item);
   }
 
   /** A file from the composer (attach, drop, paste) to the selected chat, with its progress, or the reason it was refused. */
-  sendFile(file: File): void {
+  sendFile(file: File, internal = false): void {
     const chat = this.tabs.selectedChat();
     if (!chat) return;
+    // A pasted screenshot in note mode must not reach the customer as a file.
+    if (internal) {
+      this.ctx.toast('A note carries text only: turn Note off to send this file to the customer.');
+      return;
+    }
     const id = clientMessageId();
     chat.list.addPendingUpload(id, file);
     uploadFile(`/api/chat/sessions/${encodeURIComponent(chat.session.id)}/messages`, this.ctx.token, file, id, (fraction) => chat.list.uploadProgress(id, fraction))
@@ -44,7 +50,7 @@ export class ChatActions {
       return;
     }
     try {
-      const message = await ask<Message>(socket, 'message:send', { sessionId: chat.session.id, content: item.content, clientMessageId: item.clientMessageId });
+      const message = await ask<Message>(socket, 'message:send', { sessionId: chat.session.id, content: item.content, clientMessageId: item.clientMessageId, ...(item.internal ? { internal: true } : {}) });
       chat.outbox.done(item.clientMessageId);
       chat.list.upsert(message);
     } catch (error) {
@@ -79,6 +85,18 @@ export class ChatActions {
       if (session.operatorId !== this.ctx.me.id) this.tabs.removeChat(session.id, movedNote(session));
     } catch (error) {
       this.ctx.toast(describe(error));
+    }
+  }
+
+  /** The selected chat's labels, replaced; every operator's console hears session:updated. */
+  async setLabels(labels: string[]): Promise<void> {
+    const chat = this.tabs.selectedChat();
+    if (!chat) return;
+    try {
+      this.tabs.updated(await this.ctx.http.call<Session>('PUT', `/api/chat/sessions/${encodeURIComponent(chat.session.id)}/labels`, { labels }));
+    } catch (error) {
+      this.ctx.toast(describe(error));
+      this.tabs.updated(chat.session);
     }
   }
 

@@ -132,9 +132,18 @@ export class ChatTabs {
 
   renderTabs(): void {
     this.ctx.views?.tabs.render(
-      [...this.chats.values()].map((chat) => ({ id: chat.session.id, name: customerName(chat.session), unread: chat.unread, closed: chat.session.status === 'closed' })),
+      [...this.chats.values()].map((chat) => ({ id: chat.session.id, name: customerName(chat.session), unread: chat.unread, closed: chat.session.status === 'closed', labels: chat.session.labels })),
       this.selectedId,
     );
+  }
+
+  /** Details of a held chat changed (its labels): the tab and, if in front, the conversation show them. */
+  updated(session: Session): void {
+    const chat = this.chats.get(session.id);
+    if (!chat) return;
+    chat.session = session;
+    if (session.id === this.selectedId) this.ctx.views?.conversation.show(chat);
+    this.renderTabs();
   }
 
   closed(session: Session): void {

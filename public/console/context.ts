@@ -1,6 +1,6 @@
 import type { Socket } from 'socket.io-client';
 import { ApiError, Http } from '../shared/http';
-import type { Operator } from '../shared/protocol';
+import type { Label, Operator } from '../shared/protocol';
 import { savedToken } from './auth';
 import type { ConversationView } from './conversationView';
 import type { QueueView } from './queueView';
@@ -26,6 +26,8 @@ export class ConsoleContext {
   me: Operator | null = null;
   socket: Socket | null = null;
   views: Views | null = null;
+  /** The team's labels (GET /api/labels), read on every (re)connect. */
+  labels: Label[] = [];
   readonly http = new Http('', () => this.token);
   private readonly debounced = new Map<string, ReturnType<typeof setTimeout>>();
 

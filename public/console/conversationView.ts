@@ -1,20 +1,25 @@
 import { composer } from '../shared/composer';
 import { el, field, replaceChildren } from '../shared/dom';
 import { fullTime } from '../shared/format';
-import type { Operator } from '../shared/protocol';
+import type { Label, Operator } from '../shared/protocol';
+import { LabelsEditor } from './labelsView';
 import { TypingIndicator } from '../shared/typing';
 import { customerName, type Chat } from './chat';
 
 export type TransferTarget = { operatorId: number } | { department: string };
 
 export interface ConversationActions {
-  send(content: string): void;
-  sendFile(file: File): void;
+  /** `internal`: written in note mode, for the team only. */
+  send(content: string, internal: boolean): void;
+  sendFile(file: File, internal: boolean): void;
   keystroke(): void;
   close(): void;
   transfer(target: TransferTarget): void;
   loadOlder(): void;
   dismiss(): void;
+  setLabels(labels: string[]): void;
+  /** The team's labels, as last read. */
+  teamLabels(): Label[];
 }
 
 /** The selected session: who, the conversation with paging, typing, the composer, close and transfer. */
@@ -27,15 +32,35 @@ export class ConversationView {
   private readonly typing = new TypingIndicator(el('p', { className: 'typing', 'aria-live': 'polite' }));
   private readonly input = el('textarea', { name: 'message', rows: 2, maxlength: 5000, placeholder: 'Type a reply…', 'aria-label': 'Reply' });
   private readonly composer: HTMLFormElement;
+  /** Note mode: what is sent is a note only the team sees (PROTOCOL.md "Internal notes"). */
+  private readonly noteToggle = el('input', { type: 'checkbox', name: 'note' });
+  private readonly noteRow: HTMLElement;
   private readonly tools: HTMLElement;
   private readonly target = el('select', { name: 'transfer-target' });
   private readonly closedNote: HTMLElement;
   private readonly empty = el('p', { className: 'empty', text: 'Select a chat, or take one from the queue.' });
   private readonly body: HTMLElement;
+  private readonly labels: LabelsEditor;
+  private readonly teamLabels: () => Label[];
 
   constructor(actions: ConversationActions) {
     this.older.addEventListener('click', () => actions.loadOlder());
-    this.composer = composer(this.input, { label: 'Send a reply', className: 'composer', buttonClass: 'primary' }, actions);
+    this.labels = new LabelsEditor((labels) => actions.setLabels(labels));
+    this.teamLabels = () => actions.teamLabels();
+    this.composer = composer(
+      this.input,
+      { label: 'Send a reply', className: 'composer', buttonClass: 'primary' },
+      {
+        send: (content) => actions.send(content, this.noteToggle.checked),
+        sendFile: (file) => actions.sendFile(file, this.noteToggle.checked),
+        // The customer is not told of a note being written.
+        keystroke: () => {
+          if (!this.noteToggle.checked) actions.keystroke();
+        },
+      },
+    );
+    this.noteRow = el('label', { className: 'note-toggle' }, this.noteToggle, ' Note', el('span', { className: 'muted', text: ' — only your team sees this' }));
+    this.noteToggle.addEventListener('change', () => this.setNoteMode(this.noteToggle.checked));
 
     const transfer = el('form', { className: 'transfer', 'aria-label': 'Transfer this chat' }, field('Transfer to', this.target), el('button', { type: 'submit', className: 'secondary', text: 'Transfer' }));
     transfer.addEventListener('submit', (event) => {
@@ -55,10 +80,11 @@ export class ConversationView {
     this.body = el(
       'div',
       { className: 'conversation-body' },
-      el('header', { className: 'conversation-head' }, el('div', {}, this.title, this.details), this.tools),
+      el('header', { className: 'conversation-head' }, el('div', {}, this.title, this.details, this.labels.root), this.tools),
       this.older,
       this.listSlot,
       this.typing.root,
+      this.noteRow,
       this.composer,
       this.closedNote,
     );
@@ -76,11 +102,24 @@ export class ConversationView {
     this.title.textContent = customerName(session);
     this.details.textContent = [session.customerEmail, session.department, `started ${fullTime(session.createdAt)}`].filter(Boolean).join(' · ');
     this.older.hidden = !chat.hasOlder;
+    this.labels.show(session.labels, this.teamLabels());
     if (this.listSlot.firstChild !== chat.list.root) replaceChildren(this.listSlot, chat.list.root);
     this.composer.hidden = closed;
+    this.noteRow.hidden = closed;
     this.tools.hidden = closed;
     this.closedNote.hidden = !closed;
     this.typing.set(chat.customerTyping && !closed, customerName(session));
+  }
+
+  private setNoteMode(on: boolean): void {
+    this.composer.classList.toggle('note-mode', on);
+    this.input.placeholder = on ? 'Write a note… only your team sees it' : 'Type a reply…';
+    this.input.setAttribute('aria-label', on ? 'Note for your team' : 'Reply');
+    const send = this.composer.querySelector<HTMLButtonElement>('button[type="submit"]');
+    if (send) send.textContent = on ? 'Add note' : 'Send';
+    const attach = this.composer.querySelector<HTMLButtonElement>('button.attach');
+    if (attach) attach.disabled = on;
+    this.input.focus();
   }
 
   focusInput(): void {

@@ -1,6 +1,6 @@
 import { io, type Socket } from 'socket.io-client';
 import { ApiError } from '../shared/http';
-import type { Message, Operator, OperatorStatus, Session } from '../shared/protocol';
+import type { Label, Message, Operator, OperatorStatus, Session } from '../shared/protocol';
 import { TRANSPORTS, ask, retryRefused } from '../shared/socket';
 import { movedNote } from './chat';
 import type { ChatActions } from './chatActions';
@@ -46,6 +46,7 @@ export class OperatorSocket {
     socket.on('session:assigned', ({ session }: { session: Session }) => tabs.assigned(session));
     socket.on('session:unassigned', ({ session }: { session: Session }) => tabs.removeChat(session.id, movedNote(session)));
     socket.on('session:closed', ({ session }: { session: Session }) => tabs.closed(session));
+    socket.on('session:updated', ({ session }: { session: Session }) => tabs.updated(session));
     socket.on('message:new', ({ message }: { message: Message }) => tabs.receive(message.sessionId, [message]));
     socket.on('typing', ({ sessionId, isTyping }: { sessionId: string; isTyping: boolean }) => {
       const chat = tabs.chats.get(sessionId);
@@ -104,7 +105,17 @@ export class OperatorSocket {
     } catch (error) {
       ctx.toast(describe(error));
     }
-    await Promise.all([queue.refresh(), team.refreshOperators(), team.refreshTeam()]);
+    await Promise.all([queue.refresh(), team.refreshOperators(), team.refreshTeam(), this.refreshLabels()]);
+  }
+
+  private async refreshLabels(): Promise<void> {
+    try {
+      this.ctx.labels = await this.ctx.http.call<Label[]>('GET', '/api/labels');
+      const chat = this.parts.tabs.selectedChat();
+      if (chat) this.ctx.views?.conversation.show(chat);
+    } catch (error) {
+      this.ctx.toast(describe(error));
+    }
   }
 
   /** After the server dropped the socket: reconnect if the token still works, else back to the login. */

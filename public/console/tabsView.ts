@@ -1,10 +1,12 @@
 import { el, replaceChildren } from '../shared/dom';
+import { labelChips } from './labelsView';
 
 export interface TabInfo {
   id: string;
   name: string;
   unread: number;
   closed: boolean;
+  labels: string[];
 }
 
 /** One tab per session the operator holds, with its unread count; arrow keys move between tabs. */
@@ -52,6 +54,7 @@ export class TabsView {
           el('span', { className: 'tab-name', text: tab.name }),
           tab.closed ? el('span', { className: 'muted', text: 'closed' }) : null,
           tab.unread > 0 ? el('span', { className: 'badge', text: `${tab.unread} unread` }) : null,
+          tab.labels.length > 0 ? labelChips(tab.labels) : null,
         );
         button.addEventListener('click', () => this.select(tab.id));
         return button;

@@ -43,8 +43,9 @@ export class MessageList {
   }
 
   /** Shows a message the user just sent, before the server has stored it. */
-  addPending(clientMessageId: string, content: string): void {
+  addPending(clientMessageId: string, content: string, internal = false): void {
     const node = this.bubble(true, null, content, null, 'Sending…', '…');
+    if (internal) markNote(node);
     node.dataset.pending = clientMessageId;
     this.pending.set(clientMessageId, node);
     this.root.appendChild(node);
@@ -110,7 +111,7 @@ export class MessageList {
   markReadUpTo(upToId: number): void {
     this.readUpTo = Math.max(this.readUpTo, upToId);
     for (const { message, node } of this.entries.values()) {
-      if (this.isOwn(message) && message.id <= this.readUpTo) this.setTick(node, 'Read', '✓✓');
+      if (this.isOwn(message) && !message.internal && message.id <= this.readUpTo) this.setTick(node, 'Read', '✓✓');
     }
   }
 
@@ -147,9 +148,11 @@ export class MessageList {
     }
     const mine = this.isOwn(message);
     const read = mine && (message.readAt !== null || message.id <= this.readUpTo);
+    // A note has no read receipt: the customer never sees it.
     const node = mine
-      ? this.bubble(true, message.createdAt, message.content, null, read ? 'Read' : 'Sent', read ? '✓✓' : '✓')
+      ? this.bubble(true, message.createdAt, message.content, null, message.internal ? null : read ? 'Read' : 'Sent', message.internal ? null : read ? '✓✓' : '✓')
       : this.bubble(false, message.createdAt, message.content, this.senderName(message), null, null);
+    if (message.internal) markNote(node);
     if (message.attachment) {
       const text = node.querySelector('.msg-text');
       const file = attachmentView(message.attachment, this.fileBase);
@@ -201,6 +204,12 @@ export class MessageList {
   private scrollToEnd(wanted: boolean): void {
     if (wanted) this.root.scrollTop = this.root.scrollHeight;
   }
+}
+
+/** A note: its own colour, and said in words (not by colour alone) for everyone. */
+function markNote(node: HTMLLIElement): void {
+  node.classList.add('msg-note');
+  node.prepend(el('span', { className: 'msg-note-label', text: 'Note · only your team sees this' }));
 }
 
 function timeEl(iso: string): HTMLTimeElement {

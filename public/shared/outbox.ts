@@ -3,6 +3,8 @@ import { clientMessageId } from './ids';
 export interface Outgoing {
   clientMessageId: string;
   content: string;
+  /** An operators-only note (the console's note mode); a resend is a note again. */
+  internal?: boolean;
 }
 
 /**
@@ -12,8 +14,8 @@ export interface Outgoing {
 export class Outbox {
   private readonly items = new Map<string, Outgoing>();
 
-  add(content: string): Outgoing {
-    const item = { clientMessageId: clientMessageId(), content };
+  add(content: string, internal = false): Outgoing {
+    const item = { clientMessageId: clientMessageId(), content, ...(internal ? { internal } : {}) };
     this.items.set(item.clientMessageId, item);
     return item;
   }

@@ -3,6 +3,7 @@ export type {
   AckReply,
   Availability,
   ErrorBody,
+  LabelDTO as Label,
   MessageDTO as Message,
   OperatorDTO as Operator,
   OperatorStats,

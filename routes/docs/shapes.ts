@@ -5,6 +5,7 @@ import type {
   Envelope,
   ErrorBody,
   FieldProblem,
+  LabelDTO,
   LoginResult,
   MessageDTO,
   OperatorDTO,
@@ -34,6 +35,7 @@ export interface Shapes {
   LoginResult: LoginResult;
   SessionTicket: SessionTicketDTO;
   Assignment: AssignmentDTO;
+  Label: LabelDTO;
   FieldProblem: FieldProblem;
   ErrorBody: ErrorBody;
   /** The failure envelope, `{ success: false, error }`. */

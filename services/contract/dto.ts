@@ -94,8 +94,8 @@ export interface OperatorDTO {
   disabled: boolean;
 }
 
-export type SessionEventType = 'created' | 'queued' | 'assigned' | 'transferred' | 'requeued' | 'unassigned' | 'closed' | 'rated';
-export const SESSION_EVENT_TYPES: readonly SessionEventType[] = ['created', 'queued', 'assigned', 'transferred', 'requeued', 'unassigned', 'closed', 'rated'];
+export type SessionEventType = 'created' | 'queued' | 'assigned' | 'transferred' | 'requeued' | 'unassigned' | 'closed' | 'rated' | 'labelled';
+export const SESSION_EVENT_TYPES: readonly SessionEventType[] = ['created', 'queued', 'assigned', 'transferred', 'requeued', 'unassigned', 'closed', 'rated', 'labelled'];
 
 export interface SessionEventDTO {
   id: number;
@@ -146,4 +146,10 @@ export interface SessionTicketDTO {
 export interface AssignmentDTO {
   session: SessionDTO;
   operator: OperatorDTO;
+}
+
+/** One of the team's labels (PROTOCOL.md "Labels"). */
+export interface LabelDTO {
+  name: string;
+  color: string | null;
 }

@@ -53,6 +53,8 @@ export interface OperatorServerEvents {
   'session:assigned': (payload: { session: SessionDTO }) => void;
   'session:unassigned': (payload: { session: SessionDTO }) => void;
   'session:closed': (payload: { session: SessionDTO }) => void;
+  /** Labels or other details operators see changed. */
+  'session:updated': (payload: { session: SessionDTO }) => void;
   'message:new': (payload: { message: MessageDTO }) => void;
   typing: (payload: { sessionId: string; senderType: 'customer'; isTyping: boolean }) => void;
   'messages:read': (payload: { sessionId: string; upToId: number; by: 'customer' }) => void;

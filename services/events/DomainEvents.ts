@@ -17,6 +17,8 @@ export interface DomainEventMap {
   'session.unassigned': { session: SessionDTO; operatorId: number; reason: string; waiting: number };
   'session.closed': { session: SessionDTO; operatorId: number | null };
   'session.rated': { session: SessionDTO };
+  /** Details operators see changed (labels). */
+  'session.updated': { session: SessionDTO };
   /** The waiting queue changed (a session joined or left it): positions may have moved. */
   'queue.changed': Record<string, never>;
   'message.created': { message: MessageDTO; session: SessionRef };

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Db } from '../../models/db';
 import { queueIds } from '../../models/queries/sessions';
 import type { CustomerServerEvents, MessageDTO, OperatorServerEvents, SessionDTO } from '../contract';
+import { customerView } from '../dto';
 import type { DomainEvents } from './DomainEvents';
 
 /**
@@ -58,13 +59,13 @@ export class NotificationService {
     );
     on(
       events.on('session.assigned', ({ session, operatorId }) => {
-        audience.customer(session.id, 'session:assigned', { session, operator: operatorRef(session) });
+        audience.customer(session.id, 'session:assigned', { session: customerView(session), operator: operatorRef(session) });
         audience.operator(operatorId, 'session:assigned', { session });
       }),
     );
     on(
       events.on('session.transferred', ({ session, fromOperatorId, toOperatorId }) => {
-        audience.customer(session.id, 'session:transferred', { session, operator: operatorRef(session) });
+        audience.customer(session.id, 'session:transferred', { session: customerView(session), operator: operatorRef(session) });
         if (fromOperatorId !== null) audience.operator(fromOperatorId, 'session:unassigned', { session });
         if (toOperatorId !== null) audience.operator(toOperatorId, 'session:assigned', { session });
         else audience.queue('session:new', { session });
@@ -79,11 +80,12 @@ export class NotificationService {
     );
     on(
       events.on('session.closed', ({ session, operatorId }) => {
-        audience.customer(session.id, 'session:closed', { session });
+        audience.customer(session.id, 'session:closed', { session: customerView(session) });
         if (operatorId !== null) audience.operator(operatorId, 'session:closed', { session });
         else audience.queue('session:closed', { session });
       }),
     );
+    on(events.on('session.updated', ({ session }) => audience.operators('session:updated', { session })));
     on(
       events.on('message.created', ({ message, session }) => audience.message(session.id, session.operatorId, message)),
     );

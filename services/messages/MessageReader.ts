@@ -44,20 +44,21 @@ export class MessageReader {
 
   /**
    * Ascending by id. `after`: the next page newer than that id; `before`: the page just older than that id;
-   * neither: the latest page. hasMore says whether more lie beyond the page in the direction read.
+   * neither: the latest page. hasMore says whether more lie beyond the page in the direction read. `notes`:
+   * whether the reader sees internal notes (operators do, customers never).
    */
-  async list(sessionId: string, options: { after?: number; before?: number; limit: number }): Promise<MessagePage> {
-    const { after, before, limit } = options;
-    const rows = await selectPage(this.db, sessionId, { after, before }, limit + 1);
+  async list(sessionId: string, options: { after?: number; before?: number; limit: number; notes: boolean }): Promise<MessagePage> {
+    const { after, before, limit, notes } = options;
+    const rows = await selectPage(this.db, sessionId, { after, before, notes }, limit + 1);
     const page = await withAttachments(rows.slice(0, limit), this.describe);
     return { messages: after !== undefined ? page : page.reverse(), hasMore: rows.length > limit };
   }
   /** Everything newer than afterId (reconnect sync), read in pages so a long absence costs no huge query. */
-  async since(sessionId: string, afterId: number): Promise<MessageDTO[]> {
+  async since(sessionId: string, afterId: number, notes: boolean): Promise<MessageDTO[]> {
     const all: MessageDTO[] = [];
     let cursor = afterId;
     for (;;) {
-      const page = await this.list(sessionId, { after: cursor, limit: 1000 });
+      const page = await this.list(sessionId, { after: cursor, limit: 1000, notes });
       all.push(...page.messages);
       const last = page.messages[page.messages.length - 1];
       if (!page.hasMore || !last) return all;
@@ -65,12 +66,10 @@ export class MessageReader {
     }
   }
 
-  /** Marks the other side's messages up to an id as read; returns how many changed. */
+  /** Marks the other side's messages up to an id as read (a customer never reads a note); returns how many changed. */
   async markRead(sessionId: string, reader: 'customer' | 'operator', upToId: number): Promise<number> {
-    const [count] = await this.db.models.ChatMessage.update(
-      { readAt: new Date() },
-      { where: { sessionId, id: { [Op.lte]: upToId }, readAt: null, senderType: reader === 'customer' ? { [Op.in]: ['operator', 'system'] } : 'customer' } },
-    );
+    const sender = reader === 'customer' ? { senderType: { [Op.in]: ['operator', 'system'] }, internal: false } : { senderType: 'customer' };
+    const [count] = await this.db.models.ChatMessage.update({ readAt: new Date() }, { where: { sessionId, id: { [Op.lte]: upToId }, readAt: null, ...sender } });
     return count;
   }
 }

@@ -15,7 +15,7 @@ export interface PostMessageInput {
   content: string;
   type?: Exclude<MessageType, 'system'>;
   clientMessageId?: string;
-  /** An operators-only note: refused until notes are built, so that nothing meant as one reaches a customer. */
+  /** An operators-only note (PROTOCOL.md "Internal notes"): operators only; any operator, any session, closed too. */
   internal?: boolean;
 }
 
@@ -24,15 +24,13 @@ export interface PostFileInput {
   /** A caption, optional. */
   content?: string;
   clientMessageId?: string;
-  /** Refused as for a text message: a file meant for operators only must never reach the customer. */
+  /** Refused (a note carries text only): a file meant for operators must never be stored where a customer reads. */
   internal?: boolean;
 }
 
-/** Notes are not built: one marked as such is refused, so that nothing meant as a note reaches a customer. */
-function refuseNotes(actor: Actor, internal: boolean | undefined): void {
-  if (internal !== true) return;
-  if (actor.kind === 'customer') throw new ForbiddenError('Customers cannot write internal notes');
-  throw new ValidationError('Internal notes are not available yet', [{ field: 'internal', message: 'notes are not available on this server yet: nothing was sent' }]);
+/** Notes are the team's: a customer's `internal: true` is refused (403) before anything is stored. */
+function customersWriteNoNotes(actor: Actor, internal: boolean | undefined): void {
+  if (internal === true && actor.kind === 'customer') throw new ForbiddenError('Customers cannot write internal notes');
 }
 
 /** A conversation's messages: sent (stored before acknowledged), paged, synced after a reconnect, read; typing. */
@@ -52,8 +50,9 @@ export class MessageService {
    */
   async postMessage(actor: Actor, sessionId: string, input: PostMessageInput): Promise<{ message: MessageDTO; created: boolean }> {
     canKnow(actor, sessionId);
-    refuseNotes(actor, input.internal);
-    const result = await this.writer.store(this.newMessage(actor, sessionId, { content: input.content, type: input.type ?? 'text', clientMessageId: input.clientMessageId }));
+    customersWriteNoNotes(actor, input.internal);
+    const message = { content: input.content, type: input.type ?? 'text', clientMessageId: input.clientMessageId };
+    const result = await this.writer.store(input.internal === true ? this.newNote(actor, sessionId, message) : this.newMessage(actor, sessionId, message));
     this.announce(result);
     return { message: result.message, created: result.created };
   }
@@ -65,7 +64,8 @@ export class MessageService {
    */
   async postFile(actor: Actor, sessionId: string, input: PostFileInput): Promise<{ message: MessageDTO; created: boolean }> {
     canKnow(actor, sessionId);
-    refuseNotes(actor, input.internal);
+    customersWriteNoNotes(actor, input.internal);
+    if (input.internal === true) throw new ValidationError('A note carries text only', [{ field: 'internal', message: 'a file cannot be a note: nothing was stored' }]);
     const session = await this.participant(actor, sessionId);
     const senderKey = this.senderKey(actor);
     if (input.clientMessageId !== undefined) {
@@ -127,6 +127,21 @@ export class MessageService {
     };
   }
 
+  /**
+   * A note: any operator on any session that exists, open or closed (a supervisor's whisper), checked against
+   * the group's read like a message. The caller has refused customers.
+   */
+  private newNote(actor: Actor, sessionId: string, message: { content: string; type: Exclude<MessageType, 'system'>; clientMessageId?: string }): NewMessage {
+    const { content } = message;
+    const admit: Admit = (session) => {
+      if (!session || actor.kind !== 'operator') throw new NotFoundError('Session not found');
+      if (content.trim() === '') throw new ValidationError('Note is blank', [{ field: 'content', message: 'must not be blank' }]);
+      this.checkLength(content);
+      return { senderId: String(actor.operatorId) };
+    };
+    return { ...this.newMessage(actor, sessionId, message), internal: true, admit };
+  }
+
   private senderKey(actor: Actor): string {
     return actor.kind === 'operator' ? senderKeyOf('operator', String(actor.operatorId)) : senderKeyOf('customer', null);
   }
@@ -150,13 +165,13 @@ export class MessageService {
 
   async listMessages(actor: Actor, sessionId: string, options: { after?: number; before?: number; limit: number }): Promise<MessagePage> {
     await this.readable(actor, sessionId);
-    return this.reader.list(sessionId, options);
+    return this.reader.list(sessionId, { ...options, notes: actor.kind === 'operator' });
   }
 
   /** Reconnect sync: every message newer than afterId, ascending. */
   async syncMessages(actor: Actor, sessionId: string, afterId: number): Promise<MessageDTO[]> {
     await this.readable(actor, sessionId);
-    return this.reader.since(sessionId, afterId);
+    return this.reader.since(sessionId, afterId, actor.kind === 'operator');
   }
 
   /** Marks the other side's messages up to an id as read and tells the other side. */

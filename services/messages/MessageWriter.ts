@@ -215,7 +215,7 @@ export class MessageWriter {
     }
 
     const at = new Date();
-    const rows = [...fresh.values()].map(({ sessionId, senderType, senderId, senderName, operatorId, senderKey, type, content, clientMessageId, attachmentId }) => ({
+    const rows = [...fresh.values()].map(({ sessionId, senderType, senderId, senderName, operatorId, senderKey, type, content, clientMessageId, attachmentId, internal }) => ({
       sessionId,
       senderType,
       senderId,
@@ -226,8 +226,11 @@ export class MessageWriter {
       content,
       clientMessageId,
       attachmentId: attachmentId ?? null,
+      internal: internal === true,
       createdAt: at,
     }));
+    /** The conversation's messages, notes left out: a note neither answers the customer nor keeps the chat alive. */
+    const spoken = rows.filter((row) => !row.internal);
     /** Seconds from assignment to this group's first answer, per session answered for the first time. */
     const firstAnswers = new Map<string, number>();
     if (rows.length > 0) {
@@ -241,7 +244,7 @@ export class MessageWriter {
       } else {
         for (const [key, message] of await selectByKeys(this.db, rows, transaction)) stored.set(key, message);
       }
-      for (const row of rows) {
+      for (const row of spoken) {
         const assignedAt = unanswered.get(row.sessionId);
         // Only the operator who holds the session answers for this assignment (an admin's word is not theirs).
         const holder = sessions.get(row.sessionId)?.operatorId;
@@ -264,13 +267,13 @@ export class MessageWriter {
       const result: StoredMessage = { message: answer(stored.get(outcome.key) as MessageFields), created: outcome.first, session: sessions.get(message.sessionId) ?? null };
       // The group's first message of the session from its operator is their first answer; the rest of the group is not.
       const holder = sessions.get(message.sessionId)?.operatorId;
-      const seconds = outcome.first && message.operatorId !== undefined && message.operatorId === holder ? firstAnswers.get(message.sessionId) : undefined;
+      const seconds = outcome.first && message.internal !== true && message.operatorId !== undefined && message.operatorId === holder ? firstAnswers.get(message.sessionId) : undefined;
       if (seconds !== undefined) {
         result.firstResponseSeconds = seconds;
         firstAnswers.delete(message.sessionId);
       }
       return { stored: result };
     });
-    return { outcomes: resolved, sessionIds: new Set(rows.map((row) => row.sessionId)), at, withFiles };
+    return { outcomes: resolved, sessionIds: new Set(spoken.map((row) => row.sessionId)), at, withFiles };
   }
 }

@@ -27,6 +27,8 @@ export interface NewMessage {
   clientMessageId: string | null;
   /** A file stored for this message (AttachmentFiles.store). */
   attachmentId?: string;
+  /** A note: stored, shown to operators only, and neither a first answer nor the conversation's last message. */
+  internal?: boolean;
   /**
    * Checked against the group's one read of its sessions, so the sender's hot path needs no read of its own.
    * Without it the message is stored unchecked.

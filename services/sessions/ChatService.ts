@@ -4,6 +4,7 @@ import type { Config } from '../../config';
 import type { Db } from '../../models/db';
 import { canKnow, requireOperator, type Actor } from '../access';
 import type { MessageDTO, SessionDTO } from '../contract';
+import { customerView } from '../dto';
 import { ConflictError } from '../errors';
 import type { OperatorDirectory } from '../operators/availability';
 import type { Assigner } from '../routing/Assigner';
@@ -13,8 +14,12 @@ import { viewSession } from './sessionViews';
 import { closeSession } from './transitions/close';
 import { createSession, markQueued } from './transitions/create';
 import type { Transitions } from './transitions/pipeline';
+import { labelSession } from './transitions/label';
 import { rateSession } from './transitions/rate';
 import { transferSession, type TransferTarget } from './transitions/transfer';
+
+/** What the actor may see of a session: a customer never sees its labels. */
+const viewFor = (actor: Actor, session: SessionDTO): SessionDTO => (actor.kind === 'customer' ? customerView(session) : session);
 
 export interface CreateSessionInput {
   customerName?: string;
@@ -81,17 +86,22 @@ export class ChatService {
     const session = await viewSession(this.db, id);
     // Recorded only if, under its lock, it still waits (a sweep or another process may route it meanwhile).
     if (session.status === 'waiting') await this.transitions.run((step) => markQueued(step, id, this.queueReason()));
-    return { session, customerToken: token, resumed: false };
+    return { session: customerView(session), customerToken: token, resumed: false };
   }
 
   async getSession(actor: Actor, sessionId: string): Promise<SessionDTO> {
     canKnow(actor, sessionId);
-    return viewSession(this.db, sessionId);
+    return viewFor(actor, await viewSession(this.db, sessionId));
   }
 
   async close(actor: Actor, sessionId: string, reason?: string): Promise<SessionDTO> {
     canKnow(actor, sessionId);
-    return (await this.transitions.run((step) => closeSession(step, actor, sessionId, reason))) as SessionDTO;
+    return viewFor(actor, (await this.transitions.run((step) => closeSession(step, actor, sessionId, reason))) as SessionDTO);
+  }
+
+  /** Replaces a session's labels (its assigned operator or an admin). */
+  async setLabels(actor: Actor, sessionId: string, labels: string[]): Promise<SessionDTO> {
+    return this.transitions.run((step) => labelSession(step, actor, sessionId, labels));
   }
 
   /** SESSION_IDLE_TIMEOUT_MINUTES: closed by the system if, under its lock, it is still active and idle since the cutoff. */
@@ -118,7 +128,7 @@ export class ChatService {
   }
 
   async rate(actor: Actor, sessionId: string, rating: number, comment?: string): Promise<SessionDTO> {
-    return this.transitions.run((step) => rateSession(step, actor, sessionId, rating, comment));
+    return viewFor(actor, await this.transitions.run((step) => rateSession(step, actor, sessionId, rating, comment)));
   }
 
   /** A verified customer with an open session gets it back, with a fresh token. */
@@ -130,7 +140,7 @@ export class ChatService {
     if (!open) return null;
     const { token, hash } = issueCustomerToken(open.id);
     await this.db.models.ChatSession.update({ customerTokenHash: hash }, { where: { id: open.id } });
-    return { session: await viewSession(this.db, open.id), customerToken: token, resumed: true };
+    return { session: customerView(await viewSession(this.db, open.id)), customerToken: token, resumed: true };
   }
 
   private queueReason(): string {

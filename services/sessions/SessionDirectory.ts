@@ -1,4 +1,4 @@
-import { Op, type WhereOptions } from 'sequelize';
+import { Op, literal, type WhereOptions } from 'sequelize';
 import type { Db } from '../../models/db';
 import type { ChatSession } from '../../models';
 import { sessionEvents } from '../../models/queries/sessionLog';
@@ -17,6 +17,8 @@ export interface HistoryFilters {
   customerId?: string;
   from?: Date;
   to?: Date;
+  /** Only sessions carrying this label. */
+  label?: string;
   limit: number;
   cursor?: string;
 }
@@ -59,6 +61,7 @@ export class SessionDirectory {
     if (filters.from) created[Op.gte] = filters.from;
     if (filters.to) created[Op.lte] = filters.to;
     if (filters.from || filters.to) where.createdAt = created;
+    if (filters.label !== undefined) where.id = { [Op.in]: literal(`(SELECT session_id FROM session_labels WHERE label = ${this.db.sequelize.escape(filters.label)})`) };
     if (filters.cursor) {
       const cursor = decodeCursor(filters.cursor);
       where[Op.and] = [{ [Op.or]: [{ createdAt: { [Op.lt]: cursor.createdAt } }, { createdAt: cursor.createdAt, id: { [Op.lt]: cursor.id } }] }];

@@ -44,7 +44,8 @@ export function roomAudience(
   /** To the room's sockets in this process; a room without any here costs no encoding. */
   const tellMessage = (sessionId: string, operatorId: number | null, message: MessageDTO): void => {
     const sessionRoom = rooms.session(sessionId);
-    if (customers.adapter.rooms.has(sessionRoom)) customers.local.to(sessionRoom).emit('message:new', { message });
+    // A note never goes to a customer socket, whichever process tells it.
+    if (!message.internal && customers.adapter.rooms.has(sessionRoom)) customers.local.to(sessionRoom).emit('message:new', { message });
     if (operatorId === null) return;
     const operatorRoom = rooms.operator(operatorId);
     if (operators.adapter.rooms.has(operatorRoom)) operators.local.to(operatorRoom).emit('message:new', { message });

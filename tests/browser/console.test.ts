@@ -1,7 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { sqliteBackend } from '../helpers/backends';
-import { createAdmin, createOperator, createSession, PASSWORD, sendMessage, type Staff } from '../helpers/api';
-import { chromiumAvailable, expectText, freshContext, launchBrowser, screenshots, watch } from '../helpers/browser';
+import { createAdmin, createOperator, createSession, sendMessage, type Staff } from '../helpers/api';
+import { chromiumAvailable, expectText, freshContext, launchBrowser, logInToConsole, screenshots, watch } from '../helpers/browser';
 import { call, closeAllSockets, cmid, connectCustomer, connectedOperator, nextEvent, type SessionMsg } from '../helpers/sockets';
 import { startTestServer, type TestServer } from '../helpers/testServer';
 
@@ -25,13 +25,7 @@ describeBrowser('browser: operator console', () => {
     await server?.close();
   });
 
-  async function logIn(page: Page, email: string): Promise<void> {
-    await page.goto(`${server.url}/console`);
-    await page.getByLabel('Email').fill(email);
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Log in' }).click();
-    await page.getByLabel('My status').waitFor();
-  }
+  const logIn = (page: Page, email: string): Promise<void> => logInToConsole(page, server.url, email);
 
   it('tabs with unread counts, older messages on demand, transfer to another operator, and the live team view for admins', async () => {
     const { url } = server;

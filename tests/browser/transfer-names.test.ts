@@ -1,7 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { sqliteBackend } from '../helpers/backends';
-import { createAdmin, createOperator, createSession, PASSWORD, type Staff } from '../helpers/api';
-import { chromiumAvailable, expectText, freshContext, launchBrowser, screenshots, watch } from '../helpers/browser';
+import { createAdmin, createOperator, createSession, type Staff } from '../helpers/api';
+import { chromiumAvailable, expectText, freshContext, launchBrowser, logInToConsole, screenshots, watch } from '../helpers/browser';
 import { call, closeAllSockets, cmid, connectCustomer } from '../helpers/sockets';
 import { startTestServer, type TestServer } from '../helpers/testServer';
 
@@ -32,11 +32,7 @@ describeBrowser('browser: a transferred chat in both consoles', () => {
 
   async function console(email: string, status: 'online' | 'busy'): Promise<Page> {
     const page = await (await freshContext(browser)).newPage();
-    await page.goto(`${server.url}/console`);
-    await page.getByLabel('Email').fill(email);
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Log in' }).click();
-    await page.getByLabel('My status').selectOption(status);
+    await logInToConsole(page, server.url, email, status);
     return page;
   }
   const bubble = (page: Page, side: 'own' | 'other', text: string) => page.locator(`.msg-${side}`, { has: page.locator('.msg-text', { hasText: text }) });

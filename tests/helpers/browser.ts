@@ -3,6 +3,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { REPO_ROOT } from './compiledServer';
+import { PASSWORD } from './http';
 
 /**
  * Debian's chromium driven by playwright-core (never a browser download): launching, fresh contexts, watching
@@ -84,4 +85,14 @@ export async function expectText(locator: Locator, expected: string | RegExp, ti
 export async function widgetSessionId(page: Page, serverUrl: string): Promise<string> {
   const saved = await page.evaluate<string | null>(`localStorage.getItem(${JSON.stringify(`livechat:${serverUrl}`)})`);
   return (JSON.parse(saved ?? '{}') as { sessionId?: string }).sessionId ?? '';
+}
+
+/** Logs an operator into the console (the operator seeds' password), then sets their status when one is given. */
+export async function logInToConsole(page: Page, serverUrl: string, email: string, status?: 'online' | 'busy' | 'offline'): Promise<void> {
+  await page.goto(`${serverUrl}/console`);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  if (status) await page.getByLabel('My status').selectOption(status);
+  else await page.getByLabel('My status').waitFor();
 }

@@ -9,6 +9,7 @@ import type { ChatService } from '../../services/sessions/ChatService';
 import type { SessionDirectory } from '../../services/sessions/SessionDirectory';
 import type { AttachmentFiles } from '../../services/messages/attachments/AttachmentFiles';
 import type { MessageService } from '../../services/messages/MessageService';
+import type { LabelService } from '../../services/labels/LabelService';
 import type { OperatorService } from '../../services/operators/OperatorService';
 import { PASSWORD, bearer, uniqueEmail } from './http';
 import type { TestServer } from './testServer';
@@ -55,6 +56,7 @@ export function registeredRoutes(server?: TestServer): RegisteredRoute[] {
     files: server?.server.files ?? unused<AttachmentFiles>('files'),
     uploads: (_req, _res, next) => next(),
     operators: server?.server.operators ?? unused<OperatorService>('operators'),
+    labels: server?.server.labels ?? unused<LabelService>('labels'),
   });
   return groups.flatMap((group) =>
     group.routes.map((spec) => {
@@ -117,6 +119,8 @@ export const SAMPLE_BODIES: Record<string, (ids: SampleIds) => Record<string, un
   'PATCH /api/operators/:operatorId': () => ({ name: 'Renamed Operator' }),
   'PUT /api/operators/:operatorId/status': () => ({ status: 'offline' }),
   'POST /api/operators/assign': (ids) => ({ sessionId: ids.sessionId }),
+  'PUT /api/chat/sessions/:sessionId/labels': () => ({ labels: [] }),
+  'POST /api/labels': () => ({ name: uniqueEmail('label').replace(/[^a-z0-9]/g, '-').slice(0, 32), color: '#336699' }),
 };
 
 export function sampleBody(route: RegisteredRoute, ids: SampleIds): Record<string, unknown> | undefined {

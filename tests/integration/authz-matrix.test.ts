@@ -51,6 +51,10 @@ const PROTOCOL_WHO: Record<string, AccessRule['kind']> = {
   'GET /api/users/:customerId/sessions': 'operator',
   'GET /api/chat/attachments/:attachmentId': 'signedLinkOrToken',
   'GET /api/chat/attachments/:attachmentId/thumbnail': 'signedLinkOrToken',
+  'PUT /api/chat/sessions/:sessionId/labels': 'operator',
+  'GET /api/labels': 'operator',
+  'POST /api/labels': 'admin',
+  'DELETE /api/labels/:name': 'admin',
 };
 
 /**
@@ -62,10 +66,12 @@ const NARROWER: Record<string, Partial<Record<Caller, Outcome>>> = {
   'PUT /api/chat/sessions/:sessionId/close': { 'unassigned operator': FORBIDDEN },
   'PUT /api/chat/sessions/:sessionId/transfer': { 'unassigned operator': FORBIDDEN },
   'POST /api/chat/sessions/:sessionId/messages': { 'unassigned operator': FORBIDDEN },
+  'PUT /api/chat/sessions/:sessionId/labels': { 'unassigned operator': FORBIDDEN },
   'PUT /api/operators/:operatorId/status': { operator: FORBIDDEN, 'unassigned operator': FORBIDDEN },
 };
 
 const ROUTES = registeredRoutes();
+const MATRIX_LABEL = 'matrix-label';
 
 function whoMayCall(route: RegisteredRoute): AccessRule['kind'] {
   return PROTOCOL_WHO[route.key] ?? route.spec.access.kind;
@@ -109,6 +115,8 @@ describeEachBackend('authorization matrix', (backend) => {
     cast = await castOf(stage);
     const { admin, mine } = cast;
     attachmentId = (await upload(stage.url, mine.customerToken, mine.session.id, { bytes: await smallPng(), name: 'photo.png' })).body.data.attachment.id;
+    // The label DELETE /api/labels/:name removes when an admin calls it (the only caller it lets through).
+    await call(stage.url, 'post', '/api/labels', { authorization: `Bearer ${admin.token}`, body: { name: MATRIX_LABEL } });
     const key = new TextEncoder().encode(stage.server.config.jwtSecret);
     const wrongKey = new TextEncoder().encode('a-different-secret-that-is-long-enough-for-hs256');
     const claims = { role: 'admin', tv: 0 };
@@ -159,7 +167,7 @@ describeEachBackend('authorization matrix', (backend) => {
   }
 
   const pathOf = (route: RegisteredRoute, session: Customer): string =>
-    fillPath(route.template, { sessionId: session.session.id, operatorId: String(cast.third.id), customerId: cast.customerId, attachmentId });
+    fillPath(route.template, { sessionId: session.session.id, operatorId: String(cast.third.id), customerId: cast.customerId, attachmentId, name: MATRIX_LABEL });
 
   it('the registry declares what PROTOCOL.md says for every endpoint the contract lists', () => {
     const registered = new Map(ROUTES.map((r) => [r.key, r.spec.access.kind]));

@@ -1,0 +1,51 @@
+import { UniqueConstraintError } from 'sequelize';
+import type { Db } from '../../models/db';
+import { deleteLabel, insertLabel, labelsOf, selectLabels, sessionsLabelled } from '../../models/queries/labels';
+import { requireAdmin, requireOperator, type Actor } from '../access';
+import type { LabelDTO } from '../contract';
+import { ConflictError, NotFoundError } from '../errors';
+import type { Transitions } from '../sessions/transitions/pipeline';
+
+/**
+ * The team's labels (PROTOCOL.md "Labels"): every operator reads them, admins define and delete them. Deleting
+ * one takes it off every session that carried it, as one transition: their operators hear `session:updated`.
+ * (Setting a session's labels is a transition of its own: transitions/label.ts.)
+ */
+export class LabelService {
+  constructor(
+    private readonly db: Db,
+    private readonly transitions: Transitions,
+  ) {}
+
+  async list(actor: Actor): Promise<LabelDTO[]> {
+    requireOperator(actor);
+    return selectLabels(this.db);
+  }
+
+  async create(actor: Actor, input: { name: string; color?: string }): Promise<LabelDTO> {
+    requireAdmin(actor);
+    const label = { name: input.name, color: input.color?.toLowerCase() ?? null };
+    try {
+      await insertLabel(this.db, label, new Date());
+    } catch (error) {
+      if (error instanceof UniqueConstraintError) throw new ConflictError('CONFLICT', `A label named ${input.name} exists`);
+      throw error;
+    }
+    return label;
+  }
+
+  async remove(actor: Actor, name: string): Promise<void> {
+    requireAdmin(actor);
+    await this.transitions.run(async (step) => {
+      const known = await selectLabels(this.db, step.transaction);
+      if (!known.some((label) => label.name === name)) throw new NotFoundError('Label not found');
+      const sessionIds = await sessionsLabelled(this.db, name, step.transaction);
+      await deleteLabel(this.db, name, step.transaction);
+      const remaining = await labelsOf(this.db, sessionIds, step.transaction);
+      for (const [sessionId, labels] of remaining) {
+        await step.update(sessionId, { labels });
+        step.emit('session.updated', { session: await step.view(sessionId) });
+      }
+    });
+  }
+}

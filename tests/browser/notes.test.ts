@@ -1,0 +1,91 @@
+import type { Browser, Page } from 'playwright-core';
+import { sqliteBackend } from '../helpers/backends';
+import request from 'supertest';
+import { bearer, createAdmin, createOperator, type Staff } from '../helpers/api';
+import { chromiumAvailable, expectText, freshContext, launchBrowser, logInToConsole, screenshots, watch } from '../helpers/browser';
+import { closeAllSockets } from '../helpers/sockets';
+import { startTestServer, type TestServer } from '../helpers/testServer';
+
+/**
+ * Notes and labels in the console: Ann turns on Note and writes one; it looks like a note (marked in words), the
+ * customer's widget never shows it, and Ben, who takes the chat over, reads it in the conversation. The label
+ * Ann puts on the chat shows on its tab in both consoles.
+ */
+const describeBrowser = chromiumAvailable() ? describe : describe.skip;
+
+describeBrowser('browser: internal notes', () => {
+  let browser: Browser;
+  let server: TestServer;
+  let admin: Staff;
+
+  beforeAll(async () => {
+    browser = await launchBrowser();
+    server = await startTestServer(sqliteBackend, { env: { OPERATOR_PRESENCE_GRACE_SECONDS: '3600' } });
+    admin = await createAdmin(server, { name: 'Ada Admin' });
+  });
+  afterAll(async () => {
+    closeAllSockets();
+    await browser?.close();
+    await server?.close();
+  });
+
+  async function console(email: string, status: 'online' | 'busy'): Promise<Page> {
+    const page = await (await freshContext(browser)).newPage();
+    await logInToConsole(page, server.url, email, status);
+    return page;
+  }
+
+  it('a note reaches a colleague and never the customer', async () => {
+    const { url } = server;
+    const shot = screenshots('notes');
+    const ann = await createOperator(url, admin.token, { name: 'Ann Archer' });
+    const ben = await createOperator(url, admin.token, { name: 'Ben Brook' });
+    await request(url).post('/api/labels').set(bearer(admin.token)).send({ name: 'refund', color: '#d97706' }).expect(201);
+    const annPage = await console(ann.email, 'online');
+    const benPage = await console(ben.email, 'busy');
+
+    const customer = await (await freshContext(browser)).newPage();
+    const problems = [watch(annPage), watch(benPage), watch(customer)];
+    await customer.goto(`${url}/`);
+    await customer.getByRole('button', { name: 'Chat with us' }).click();
+    await customer.getByLabel('Name', { exact: true }).fill('Carla Customer');
+    await customer.getByLabel('Email', { exact: true }).fill('carla@example.com');
+    await customer.getByLabel('How can we help? (optional)').fill('My parcel never came');
+    await customer.getByRole('button', { name: 'Start chat' }).click();
+    await annPage.getByRole('tab', { name: /Carla Customer/ }).waitFor();
+    await annPage.getByRole('checkbox', { name: /^Note/ }).check();
+    const note = annPage.getByRole('textbox', { name: 'Note for your team' });
+    await note.fill('Second parcel this month: offer a refund');
+    await annPage.getByRole('button', { name: 'Add note' }).click();
+    const annNote = annPage.locator('.msg-note', { hasText: 'Second parcel this month' });
+    await expectText(annNote.locator('.msg-note-label'), 'Note · only your team sees this');
+    await annPage.getByRole('checkbox', { name: /^Note/ }).uncheck();
+    const reply = annPage.getByRole('textbox', { name: 'Reply' });
+    await reply.fill('Sorry Carla, I am on it');
+    await reply.press('Enter');
+    await customer.locator('.msg-text', { hasText: 'Sorry Carla, I am on it' }).waitFor();
+    // Ann labels the chat; the chip shows in the header and on the tab.
+    await annPage.getByText('Labels', { exact: true }).click();
+    await annPage.getByRole('checkbox', { name: 'refund' }).check();
+    await expectText(annPage.locator('.conversation-head .label-chip'), 'refund');
+    await expectText(annPage.getByRole('tab', { name: /Carla Customer/ }).locator('.label-chip'), 'refund');
+    await shot(annPage, 'ann-writes-a-note');
+    await shot(customer, 'customer-sees-the-reply-only');
+    expect(await customer.getByText('Second parcel this month').count()).toBe(0);
+
+    await annPage.locator(`select[name="transfer-target"] option[value="op:${ben.id}"]`).waitFor({ state: 'attached' });
+    await annPage.getByLabel('Transfer to').selectOption(`op:${ben.id}`);
+    await annPage.getByRole('button', { name: 'Transfer', exact: true }).click();
+    await benPage.getByRole('tab', { name: /Carla Customer/ }).waitFor();
+    const benNote = benPage.locator('.msg-note', { hasText: 'Second parcel this month' });
+    await expectText(benNote.locator('.msg-sender'), 'Ann Archer');
+    await expectText(benPage.getByRole('tab', { name: /Carla Customer/ }).locator('.label-chip'), 'refund');
+    await shot(benPage, 'ben-reads-the-note');
+
+    // The customer reloads: the conversation comes back from the server, still without the note.
+    await customer.reload();
+    await customer.locator('.msg-text', { hasText: 'Sorry Carla, I am on it' }).waitFor();
+    expect(await customer.getByText('Second parcel this month').count()).toBe(0);
+    expect(problems.flatMap((p) => p.errors)).toEqual([]);
+  }, 120_000);
+});
