@@ -100,9 +100,20 @@ const labelName = (where: 'body' | 'params' | 'query', optional = false): Schema
   matches: { options: LABEL_NAME, errorMessage: 'lowercase letters, digits and - (1 to 32)' },
 });
 
+const cannedShortcut = (optional: boolean): Schema[string] => ({
+  in: ['body'],
+  ...(optional ? { optional: true } : {}),
+  ...single('body'),
+  matches: { options: /^[a-z0-9_-]{1,32}$/, errorMessage: 'lowercase letters, digits, _ and - (1 to 32)' },
+});
+
 export interface Schemas {
   sessionParam: Schema;
   labelParam: Schema;
+  listCanned: Schema;
+  createCanned: Schema;
+  updateCanned: Schema;
+  cannedParam: Schema;
   createLabel: Schema;
   setLabels: Schema;
   createSession: Schema;
@@ -215,6 +226,10 @@ export function buildSchemas(config: Config): Schemas {
     },
     closeSession: { sessionId, reason: optionalString(500) },
     labelParam: { name: labelName('params') },
+    listCanned: { q: optionalString(100, 'query') },
+    createCanned: { shortcut: cannedShortcut(false), content, scope: oneOf(['shared', 'personal'], 'body', false), department: departmentField() },
+    updateCanned: { id: positiveId('params'), shortcut: cannedShortcut(true), content: { ...content, exists: undefined, optional: true }, department: departmentField() },
+    cannedParam: { id: positiveId('params') },
     createLabel: {
       name: labelName('body'),
       color: { in: ['body'], optional: true, ...single('body'), matches: { options: /^#[0-9a-fA-F]{6}$/, errorMessage: 'a colour as #rrggbb' } },

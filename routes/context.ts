@@ -6,6 +6,7 @@ import type { MessageService } from '../services/messages/MessageService';
 import type { AttachmentFiles } from '../services/messages/attachments/AttachmentFiles';
 import type { ChatService } from '../services/sessions/ChatService';
 import type { LabelService } from '../services/labels/LabelService';
+import type { CannedResponseService } from '../services/canned/CannedResponseService';
 import type { SessionDirectory } from '../services/sessions/SessionDirectory';
 import type { OperatorService } from '../services/operators/OperatorService';
 
@@ -22,6 +23,7 @@ export interface RouteContext {
   uploads: RequestHandler;
   operators: OperatorService;
   labels: LabelService;
+  canned: CannedResponseService;
 }
 
 /** The validated input of a request (set by the validation middleware), typed by the caller. */

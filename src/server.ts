@@ -34,6 +34,7 @@ import { Assigner } from '../services/routing/Assigner';
 import { ChatService } from '../services/sessions/ChatService';
 import { SessionDirectory } from '../services/sessions/SessionDirectory';
 import { LabelService } from '../services/labels/LabelService';
+import { CannedResponseService } from '../services/canned/CannedResponseService';
 import { Transitions } from '../services/sessions/transitions/pipeline';
 import { buildSchemas } from '../middleware/schemas';
 import { httpMetrics } from '../middleware/httpMetrics';
@@ -59,6 +60,7 @@ export interface ChatServer {
   chat: ChatService;
   sessions: SessionDirectory;
   labels: LabelService;
+  canned: CannedResponseService;
   messages: MessageService;
   files: AttachmentFiles;
   operators: OperatorService;
@@ -107,6 +109,7 @@ export function createServer(config: Config, options: ServerOptions = {}): ChatS
   const chat = new ChatService(db, transitions, assigner, config, directory, async (actor, sessionId, content) => (await messages.postMessage(actor, sessionId, { content })).message);
   const sessions = new SessionDirectory(db, directory);
   const labels = new LabelService(db, transitions);
+  const canned = new CannedResponseService(db, config.maxMessageLength);
   const operators = new OperatorService(db, operatorCache, directory, events, assigner);
   const presence = new PresenceService(db, operatorCache, assigner, events, config, logger);
   const sweeper = new Sweeper(db, chat, assigner, presence, config, logger);
@@ -127,7 +130,7 @@ export function createServer(config: Config, options: ServerOptions = {}): ChatS
   const schemas = buildSchemas(config);
   // A caption is counted in characters (MAX_MESSAGE_LENGTH), a field in bytes: room for four bytes a character.
   const uploads = multipartUpload({ maxFileBytes: config.attachments.maxUploadBytes, maxFieldBytes: config.maxMessageLength * 4 + 1024, atOnce: UPLOADS_AT_ONCE });
-  const routes = { schemas, limiters: createRateLimiters(config, redis), auth, chat, sessions, messages, files, uploads, operators, labels };
+  const routes = { schemas, limiters: createRateLimiters(config, redis), auth, chat, sessions, messages, files, uploads, operators, labels, canned };
   const metricsEndpoint = { render: () => clusterMetrics.render(), contentType: clusterMetrics.contentType, token: config.metricsToken };
   const app = createApp({ config, logger, health: new HealthService(db, cache), isAccepting: () => accepting, routes, metrics: { record: httpMetrics(metrics), endpoint: metricsEndpoint } });
   const httpServer = http.createServer(app);
@@ -213,7 +216,7 @@ export function createServer(config: Config, options: ServerOptions = {}): ChatS
     return stopping;
   }
 
-  return { app, httpServer, db, cache, logger, events, transitions, assigner, chat, sessions, labels, messages, files, operators, auth, presence, sweeper, realtime, start, stop };
+  return { app, httpServer, db, cache, logger, events, transitions, assigner, chat, sessions, labels, canned, messages, files, operators, auth, presence, sweeper, realtime, start, stop };
 }
 
 /**

@@ -1,6 +1,6 @@
 import { el, field, replaceChildren } from '../shared/dom';
 import { ApiError } from '../shared/http';
-import type { Operator, OperatorStatus } from '../shared/protocol';
+import type { CannedResponse, Operator, OperatorStatus } from '../shared/protocol';
 import { ask } from '../shared/socket';
 import { savedToken, type Login } from './auth';
 import { ChatActions } from './chatActions';
@@ -100,6 +100,8 @@ export class ConsoleApp {
         dismiss: () => this.actions.dismiss(),
         setLabels: (labels) => void this.actions.setLabels(labels),
         teamLabels: () => this.ctx.labels,
+        cannedResponses: () => this.ctx.http.call<CannedResponse[]>('GET', '/api/canned-responses'),
+        operatorName: () => this.ctx.me?.name ?? '',
       }),
       team: me.role === 'admin' ? new TeamView(() => void this.team.refreshTeam()) : null,
     };

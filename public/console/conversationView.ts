@@ -1,7 +1,8 @@
 import { composer } from '../shared/composer';
 import { el, field, replaceChildren } from '../shared/dom';
 import { fullTime } from '../shared/format';
-import type { Label, Operator } from '../shared/protocol';
+import type { CannedResponse, Label, Operator } from '../shared/protocol';
+import { CannedPicker } from './cannedPicker';
 import { LabelsEditor } from './labelsView';
 import { TypingIndicator } from '../shared/typing';
 import { customerName, type Chat } from './chat';
@@ -20,6 +21,10 @@ export interface ConversationActions {
   setLabels(labels: string[]): void;
   /** The team's labels, as last read. */
   teamLabels(): Label[];
+  /** The saved replies this operator may use (shared and their own). */
+  cannedResponses(): Promise<CannedResponse[]>;
+  /** The operator's own name, for {{operator.name}}. */
+  operatorName(): string;
 }
 
 /** The selected session: who, the conversation with paging, typing, the composer, close and transfer. */
@@ -30,7 +35,7 @@ export class ConversationView {
   private readonly older = el('button', { type: 'button', className: 'link', text: 'Load older messages' });
   private readonly listSlot = el('div', { className: 'list-slot' });
   private readonly typing = new TypingIndicator(el('p', { className: 'typing', 'aria-live': 'polite' }));
-  private readonly input = el('textarea', { name: 'message', rows: 2, maxlength: 5000, placeholder: 'Type a reply…', 'aria-label': 'Reply' });
+  private readonly input = el('textarea', { name: 'message', rows: 2, maxlength: 5000, placeholder: 'Type a reply… (/ for saved replies)', 'aria-label': 'Reply' });
   private readonly composer: HTMLFormElement;
   /** Note mode: what is sent is a note only the team sees (PROTOCOL.md "Internal notes"). */
   private readonly noteToggle = el('input', { type: 'checkbox', name: 'note' });
@@ -42,6 +47,7 @@ export class ConversationView {
   private readonly body: HTMLElement;
   private readonly labels: LabelsEditor;
   private readonly teamLabels: () => Label[];
+  private current: Chat | null = null;
 
   constructor(actions: ConversationActions) {
     this.older.addEventListener('click', () => actions.loadOlder());
@@ -59,6 +65,12 @@ export class ConversationView {
         },
       },
     );
+    const picker = new CannedPicker(this.input, () => actions.cannedResponses(), () => ({
+      customerName: this.current ? customerName(this.current.session) : '',
+      customerEmail: this.current?.session.customerEmail ?? '',
+      operatorName: actions.operatorName(),
+    }));
+    this.composer.prepend(picker.root);
     this.noteRow = el('label', { className: 'note-toggle' }, this.noteToggle, ' Note', el('span', { className: 'muted', text: ' — only your team sees this' }));
     this.noteToggle.addEventListener('change', () => this.setNoteMode(this.noteToggle.checked));
 
@@ -94,6 +106,7 @@ export class ConversationView {
 
   /** Shows a chat (or the empty state); the chat's own list element moves in, with its scroll position. */
   show(chat: Chat | null): void {
+    this.current = chat;
     this.empty.hidden = chat !== null;
     this.body.hidden = chat === null;
     if (!chat) return;
@@ -113,7 +126,7 @@ export class ConversationView {
 
   private setNoteMode(on: boolean): void {
     this.composer.classList.toggle('note-mode', on);
-    this.input.placeholder = on ? 'Write a note… only your team sees it' : 'Type a reply…';
+    this.input.placeholder = on ? 'Write a note… only your team sees it' : 'Type a reply… (/ for saved replies)';
     this.input.setAttribute('aria-label', on ? 'Note for your team' : 'Reply');
     const send = this.composer.querySelector<HTMLButtonElement>('button[type="submit"]');
     if (send) send.textContent = on ? 'Add note' : 'Send';

@@ -2,6 +2,7 @@
 export type {
   AckReply,
   Availability,
+  CannedResponseDTO as CannedResponse,
   ErrorBody,
   LabelDTO as Label,
   MessageDTO as Message,

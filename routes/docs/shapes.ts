@@ -1,6 +1,7 @@
 import type {
   AssignmentDTO,
   AttachmentDTO,
+  CannedResponseDTO,
   Availability,
   Envelope,
   ErrorBody,
@@ -36,6 +37,7 @@ export interface Shapes {
   SessionTicket: SessionTicketDTO;
   Assignment: AssignmentDTO;
   Label: LabelDTO;
+  CannedResponse: CannedResponseDTO;
   FieldProblem: FieldProblem;
   ErrorBody: ErrorBody;
   /** The failure envelope, `{ success: false, error }`. */

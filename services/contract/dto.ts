@@ -153,3 +153,13 @@ export interface LabelDTO {
   name: string;
   color: string | null;
 }
+
+/** A saved reply (PROTOCOL.md "Canned responses"): the team's (`shared`, ownerId null) or one operator's. */
+export interface CannedResponseDTO {
+  id: number;
+  shortcut: string;
+  content: string;
+  scope: 'shared' | 'personal';
+  department: string | null;
+  ownerId: number | null;
+}

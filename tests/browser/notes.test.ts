@@ -7,9 +7,10 @@ import { closeAllSockets } from '../helpers/sockets';
 import { startTestServer, type TestServer } from '../helpers/testServer';
 
 /**
- * Notes and labels in the console: Ann turns on Note and writes one; it looks like a note (marked in words), the
- * customer's widget never shows it, and Ben, who takes the chat over, reads it in the conversation. The label
- * Ann puts on the chat shows on its tab in both consoles.
+ * Notes, saved replies and labels in the console: Ann turns on Note and writes one; it looks like a note (marked in words), the
+ * customer's widget never shows it, and Ben, who takes the chat over, reads it in the conversation. Ann's
+ * saved reply goes out with the customer's and her own name filled in. The label Ann puts on the chat shows on
+ * its tab in both consoles.
  */
 const describeBrowser = chromiumAvailable() ? describe : describe.skip;
 
@@ -35,12 +36,17 @@ describeBrowser('browser: internal notes', () => {
     return page;
   }
 
-  it('a note reaches a colleague and never the customer', async () => {
+  it('a note reaches a colleague and never the customer; a saved reply goes out filled in; a label shows on the tabs', async () => {
     const { url } = server;
     const shot = screenshots('notes');
     const ann = await createOperator(url, admin.token, { name: 'Ann Archer' });
     const ben = await createOperator(url, admin.token, { name: 'Ben Brook' });
     await request(url).post('/api/labels').set(bearer(admin.token)).send({ name: 'refund', color: '#d97706' }).expect(201);
+    await request(url)
+      .post('/api/canned-responses')
+      .set(bearer(admin.token))
+      .send({ shortcut: 'sorry', content: 'Sorry {{customer.name}}, {{operator.name}} is on it', scope: 'shared' })
+      .expect(201);
     const annPage = await console(ann.email, 'online');
     const benPage = await console(ben.email, 'busy');
 
@@ -60,10 +66,15 @@ describeBrowser('browser: internal notes', () => {
     const annNote = annPage.locator('.msg-note', { hasText: 'Second parcel this month' });
     await expectText(annNote.locator('.msg-note-label'), 'Note · only your team sees this');
     await annPage.getByRole('checkbox', { name: /^Note/ }).uncheck();
+    // A saved reply, by keyboard: "/" opens the picker, Enter puts it in the box with the names filled in.
     const reply = annPage.getByRole('textbox', { name: 'Reply' });
-    await reply.fill('Sorry Carla, I am on it');
+    await reply.pressSequentially('/sor');
+    await expectText(annPage.getByRole('listbox', { name: 'Saved replies' }).getByRole('option', { selected: true }), /\/sorry/);
     await reply.press('Enter');
-    await customer.locator('.msg-text', { hasText: 'Sorry Carla, I am on it' }).waitFor();
+    expect(await reply.inputValue()).toBe('Sorry Carla Customer, Ann Archer is on it');
+    await shot(annPage, 'ann-picks-a-saved-reply');
+    await reply.press('Enter');
+    await customer.locator('.msg-text', { hasText: 'Sorry Carla Customer, Ann Archer is on it' }).waitFor();
     // Ann labels the chat; the chip shows in the header and on the tab.
     await annPage.getByText('Labels', { exact: true }).click();
     await annPage.getByRole('checkbox', { name: 'refund' }).check();
@@ -84,7 +95,7 @@ describeBrowser('browser: internal notes', () => {
 
     // The customer reloads: the conversation comes back from the server, still without the note.
     await customer.reload();
-    await customer.locator('.msg-text', { hasText: 'Sorry Carla, I am on it' }).waitFor();
+    await customer.locator('.msg-text', { hasText: 'Sorry Carla Customer, Ann Archer is on it' }).waitFor();
     expect(await customer.getByText('Second parcel this month').count()).toBe(0);
     expect(problems.flatMap((p) => p.errors)).toEqual([]);
   }, 120_000);

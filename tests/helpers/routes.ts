@@ -10,6 +10,7 @@ import type { SessionDirectory } from '../../services/sessions/SessionDirectory'
 import type { AttachmentFiles } from '../../services/messages/attachments/AttachmentFiles';
 import type { MessageService } from '../../services/messages/MessageService';
 import type { LabelService } from '../../services/labels/LabelService';
+import type { CannedResponseService } from '../../services/canned/CannedResponseService';
 import type { OperatorService } from '../../services/operators/OperatorService';
 import { PASSWORD, bearer, uniqueEmail } from './http';
 import type { TestServer } from './testServer';
@@ -57,6 +58,7 @@ export function registeredRoutes(server?: TestServer): RegisteredRoute[] {
     uploads: (_req, _res, next) => next(),
     operators: server?.server.operators ?? unused<OperatorService>('operators'),
     labels: server?.server.labels ?? unused<LabelService>('labels'),
+    canned: server?.server.canned ?? unused<CannedResponseService>('canned'),
   });
   return groups.flatMap((group) =>
     group.routes.map((spec) => {
@@ -120,6 +122,8 @@ export const SAMPLE_BODIES: Record<string, (ids: SampleIds) => Record<string, un
   'PUT /api/operators/:operatorId/status': () => ({ status: 'offline' }),
   'POST /api/operators/assign': (ids) => ({ sessionId: ids.sessionId }),
   'PUT /api/chat/sessions/:sessionId/labels': () => ({ labels: [] }),
+  'POST /api/canned-responses': () => ({ shortcut: uniqueEmail('c').replace(/[^a-z0-9]/g, '-').slice(0, 32), content: 'Sample reply', scope: 'personal' }),
+  'PATCH /api/canned-responses/:id': () => ({ content: 'Changed reply' }),
   'POST /api/labels': () => ({ name: uniqueEmail('label').replace(/[^a-z0-9]/g, '-').slice(0, 32), color: '#336699' }),
 };
 

@@ -55,6 +55,10 @@ const PROTOCOL_WHO: Record<string, AccessRule['kind']> = {
   'GET /api/labels': 'operator',
   'POST /api/labels': 'admin',
   'DELETE /api/labels/:name': 'admin',
+  'GET /api/canned-responses': 'operator',
+  'POST /api/canned-responses': 'operator',
+  'PATCH /api/canned-responses/:id': 'operator',
+  'DELETE /api/canned-responses/:id': 'operator',
 };
 
 /**
@@ -67,6 +71,9 @@ const NARROWER: Record<string, Partial<Record<Caller, Outcome>>> = {
   'PUT /api/chat/sessions/:sessionId/transfer': { 'unassigned operator': FORBIDDEN },
   'POST /api/chat/sessions/:sessionId/messages': { 'unassigned operator': FORBIDDEN },
   'PUT /api/chat/sessions/:sessionId/labels': { 'unassigned operator': FORBIDDEN },
+  // `:id` is the assigned operator's personal response: nobody else learns of it.
+  'PATCH /api/canned-responses/:id': { 'unassigned operator': NOT_FOUND, admin: NOT_FOUND },
+  'DELETE /api/canned-responses/:id': { 'unassigned operator': NOT_FOUND, admin: NOT_FOUND },
   'PUT /api/operators/:operatorId/status': { operator: FORBIDDEN, 'unassigned operator': FORBIDDEN },
 };
 
@@ -110,6 +117,8 @@ describeEachBackend('authorization matrix', (backend) => {
   let badTokens: string[];
   /** An image in `cast.mine`'s session, for the file routes (`:attachmentId`). */
   let attachmentId: string;
+  /** The assigned operator's personal canned response, for `:id`. */
+  let cannedId: string;
 
   beforeAll(async () => {
     cast = await castOf(stage);
@@ -117,6 +126,8 @@ describeEachBackend('authorization matrix', (backend) => {
     attachmentId = (await upload(stage.url, mine.customerToken, mine.session.id, { bytes: await smallPng(), name: 'photo.png' })).body.data.attachment.id;
     // The label DELETE /api/labels/:name removes when an admin calls it (the only caller it lets through).
     await call(stage.url, 'post', '/api/labels', { authorization: `Bearer ${admin.token}`, body: { name: MATRIX_LABEL } });
+    const canned = await call(stage.url, 'post', '/api/canned-responses', { authorization: `Bearer ${cast.operator.token}`, body: { shortcut: 'matrix', content: 'Mine', scope: 'personal' } });
+    cannedId = String(canned.body.data.id);
     const key = new TextEncoder().encode(stage.server.config.jwtSecret);
     const wrongKey = new TextEncoder().encode('a-different-secret-that-is-long-enough-for-hs256');
     const claims = { role: 'admin', tv: 0 };
@@ -167,7 +178,7 @@ describeEachBackend('authorization matrix', (backend) => {
   }
 
   const pathOf = (route: RegisteredRoute, session: Customer): string =>
-    fillPath(route.template, { sessionId: session.session.id, operatorId: String(cast.third.id), customerId: cast.customerId, attachmentId, name: MATRIX_LABEL });
+    fillPath(route.template, { sessionId: session.session.id, operatorId: String(cast.third.id), customerId: cast.customerId, attachmentId, name: MATRIX_LABEL, id: cannedId });
 
   it('the registry declares what PROTOCOL.md says for every endpoint the contract lists', () => {
     const registered = new Map(ROUTES.map((r) => [r.key, r.spec.access.kind]));

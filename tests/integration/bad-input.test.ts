@@ -39,7 +39,7 @@ describeEachBackend('bad input on every route', (backend) => {
   });
 
   const ids = (): SampleIds => ({ sessionId: customer.session.id, assignedOperatorId: operator.id, loginEmail: operator.email });
-  const validParams = (): Record<string, string> => ({ sessionId: customer.session.id, operatorId: String(operator.id), customerId: 'bad-input-customer', attachmentId, name: 'no-such-label' });
+  const validParams = (): Record<string, string> => ({ sessionId: customer.session.id, operatorId: String(operator.id), customerId: 'bad-input-customer', attachmentId, name: 'no-such-label', id: '1' });
 
   /** The caller that passes authorization on this route: its customer where only they may call, else an admin. */
   async function authorizedToken(route: RegisteredRoute): Promise<string | undefined> {
