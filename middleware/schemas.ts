@@ -150,6 +150,7 @@ export interface Schemas {
   operatorRead: Schema;
   operatorClose: Schema;
   operatorTransfer: Schema;
+  operatorViewing: Schema;
 }
 
 export function buildSchemas(config: Config): Schemas {
@@ -325,5 +326,6 @@ export function buildSchemas(config: Config): Schemas {
     operatorRead: { sessionId: sessionInBody, upToId: messageId('body', false) },
     operatorClose: { sessionId: sessionInBody, reason: optionalString(500) },
     operatorTransfer: { sessionId: sessionInBody, operatorId: positiveId('body', true), department: departmentField(), _target: transferTarget },
+    operatorViewing: { sessionId: sessionInBody, viewing: { in: ['body'], isBoolean: { options: { strict: true }, errorMessage: 'must be true or false' } } },
   };
 }

@@ -14,6 +14,8 @@ export interface Chat {
   readSent: number;
   /** Replies typed but not yet acknowledged. */
   outbox: Outbox;
+  /** Colleagues who have this chat open or are typing in it (session:viewers), this operator left out. */
+  colleagues: Array<{ id: number; name: string; typing: boolean }>;
 }
 
 /** A chat of the operator `meId`: their own messages on their side, a colleague's (before a transfer) named. */
@@ -24,7 +26,20 @@ export function newChat(session: Session, meId: number): Chat {
     (message) => message.senderName ?? (message.senderType === 'customer' ? customerName(session) : 'Operator'),
     `Conversation with ${customerName(session)}`,
   );
-  return { session, list, unread: 0, hasOlder: false, customerTyping: false, readSent: 0, outbox: new Outbox() };
+  return { session, list, unread: 0, hasOlder: false, customerTyping: false, readSent: 0, outbox: new Outbox(), colleagues: [] };
+}
+
+/** "Dana is viewing", "Dana is typing", "Dana and Sam are viewing"; '' when nobody else is there. */
+export function colleaguesLine(colleagues: Chat['colleagues']): string {
+  const names = (list: Chat['colleagues']): string => list.map((c) => c.name).join(' and ');
+  const typing = colleagues.filter((c) => c.typing);
+  const viewing = colleagues.filter((c) => !c.typing);
+  return [
+    typing.length > 0 ? `${names(typing)} ${typing.length === 1 ? 'is' : 'are'} typing` : '',
+    viewing.length > 0 ? `${names(viewing)} ${viewing.length === 1 ? 'is' : 'are'} viewing` : '',
+  ]
+    .filter(Boolean)
+    .join('; ');
 }
 
 export function customerName(session: Session): string {

@@ -122,12 +122,30 @@ export class ChatTabs {
   select(id: string): void {
     const chat = this.chats.get(id);
     if (!chat) return;
-    if (this.selectedId !== id) this.typing.stop();
+    if (this.selectedId !== id) {
+      this.typing.stop();
+      if (this.selectedId) this.view(this.selectedId, false);
+      this.view(id, true);
+    }
     this.selectedId = id;
     this.ctx.views?.conversation.show(chat);
     this.renderTabs();
     this.markRead();
     this.ctx.views?.conversation.focusInput();
+  }
+
+  /** Tells the others this operator has the chat open, or no longer (agent collision). */
+  view(sessionId: string, viewing: boolean): void {
+    const socket = this.ctx.socket;
+    if (socket?.connected) ask(socket, 'session:viewing', { sessionId, viewing }).catch(() => undefined);
+  }
+
+  /** Who else has a chat open (session:viewers): shown above the reply box. */
+  viewers(sessionId: string, operators: Chat['colleagues']): void {
+    const chat = this.chats.get(sessionId);
+    if (!chat) return;
+    chat.colleagues = operators.filter((o) => o.id !== this.ctx.me?.id);
+    if (sessionId === this.selectedId) this.ctx.views?.conversation.show(chat);
   }
 
   renderTabs(): void {
@@ -162,6 +180,8 @@ export class ChatTabs {
     if (!this.chats.delete(id)) return;
     if (note) this.ctx.toast(note);
     if (this.selectedId === id) {
+      // Gone from this console (transferred, requeued, dismissed): no longer open here either.
+      this.view(id, false);
       this.selectedId = null;
       const next = this.chats.keys().next();
       if (!next.done) this.select(next.value);

@@ -5,7 +5,7 @@ import type { CannedResponse, Label, Operator } from '../shared/protocol';
 import { CannedPicker } from './cannedPicker';
 import { LabelsEditor } from './labelsView';
 import { TypingIndicator } from '../shared/typing';
-import { customerName, type Chat } from './chat';
+import { colleaguesLine, customerName, type Chat } from './chat';
 
 export type TransferTarget = { operatorId: number } | { department: string };
 
@@ -35,6 +35,8 @@ export class ConversationView {
   private readonly older = el('button', { type: 'button', className: 'link', text: 'Load older messages' });
   private readonly listSlot = el('div', { className: 'list-slot' });
   private readonly typing = new TypingIndicator(el('p', { className: 'typing', 'aria-live': 'polite' }));
+  /** Agent collision: colleagues with this chat open or typing in it. */
+  private readonly colleagues = el('p', { className: 'colleagues', 'aria-live': 'polite' });
   private readonly input = el('textarea', { name: 'message', rows: 2, maxlength: 5000, placeholder: 'Type a reply… (/ for saved replies)', 'aria-label': 'Reply' });
   private readonly composer: HTMLFormElement;
   /** Note mode: what is sent is a note only the team sees (PROTOCOL.md "Internal notes"). */
@@ -96,6 +98,7 @@ export class ConversationView {
       this.older,
       this.listSlot,
       this.typing.root,
+      this.colleagues,
       this.noteRow,
       this.composer,
       this.closedNote,
@@ -122,6 +125,8 @@ export class ConversationView {
     this.tools.hidden = closed;
     this.closedNote.hidden = !closed;
     this.typing.set(chat.customerTyping && !closed, customerName(session));
+    this.colleagues.textContent = colleaguesLine(chat.colleagues);
+    this.colleagues.hidden = chat.colleagues.length === 0;
   }
 
   private setNoteMode(on: boolean): void {

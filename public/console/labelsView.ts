@@ -24,6 +24,8 @@ export class LabelsEditor {
   private readonly chips = el('span', { className: 'label-current' });
   private readonly options = el('fieldset', { className: 'label-options' }, el('legend', { text: 'Labels of this chat' }));
   private readonly panel = el('details', { className: 'label-editor' }, el('summary', { text: 'Labels' }));
+  /** What is drawn now: the conversation is shown again on every event, and redrawing would take a keyboard user's focus. */
+  private drawn = '';
 
   constructor(private readonly change: (labels: string[]) => void) {
     this.panel.append(this.options);
@@ -31,6 +33,9 @@ export class LabelsEditor {
   }
 
   show(current: string[], team: Label[]): void {
+    const key = JSON.stringify([current, team]);
+    if (key === this.drawn) return;
+    this.drawn = key;
     replaceChildren(this.chips, labelChips(current, new Map(team.map((label) => [label.name, label.color]))));
     const legend = this.options.querySelector('legend');
     if (team.length === 0) {

@@ -2,7 +2,7 @@ import { io, type Socket } from 'socket.io-client';
 import { ApiError } from '../shared/http';
 import type { Label, Message, Operator, OperatorStatus, Session } from '../shared/protocol';
 import { TRANSPORTS, ask, retryRefused } from '../shared/socket';
-import { movedNote } from './chat';
+import { movedNote, type Chat } from './chat';
 import type { ChatActions } from './chatActions';
 import type { ChatTabs } from './chatTabs';
 import { describe, type ConsoleContext } from './context';
@@ -47,6 +47,7 @@ export class OperatorSocket {
     socket.on('session:unassigned', ({ session }: { session: Session }) => tabs.removeChat(session.id, movedNote(session)));
     socket.on('session:closed', ({ session }: { session: Session }) => tabs.closed(session));
     socket.on('session:updated', ({ session }: { session: Session }) => tabs.updated(session));
+    socket.on('session:viewers', ({ sessionId, operators }: { sessionId: string; operators: Chat['colleagues'] }) => tabs.viewers(sessionId, operators));
     socket.on('message:new', ({ message }: { message: Message }) => tabs.receive(message.sessionId, [message]));
     socket.on('typing', ({ sessionId, isTyping }: { sessionId: string; isTyping: boolean }) => {
       const chat = tabs.chats.get(sessionId);
@@ -94,6 +95,8 @@ export class OperatorSocket {
       for (const [id, chat] of tabs.chats) {
         if (knownBefore.has(id) && chat.session.status === 'active' && !held.has(id)) tabs.removeChat(id, null);
       }
+      // A new socket views nothing yet: the chat in front is open again.
+      if (tabs.selected) tabs.view(tabs.selected, true);
       await Promise.all(
         [...tabs.chats.values()].map(async (chat) => {
           if (chat.list.lastId() === 0) return;

@@ -46,6 +46,7 @@ export interface OperatorClientEvents {
   'messages:read': (payload: { sessionId: string; upToId: number }, ack: Ack<null>) => void;
   'session:close': (payload: { sessionId: string; reason?: string }, ack: Ack<SessionDTO>) => void;
   'session:transfer': (payload: { sessionId: string; operatorId?: number; department?: string }, ack: Ack<SessionDTO>) => void;
+  'session:viewing': (payload: { sessionId: string; viewing: boolean }, ack: Ack<null>) => void;
 }
 
 export interface OperatorServerEvents {
@@ -55,6 +56,8 @@ export interface OperatorServerEvents {
   'session:closed': (payload: { session: SessionDTO }) => void;
   /** Labels or other details operators see changed. */
   'session:updated': (payload: { session: SessionDTO }) => void;
+  /** Who has the session open or is typing in it (agent collision): to its holder and every viewer. */
+  'session:viewers': (payload: { sessionId: string; operators: Array<{ id: number; name: string; typing: boolean }> }) => void;
   'message:new': (payload: { message: MessageDTO }) => void;
   typing: (payload: { sessionId: string; senderType: 'customer'; isTyping: boolean }) => void;
   'messages:read': (payload: { sessionId: string; upToId: number; by: 'customer' }) => void;

@@ -17,6 +17,8 @@ export interface Audience {
   customer<E extends keyof CustomerServerEvents>(sessionId: string, event: E, ...args: Parameters<CustomerServerEvents[E]>): void;
   /** Every socket of one operator. */
   operator<E extends keyof OperatorServerEvents>(operatorId: number, event: E, ...args: Parameters<OperatorServerEvents[E]>): void;
+  /** A session's holder (if any) and every operator who has it open (session:viewing). */
+  sessionStaff<E extends keyof OperatorServerEvents>(sessionId: string, operatorId: number | null, event: E, ...args: Parameters<OperatorServerEvents[E]>): void;
   /** Each waiting customer (every tab) their place in the queue, as [sessionId, position] pairs. */
   queuePositions(positions: Array<[string, number]>, waiting: number): void;
   /** Every online operator (the queue's audience). */
@@ -92,7 +94,7 @@ export class NotificationService {
     on(
       events.on('typing', ({ sessionId, operatorId, senderType, isTyping }) => {
         if (senderType === 'operator') audience.customer(sessionId, 'typing', { senderType, isTyping });
-        else if (operatorId !== null) audience.operator(operatorId, 'typing', { sessionId, senderType, isTyping });
+        else audience.sessionStaff(sessionId, operatorId, 'typing', { sessionId, senderType, isTyping });
       }),
     );
     on(

@@ -22,6 +22,8 @@ export interface InterServerEvents {
 
 export interface SocketData {
   actor: Actor;
+  /** An operator socket's open conversations (`session:viewing`): session id → typing in it (realtime/viewers.ts). */
+  viewing?: Record<string, boolean>;
 }
 
 /** The two namespaces and their sockets, typed by the contract (services/contract). */
@@ -40,4 +42,6 @@ export const rooms = {
   operators: 'operators',
   /** Online operators: session:new and queue:updated go here. */
   queue: 'queue',
+  /** Operator sockets that have a session open (session:viewing): they hear its messages and typing. */
+  viewing: (sessionId: string): string => `viewing:${sessionId}`,
 };

@@ -18,7 +18,9 @@ import type { ChatIo, CustomerNamespace, OperatorNamespace } from './events';
 import { registerOperatorNamespace } from './operatorNamespace';
 import { Peers } from './peers';
 import { roomAudience } from './rooms';
+import { Viewers } from './viewers';
 import type { Audience } from '../../services/events/NotificationService';
+import { SYSTEM } from '../../services/access';
 
 export interface RealtimeDeps {
   config: Config;
@@ -137,7 +139,10 @@ export function createRealtime(httpServer: http.Server, deps: RealtimeDeps): Rea
   customers.use(capped);
   operators.use(capped);
   const peers = sub ? new Peers(customers, sub, logger) : null;
-  const namespaceDeps = { ...deps, pending, messagesPer10Seconds: config.rateLimitMessagesPer10Seconds };
+  // A session's holder, for the viewers' news when a viewer's socket drops (a read as the server itself).
+  const holderOf = async (sessionId: string): Promise<number | null> => (await deps.chat.getSession(SYSTEM, sessionId)).operatorId;
+  const viewers = new Viewers(operators, holderOf, logger);
+  const namespaceDeps = { ...deps, pending, viewers, messagesPer10Seconds: config.rateLimitMessagesPer10Seconds };
   registerCustomerNamespace(customers, namespaceDeps);
   registerOperatorNamespace(operators, namespaceDeps);
 

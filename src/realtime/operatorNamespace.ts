@@ -5,25 +5,28 @@ import type { OperatorService } from '../../services/operators/OperatorService';
 import type { PresenceService } from '../../services/operators/PresenceService';
 import { authenticateSocket } from './auth';
 import type { NamespaceDeps } from './customerNamespace';
-import { rooms, type OperatorNamespace } from './events';
+import { rooms, type OperatorNamespace, type OperatorSocket } from './events';
+import type { Viewers } from './viewers';
 import { event, eventTable, serveEvents, tracker, type EventSpec } from './handler';
 
 export interface OperatorNamespaceDeps extends NamespaceDeps {
   operators: OperatorService;
   presence: PresenceService;
+  viewers: Viewers;
 }
 
 type SessionRef = { sessionId: string };
 
-/** A socket's context is its operator. */
+/** A socket's context is its operator, and the socket (it joins the rooms of the sessions it views). */
 export interface OperatorContext {
   actor: OperatorActor;
+  socket: OperatorSocket;
 }
 
 const staff = access.operator;
 
 /** `/operator`'s events: every one the contract names, each with its access rule (the table refuses one without). */
-export function operatorEvents({ schemas, chat, messages, operators }: Pick<OperatorNamespaceDeps, 'schemas' | 'chat' | 'messages' | 'operators'>): ReadonlyMap<string, EventSpec<OperatorContext>> {
+export function operatorEvents({ schemas, chat, messages, operators, viewers }: Pick<OperatorNamespaceDeps, 'schemas' | 'chat' | 'messages' | 'operators' | 'viewers'>): ReadonlyMap<string, EventSpec<OperatorContext>> {
   return eventTable<OperatorContext, keyof OperatorClientEvents>('/operator', {
     'status:set': event(staff, schemas.socketStatus, ({ actor }, { status }: { status: OperatorStatus }) => operators.setStatus(actor, actor.operatorId, status)),
     'session:join': event(staff, schemas.socketSessionRef, ({ actor }, { sessionId }: SessionRef) => operators.join(actor, sessionId)),
@@ -31,7 +34,10 @@ export function operatorEvents({ schemas, chat, messages, operators }: Pick<Oper
     'messages:sync': event(staff, schemas.operatorSync, async ({ actor }, { sessionId, afterId }: SessionRef & { afterId: number }) => ({
       messages: await messages.syncMessages(actor, sessionId, afterId),
     })),
-    typing: event(staff, schemas.operatorTyping, ({ actor }, { sessionId, isTyping }: SessionRef & { isTyping: boolean }) => messages.typing(actor, sessionId, isTyping)),
+    typing: event(staff, schemas.operatorTyping, async ({ actor, socket }, { sessionId, isTyping }: SessionRef & { isTyping: boolean }) => {
+      const holder = await messages.typing(actor, sessionId, isTyping);
+      await viewers.set(socket, sessionId, { typing: isTyping }, holder);
+    }),
     'messages:read': event(staff, schemas.operatorRead, async ({ actor }, { sessionId, upToId }: SessionRef & { upToId: number }) => {
       await messages.markRead(actor, sessionId, upToId);
     }),
@@ -39,12 +45,16 @@ export function operatorEvents({ schemas, chat, messages, operators }: Pick<Oper
     'session:transfer': event(staff, schemas.operatorTransfer, ({ actor }, { sessionId, operatorId: to, department }: SessionRef & { operatorId?: number; department?: string }) =>
       chat.transfer(actor, sessionId, { operatorId: to, department }),
     ),
+    'session:viewing': event(staff, schemas.operatorViewing, async ({ actor, socket }, { sessionId, viewing }: SessionRef & { viewing: boolean }) => {
+      const session = await chat.getSession(actor, sessionId);
+      await viewers.set(socket, sessionId, { viewing }, session.operatorId);
+    }),
   });
 }
 
 /** `/operator`: an operator's sockets share a room; online operators also share the queue room. */
 export function registerOperatorNamespace(nsp: OperatorNamespace, deps: OperatorNamespaceDeps): void {
-  const { logger, auth, operators, presence, pending } = deps;
+  const { logger, auth, operators, presence, pending, viewers } = deps;
   const track = tracker(pending, logger);
   const events = operatorEvents(deps);
 
@@ -62,11 +72,12 @@ export function registerOperatorNamespace(nsp: OperatorNamespace, deps: Operator
       'joining the queue room on connect',
     );
     logger.info({ namespace: 'operator', operatorId, socketId: socket.id }, 'socket connected');
+    socket.on('disconnecting', () => viewers.leaving(socket));
     socket.on('disconnect', (reason) => {
       logger.info({ namespace: 'operator', operatorId, socketId: socket.id, reason }, 'socket disconnected');
       track(presence.disconnected(operatorId), 'presence update');
     });
 
-    serveEvents<OperatorContext>(socket, { actor }, events, logger);
+    serveEvents<OperatorContext>(socket, { actor, socket }, events, logger);
   });
 }

@@ -46,9 +46,9 @@ export function roomAudience(
     const sessionRoom = rooms.session(sessionId);
     // A note never goes to a customer socket, whichever process tells it.
     if (!message.internal && customers.adapter.rooms.has(sessionRoom)) customers.local.to(sessionRoom).emit('message:new', { message });
-    if (operatorId === null) return;
-    const operatorRoom = rooms.operator(operatorId);
-    if (operators.adapter.rooms.has(operatorRoom)) operators.local.to(operatorRoom).emit('message:new', { message });
+    // The holder and whoever has the session open (a socket in both rooms gets it once).
+    const staff = [...(operatorId === null ? [] : [rooms.operator(operatorId)]), rooms.viewing(sessionId)].filter((room) => operators.adapter.rooms.has(room));
+    if (staff.length > 0) operators.local.to(staff).emit('message:new', { message });
   };
   const tellMessages = (notices: MessageNotice[]): void => {
     // From another process of this deployment: a malformed notice is dropped, never thrown into the adapter.
@@ -81,6 +81,9 @@ export function roomAudience(
     },
     operator<E extends keyof OperatorServerEvents>(operatorId: number, event: E, ...args: Parameters<OperatorServerEvents[E]>) {
       inOrder(() => operators.to(rooms.operator(operatorId)).emit(event, ...args));
+    },
+    sessionStaff<E extends keyof OperatorServerEvents>(sessionId: string, operatorId: number | null, event: E, ...args: Parameters<OperatorServerEvents[E]>) {
+      inOrder(() => operators.to([...(operatorId === null ? [] : [rooms.operator(operatorId)]), rooms.viewing(sessionId)]).emit(event, ...args));
     },
     queue<E extends keyof OperatorServerEvents>(event: E, ...args: Parameters<OperatorServerEvents[E]>) {
       inOrder(() => operators.to(rooms.queue).emit(event, ...args));

@@ -2,15 +2,15 @@ import type { Browser, Page } from 'playwright-core';
 import { sqliteBackend } from '../helpers/backends';
 import request from 'supertest';
 import { bearer, createAdmin, createOperator, type Staff } from '../helpers/api';
-import { chromiumAvailable, expectText, freshContext, launchBrowser, logInToConsole, screenshots, watch } from '../helpers/browser';
-import { closeAllSockets } from '../helpers/sockets';
+import { chromiumAvailable, expectText, freshContext, launchBrowser, logInToConsole, screenshots, watch, widgetSessionId } from '../helpers/browser';
+import { call, closeAllSockets, connectOperator } from '../helpers/sockets';
 import { startTestServer, type TestServer } from '../helpers/testServer';
 
 /**
  * Notes, saved replies and labels in the console: Ann turns on Note and writes one; it looks like a note (marked in words), the
  * customer's widget never shows it, and Ben, who takes the chat over, reads it in the conversation. Ann's
  * saved reply goes out with the customer's and her own name filled in. The label Ann puts on the chat shows on
- * its tab in both consoles.
+ * its tab in both consoles. When an admin opens the chat and types, Ben is warned.
  */
 const describeBrowser = chromiumAvailable() ? describe : describe.skip;
 
@@ -92,6 +92,17 @@ describeBrowser('browser: internal notes', () => {
     await expectText(benNote.locator('.msg-sender'), 'Ann Archer');
     await expectText(benPage.getByRole('tab', { name: /Carla Customer/ }).locator('.label-chip'), 'refund');
     await shot(benPage, 'ben-reads-the-note');
+
+    // Ada (an admin) opens the same chat and starts typing: Ben is warned above his reply box.
+    const sessionId = await widgetSessionId(customer, url);
+    const ada = await connectOperator(url, admin.token);
+    await call(ada, 'session:viewing', { sessionId, viewing: true });
+    await expectText(benPage.locator('.colleagues'), 'Ada Admin is viewing');
+    await call(ada, 'typing', { sessionId, isTyping: true });
+    await expectText(benPage.locator('.colleagues'), 'Ada Admin is typing');
+    await shot(benPage, 'ben-warned-ada-is-typing');
+    ada.disconnect();
+    await benPage.locator('.colleagues').waitFor({ state: 'hidden' });
 
     // The customer reloads: the conversation comes back from the server, still without the note.
     await customer.reload();

@@ -41,6 +41,7 @@ const OPERATOR_EVENTS: Record<keyof OperatorClientEvents, true> = {
   'messages:read': true,
   'session:close': true,
   'session:transfer': true,
+  'session:viewing': true,
 };
 
 describe('who may call what, declared everywhere', () => {
@@ -57,7 +58,7 @@ describe('who may call what, declared everywhere', () => {
   });
 
   it('/operator: every contract event is in the table, each for operators only', () => {
-    const table = operatorEvents({ schemas, chat: unused(), messages: unused(), operators: unused() });
+    const table = operatorEvents({ schemas, chat: unused(), messages: unused(), operators: unused(), viewers: unused() });
     expect([...table.keys()].sort()).toEqual(Object.keys(OPERATOR_EVENTS).sort());
     for (const [name, spec] of table) expect({ name, rule: spec.access }).toEqual({ name, rule: { kind: 'operator' } });
   });

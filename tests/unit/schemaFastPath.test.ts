@@ -33,6 +33,8 @@ const POOL: unknown[] = [
   'admin',
   'operator',
   'round-robin',
+  'personal',
+  'shared',
   'least-busy',
   'sales',
   'sales team.1',
