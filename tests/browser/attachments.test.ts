@@ -133,8 +133,8 @@ async function paste(page: Page, name: string, type: string, bytes: Buffer): Pro
   );
 }
 
-/** Waits until an image has loaded (a broken link never does). */
+/** Waits until an image has loaded (a broken link never does); an upload and its re-encoding may take a while on a busy machine. */
 async function loaded(image: ReturnType<Page['locator']>): Promise<void> {
-  await image.first().waitFor();
+  await image.first().waitFor({ timeout: 30_000 });
   await waitFor(async () => (await image.first().evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth)) > 0, 10_000, 'the image to load');
 }
