@@ -91,7 +91,8 @@ const transferTarget: Schema[string] = {
 
 /** A label's name (PROTOCOL.md "Labels"). */
 const LABEL_NAME = /^[a-z0-9-]{1,32}$/;
-export const MAX_SESSION_LABELS = 20;
+/** A bound on the list sent; the session's own limit (20 distinct labels) is its transition's to check. */
+const MAX_LABELS_SENT = 100;
 
 const labelName = (where: 'body' | 'params' | 'query', optional = false): Schema[string] => ({
   in: [where],
@@ -239,7 +240,7 @@ export function buildSchemas(config: Config): Schemas {
       sessionId,
       labels: {
         in: ['body'],
-        isArray: { options: { max: MAX_SESSION_LABELS }, errorMessage: `a list of at most ${MAX_SESSION_LABELS} label names`, bail: true },
+        isArray: { options: { max: MAX_LABELS_SENT }, errorMessage: `a list of label names (at most ${MAX_LABELS_SENT})`, bail: true },
         custom: { options: (names: unknown[]) => names.every((name) => typeof name === 'string' && LABEL_NAME.test(name)), errorMessage: 'each a label name: lowercase letters, digits and - (1 to 32)' },
       },
     },

@@ -38,7 +38,7 @@ export class ChatSession extends Model<InferAttributes<ChatSession>, InferCreati
   declare offline: CreationOptional<boolean>;
   declare rating: CreationOptional<number | null>;
   declare ratingComment: CreationOptional<string | null>;
-  /** Its labels' names (PROTOCOL.md "Labels"), kept with session_labels in one transaction (services/sessions/labels.ts). */
+  /** Its labels' names (PROTOCOL.md "Labels"), kept with session_labels in one transaction (services/sessions/transitions/label.ts). */
   declare labels: CreationOptional<string[]>;
   declare createdAt: CreationOptional<Date>;
   declare updatedAt: CreationOptional<Date>;

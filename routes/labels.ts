@@ -34,11 +34,7 @@ export function labelRoutes({ schemas, labels }: RouteContext): RouteGroup {
         access: access.admin,
         schema: schemas.labelParam,
         responds: { status: 200, schema: 'Label', fails: { 404: 'no such label' } },
-        handler: async (req, res) => {
-          const { name } = inputOf<{ name: string }>(req);
-          await labels.remove(actorOf(req), name);
-          sendData(res, { name });
-        },
+        handler: async (req, res) => sendData(res, await labels.remove(actorOf(req), inputOf<{ name: string }>(req).name)),
       },
     ],
   };

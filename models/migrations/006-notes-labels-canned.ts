@@ -8,7 +8,7 @@ import { hasColumn } from './catalogue';
  * - `labels`: the team's labels (admin-defined), by name.
  * - `session_labels`: which session carries which label, for the history's and the search's `label` filter;
  *   `chat_sessions.labels` holds the same names as a JSON list, so that a session is shown without a join.
- *   Both are written in one transaction (services/sessions/labels.ts).
+ *   Both are written in one transaction (services/sessions/transitions/label.ts).
  * - `canned_responses`: saved replies, shared (the team's) or personal (one operator's), a shortcut unique
  *   per owner (`owner_key`: `shared` or `operator:<id>`).
  * Every step checks before it acts, so one stopped half-way runs again.

@@ -18,11 +18,14 @@ export const ownerKeyOf = (scope: CannedRow['scope'], ownerId: number | null): s
 
 const fromRow = (row: CannedRow): CannedRow => ({ ...row, id: Number(row.id), ownerId: row.ownerId === null ? null : Number(row.ownerId) });
 
-/** LIKE's own wildcards in what a user typed are taken literally ('!' escapes: the same in MySQL and SQLite). */
+/**
+ * LIKE's own wildcards in what a user typed are taken literally ('!' escapes: the same in MySQL and SQLite).
+ * SQLite's LOWER folds ASCII letters only: there `É` finds `É` but not `é` (MySQL's collation folds both).
+ */
 const likePattern = (text: string): string => `%${text.toLowerCase().replace(/[!%_]/g, (c) => `!${c}`)}%`;
 
 /** The shared ones and this operator's, by shortcut; `q` (case-insensitive) in the shortcut or the text. */
-export async function selectCanned(db: Db, operatorId: number, q?: string): Promise<CannedRow[]> {
+export async function selectCanned(db: Db, operatorId: number | null, q?: string): Promise<CannedRow[]> {
   const where = ['owner_key IN (?, ?)'];
   const replacements: unknown[] = ['shared', ownerKeyOf('personal', operatorId)];
   if (q) {

@@ -96,6 +96,7 @@ export class ChatActions {
       this.tabs.updated(await this.ctx.http.call<Session>('PUT', `/api/chat/sessions/${encodeURIComponent(chat.session.id)}/labels`, { labels }));
     } catch (error) {
       this.ctx.toast(describe(error));
+      this.ctx.views?.conversation.redrawLabels();
       this.tabs.updated(chat.session);
     }
   }

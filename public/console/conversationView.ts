@@ -129,6 +129,11 @@ export class ConversationView {
     this.colleagues.hidden = chat.colleagues.length === 0;
   }
 
+  /** The label editor draws the chat's labels again (after a refused change). */
+  redrawLabels(): void {
+    this.labels.forget();
+  }
+
   private setNoteMode(on: boolean): void {
     this.composer.classList.toggle('note-mode', on);
     this.input.placeholder = on ? 'Write a note… only your team sees it' : 'Type a reply… (/ for saved replies)';

@@ -54,6 +54,11 @@ export class LabelsEditor {
     );
   }
 
+  /** Draws again on the next show, whatever it was (a refused change leaves the boxes as the server has them). */
+  forget(): void {
+    this.drawn = '';
+  }
+
   private checked(): string[] {
     return Array.from(this.options.querySelectorAll<HTMLInputElement>('input[name="label"]:checked')).map((box) => box.value);
   }

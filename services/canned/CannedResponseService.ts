@@ -26,9 +26,10 @@ export class CannedResponseService {
     private readonly maxLength: number,
   ) {}
 
+  /** An operator's list; the server itself (scripts) has no personal ones and sees the shared ones. */
   async list(actor: Actor, q?: string): Promise<CannedResponseDTO[]> {
     requireOperator(actor);
-    return actor.kind === 'operator' ? selectCanned(this.db, actor.operatorId, q) : [];
+    return selectCanned(this.db, actor.kind === 'operator' ? actor.operatorId : null, q);
   }
 
   async create(actor: Actor, input: NewCannedResponse): Promise<CannedResponseDTO> {
@@ -51,7 +52,10 @@ export class CannedResponseService {
     const row = await this.writable(actor, id);
     if (changes.content !== undefined) this.checkContent(changes.content);
     await this.unique(changes.shortcut ?? row.shortcut, () => updateCanned(this.db, id, changes, new Date()));
-    return (await findCanned(this.db, id)) as CannedRow;
+    const changed = await findCanned(this.db, id);
+    // Deleted in between: as gone as if it had been gone before.
+    if (!changed) throw new NotFoundError('Canned response not found');
+    return changed;
   }
 
   async remove(actor: Actor, id: number): Promise<void> {

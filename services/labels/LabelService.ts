@@ -34,18 +34,23 @@ export class LabelService {
     return label;
   }
 
-  async remove(actor: Actor, name: string): Promise<void> {
+  /** Deletes a label and takes it off every session; answers the label as it was. */
+  async remove(actor: Actor, name: string): Promise<LabelDTO> {
     requireAdmin(actor);
-    await this.transitions.run(async (step) => {
-      const known = await selectLabels(this.db, step.transaction);
-      if (!known.some((label) => label.name === name)) throw new NotFoundError('Label not found');
-      const sessionIds = await sessionsLabelled(this.db, name, step.transaction);
+    return this.transitions.run(async (step) => {
+      const label = (await selectLabels(this.db, step.transaction)).find((known) => known.name === name);
+      if (!label) throw new NotFoundError('Label not found');
+      const sessionIds = (await sessionsLabelled(this.db, name, step.transaction)).sort();
+      // Locked like any change to a session (in one order, so two of these cannot deadlock), so that a
+      // concurrent relabelling is not overwritten with a list read before it.
+      for (const sessionId of sessionIds) await step.lock(sessionId);
       await deleteLabel(this.db, name, step.transaction);
       const remaining = await labelsOf(this.db, sessionIds, step.transaction);
       for (const [sessionId, labels] of remaining) {
         await step.update(sessionId, { labels });
         step.emit('session.updated', { session: await step.view(sessionId) });
       }
+      return label;
     });
   }
 }

@@ -183,15 +183,11 @@ export class MessageService {
     return changed;
   }
 
-  /**
-   * A typing indicator, checked like a message (the customer, the assigned operator or an admin) but not stored.
-   * Resolves to the session's holder (the realtime layer tells them who is typing, agent collision).
-   */
-  async typing(actor: Actor, sessionId: string, isTyping: boolean): Promise<number | null> {
+  /** A typing indicator, checked like a message (the customer, the assigned operator or an admin) but not stored. */
+  async typing(actor: Actor, sessionId: string, isTyping: boolean): Promise<void> {
     const session = await this.participant(actor, sessionId);
     if (session.status === 'closed') throw new ConflictError('SESSION_CLOSED', 'The session is closed');
     this.events.emit('typing', { sessionId, operatorId: session.operatorId, senderType: actor.kind === 'customer' ? 'customer' : 'operator', isTyping });
-    return session.operatorId;
   }
 
   /** The session, for the frequent calls (pages, sync, read receipts, typing): only what the checks need, one plain read. */

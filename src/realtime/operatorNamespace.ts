@@ -34,10 +34,12 @@ export function operatorEvents({ schemas, chat, messages, operators, viewers }: 
     'messages:sync': event(staff, schemas.operatorSync, async ({ actor }, { sessionId, afterId }: SessionRef & { afterId: number }) => ({
       messages: await messages.syncMessages(actor, sessionId, afterId),
     })),
-    typing: event(staff, schemas.operatorTyping, async ({ actor, socket }, { sessionId, isTyping }: SessionRef & { isTyping: boolean }) => {
-      const holder = await messages.typing(actor, sessionId, isTyping);
-      await viewers.set(socket, sessionId, { typing: isTyping }, holder);
-    }),
+    typing: event(staff, schemas.operatorTyping, ({ actor, socket }, { sessionId, isTyping }: SessionRef & { isTyping: boolean }) =>
+      viewers.inOrder(socket, async () => {
+        await messages.typing(actor, sessionId, isTyping);
+        await viewers.set(socket, sessionId, { typing: isTyping });
+      }),
+    ),
     'messages:read': event(staff, schemas.operatorRead, async ({ actor }, { sessionId, upToId }: SessionRef & { upToId: number }) => {
       await messages.markRead(actor, sessionId, upToId);
     }),
@@ -45,10 +47,13 @@ export function operatorEvents({ schemas, chat, messages, operators, viewers }: 
     'session:transfer': event(staff, schemas.operatorTransfer, ({ actor }, { sessionId, operatorId: to, department }: SessionRef & { operatorId?: number; department?: string }) =>
       chat.transfer(actor, sessionId, { operatorId: to, department }),
     ),
-    'session:viewing': event(staff, schemas.operatorViewing, async ({ actor, socket }, { sessionId, viewing }: SessionRef & { viewing: boolean }) => {
-      const session = await chat.getSession(actor, sessionId);
-      await viewers.set(socket, sessionId, { viewing }, session.operatorId);
-    }),
+    'session:viewing': event(staff, schemas.operatorViewing, ({ actor, socket }, { sessionId, viewing }: SessionRef & { viewing: boolean }) =>
+      viewers.inOrder(socket, async () => {
+        // Only an open needs the session to exist: closing one always works, whatever the database is doing.
+        if (viewing) await chat.getSession(actor, sessionId);
+        await viewers.set(socket, sessionId, { viewing });
+      }),
+    ),
   });
 }
 

@@ -13,10 +13,19 @@ export interface Viewer {
  * Agent collision: which operators have a conversation open (`session:viewing`) or are typing in it. A viewing
  * socket is in the session's viewing room, so that it gets the session's `message:new` (notes included) and
  * `typing` as the holder does, on whatever process it is; what it is doing there is kept in its socket data.
- * The set is read from the room across processes (fetchSockets over the adapter) whenever it changes, and told
- * to the holder and every viewer. A socket that drops leaves its rooms, and the others hear of it.
+ *
+ * A socket's changes are applied one after another in the order its events came (a quick open-and-close must not
+ * end open). The set is read from the room across processes (fetchSockets over the adapter) after a change, and
+ * told to the holder and every viewer when it differs from what this process told last; the tellings of one
+ * session go one at a time, in order, and never hold up the event's answer. A socket that drops leaves its
+ * rooms, and the others hear of it.
  */
 export class Viewers {
+  private readonly queues = new WeakMap<OperatorSocket, Promise<unknown>>();
+  private readonly telling = new Map<string, Promise<void>>();
+  /** The list this process last told per session (dropped once nobody is left). */
+  private readonly told = new Map<string, string>();
+
   constructor(
     private readonly nsp: OperatorNamespace,
     /** The session's holder (they hear of the viewers, viewing or not). */
@@ -24,38 +33,56 @@ export class Viewers {
     private readonly logger: Logger,
   ) {}
 
-  /** This socket views the session, or stops; `typing` says what it is doing there (typing implies viewing). */
-  async set(socket: OperatorSocket, sessionId: string, change: { viewing: boolean } | { typing: boolean }, holder: number | null): Promise<void> {
+  /** Runs one event's work for this socket after the work of its earlier events. */
+  inOrder<T>(socket: OperatorSocket, work: () => Promise<T>): Promise<T> {
+    const run = (this.queues.get(socket) ?? Promise.resolve()).then(work);
+    this.queues.set(
+      socket,
+      run.catch(() => undefined),
+    );
+    return run;
+  }
+
+  /** This socket views the session, or stops; `typing` says what it does there (typing a reply means viewing). */
+  async set(socket: OperatorSocket, sessionId: string, change: { viewing: boolean } | { typing: boolean }): Promise<void> {
     const doing = (socket.data.viewing ??= {});
     const room = rooms.viewing(sessionId);
+    const viewing = sessionId in doing;
     if ('viewing' in change && !change.viewing) {
-      if (!(sessionId in doing)) return;
+      if (!viewing) return;
       delete doing[sessionId];
       await socket.leave(room);
+    } else if ('typing' in change && !change.typing) {
+      // Stopping is news only where this socket was listed as typing.
+      if (doing[sessionId] !== true) return;
+      doing[sessionId] = false;
     } else {
       const typing = 'typing' in change ? change.typing : (doing[sessionId] ?? false);
-      if (doing[sessionId] === typing && socket.rooms.has(room)) return;
+      if (viewing && doing[sessionId] === typing) return;
       doing[sessionId] = typing;
       await socket.join(room);
     }
-    await this.announce(sessionId, holder);
+    this.announce(sessionId);
   }
 
   /** Before a socket's rooms are gone: the sessions it was viewing hear of it once it has left. */
   leaving(socket: OperatorSocket): void {
     const sessions = Object.keys(socket.data.viewing ?? {});
-    if (sessions.length === 0) return;
     // After the disconnect is done, so that the room no longer holds this socket.
-    setImmediate(() => {
-      for (const sessionId of sessions) {
-        this.holderOf(sessionId)
-          .then((holder) => this.announce(sessionId, holder))
-          .catch((error: unknown) => this.logger.warn({ err: error, sessionId }, 'could not tell the viewers of a session'));
-      }
+    if (sessions.length > 0) setImmediate(() => sessions.forEach((sessionId) => this.announce(sessionId)));
+  }
+
+  private announce(sessionId: string): void {
+    const next = (this.telling.get(sessionId) ?? Promise.resolve())
+      .then(() => this.tell(sessionId))
+      .catch((error: unknown) => this.logger.warn({ err: error, sessionId }, 'could not tell the viewers of a session'));
+    this.telling.set(sessionId, next);
+    void next.then(() => {
+      if (this.telling.get(sessionId) === next) this.telling.delete(sessionId);
     });
   }
 
-  private async announce(sessionId: string, holder: number | null): Promise<void> {
+  private async tell(sessionId: string): Promise<void> {
     const sockets = await this.nsp.in(rooms.viewing(sessionId)).fetchSockets();
     const viewers = new Map<number, Viewer>();
     for (const socket of sockets) {
@@ -65,7 +92,13 @@ export class Viewers {
       seen.typing ||= viewing?.[sessionId] === true;
       viewers.set(actor.operatorId, seen);
     }
+    const operators = [...viewers.values()].sort((a, b) => a.id - b.id);
+    const list = JSON.stringify(operators);
+    if (this.told.get(sessionId) === list) return;
+    if (operators.length === 0) this.told.delete(sessionId);
+    else this.told.set(sessionId, list);
+    const holder = await this.holderOf(sessionId);
     const to = holder === null ? [rooms.viewing(sessionId)] : [rooms.viewing(sessionId), rooms.operator(holder)];
-    this.nsp.to(to).emit('session:viewers', { sessionId, operators: [...viewers.values()].sort((a, b) => a.id - b.id) });
+    this.nsp.to(to).emit('session:viewers', { sessionId, operators });
   }
 }
