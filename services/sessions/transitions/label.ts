@@ -6,7 +6,7 @@ import { ValidationError } from '../../errors';
 import { holderOf, type CommitStep } from './CommitStep';
 
 /** How many labels a session may carry (PROTOCOL.md "Labels"). */
-export const MAX_SESSION_LABELS = 20;
+const MAX_SESSION_LABELS = 20;
 
 const unknownLabels = (names: string[]): ValidationError => new ValidationError('Unknown label', [{ field: 'labels', message: `no such label: ${names.join(', ')}` }]);
 
