@@ -19,7 +19,7 @@ interface Pending {
 /** What became of one message of a group: stored (or found stored), or refused by its admit check. */
 type Outcome = { stored: StoredMessage } | { refused: unknown };
 
-/** A group written: each message's outcome, and the sessions that got new messages. */
+/** A group written: each message's outcome, and the sessions whose conversation moved on (notes aside: they are not stamped as the last message). */
 interface Written {
   outcomes: Outcome[];
   sessionIds: Set<string>;

@@ -139,7 +139,7 @@ export function createRealtime(httpServer: http.Server, deps: RealtimeDeps): Rea
   customers.use(capped);
   operators.use(capped);
   const peers = sub ? new Peers(customers, sub, logger) : null;
-  // A session's holder, for the viewers' news when a viewer's socket drops (a read as the server itself).
+  // A session's holder, who hears of its viewers whether viewing or not (a read as the server itself).
   const holderOf = async (sessionId: string): Promise<number | null> => (await deps.chat.getSession(SYSTEM, sessionId)).operatorId;
   const viewers = new Viewers(operators, holderOf, logger);
   const namespaceDeps = { ...deps, pending, viewers, messagesPer10Seconds: config.rateLimitMessagesPer10Seconds };
