@@ -44,4 +44,6 @@ export const rooms = {
   queue: 'queue',
   /** Operator sockets that have a session open (session:viewing): they hear its messages and typing. */
   viewing: (sessionId: string): string => `viewing:${sessionId}`,
+  /** Who hears a session as its operators do: its holder (if any) and its viewers. */
+  sessionStaff: (sessionId: string, operatorId: number | null): string[] => [rooms.viewing(sessionId), ...(operatorId === null ? [] : [rooms.operator(operatorId)])],
 };

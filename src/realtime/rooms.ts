@@ -47,7 +47,7 @@ export function roomAudience(
     // A note never goes to a customer socket, whichever process tells it.
     if (!message.internal && customers.adapter.rooms.has(sessionRoom)) customers.local.to(sessionRoom).emit('message:new', { message });
     // The holder and whoever has the session open (a socket in both rooms gets it once).
-    const staff = [...(operatorId === null ? [] : [rooms.operator(operatorId)]), rooms.viewing(sessionId)].filter((room) => operators.adapter.rooms.has(room));
+    const staff = rooms.sessionStaff(sessionId, operatorId).filter((room) => operators.adapter.rooms.has(room));
     if (staff.length > 0) operators.local.to(staff).emit('message:new', { message });
   };
   const tellMessages = (notices: MessageNotice[]): void => {
@@ -83,7 +83,7 @@ export function roomAudience(
       inOrder(() => operators.to(rooms.operator(operatorId)).emit(event, ...args));
     },
     sessionStaff<E extends keyof OperatorServerEvents>(sessionId: string, operatorId: number | null, event: E, ...args: Parameters<OperatorServerEvents[E]>) {
-      inOrder(() => operators.to([...(operatorId === null ? [] : [rooms.operator(operatorId)]), rooms.viewing(sessionId)]).emit(event, ...args));
+      inOrder(() => operators.to(rooms.sessionStaff(sessionId, operatorId)).emit(event, ...args));
     },
     queue<E extends keyof OperatorServerEvents>(event: E, ...args: Parameters<OperatorServerEvents[E]>) {
       inOrder(() => operators.to(rooms.queue).emit(event, ...args));

@@ -97,8 +97,6 @@ export class Viewers {
     if (this.told.get(sessionId) === list) return;
     if (operators.length === 0) this.told.delete(sessionId);
     else this.told.set(sessionId, list);
-    const holder = await this.holderOf(sessionId);
-    const to = holder === null ? [rooms.viewing(sessionId)] : [rooms.viewing(sessionId), rooms.operator(holder)];
-    this.nsp.to(to).emit('session:viewers', { sessionId, operators });
+    this.nsp.to(rooms.sessionStaff(sessionId, await this.holderOf(sessionId))).emit('session:viewers', { sessionId, operators });
   }
 }

@@ -1,10 +1,8 @@
-import type { Browser, Page } from 'playwright-core';
-import { sqliteBackend } from '../helpers/backends';
 import request from 'supertest';
-import { bearer, createAdmin, createOperator, type Staff } from '../helpers/api';
-import { chromiumAvailable, expectText, freshContext, launchBrowser, logInToConsole, screenshots, watch, widgetSessionId } from '../helpers/browser';
-import { call, closeAllSockets, connectOperator } from '../helpers/sockets';
-import { startTestServer, type TestServer } from '../helpers/testServer';
+import { bearer, createOperator } from '../helpers/api';
+import { chromiumAvailable, expectText, freshContext, screenshots, watch, widgetSessionId } from '../helpers/browser';
+import { browserStage } from '../helpers/browserStage';
+import { call, connectOperator } from '../helpers/sockets';
 
 /**
  * Notes, saved replies and labels in the console: Ann turns on Note and writes one; it looks like a note (marked in words), the
@@ -15,28 +13,10 @@ import { startTestServer, type TestServer } from '../helpers/testServer';
 const describeBrowser = chromiumAvailable() ? describe : describe.skip;
 
 describeBrowser('browser: internal notes', () => {
-  let browser: Browser;
-  let server: TestServer;
-  let admin: Staff;
-
-  beforeAll(async () => {
-    browser = await launchBrowser();
-    server = await startTestServer(sqliteBackend, { env: { OPERATOR_PRESENCE_GRACE_SECONDS: '3600' } });
-    admin = await createAdmin(server, { name: 'Ada Admin' });
-  });
-  afterAll(async () => {
-    closeAllSockets();
-    await browser?.close();
-    await server?.close();
-  });
-
-  async function console(email: string, status: 'online' | 'busy'): Promise<Page> {
-    const page = await (await freshContext(browser)).newPage();
-    await logInToConsole(page, server.url, email, status);
-    return page;
-  }
+  const stage = browserStage({ OPERATOR_PRESENCE_GRACE_SECONDS: '3600' });
 
   it('a note reaches a colleague and never the customer; a saved reply goes out filled in; a label shows on the tabs', async () => {
+    const { browser, server, admin } = stage;
     const { url } = server;
     const shot = screenshots('notes');
     const ann = await createOperator(url, admin.token, { name: 'Ann Archer' });
@@ -47,8 +27,8 @@ describeBrowser('browser: internal notes', () => {
       .set(bearer(admin.token))
       .send({ shortcut: 'sorry', content: 'Sorry {{customer.name}}, {{operator.name}} is on it', scope: 'shared' })
       .expect(201);
-    const annPage = await console(ann.email, 'online');
-    const benPage = await console(ben.email, 'busy');
+    const annPage = await stage.openConsole(ann.email, 'online');
+    const benPage = await stage.openConsole(ben.email, 'busy');
 
     const customer = await (await freshContext(browser)).newPage();
     const problems = [watch(annPage), watch(benPage), watch(customer)];

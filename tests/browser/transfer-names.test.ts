@@ -1,9 +1,8 @@
-import type { Browser, Page } from 'playwright-core';
-import { sqliteBackend } from '../helpers/backends';
-import { createAdmin, createOperator, createSession, type Staff } from '../helpers/api';
-import { chromiumAvailable, expectText, freshContext, launchBrowser, logInToConsole, screenshots, watch } from '../helpers/browser';
-import { call, closeAllSockets, cmid, connectCustomer } from '../helpers/sockets';
-import { startTestServer, type TestServer } from '../helpers/testServer';
+import type { Page } from 'playwright-core';
+import { createOperator, createSession } from '../helpers/api';
+import { chromiumAvailable, expectText, screenshots, watch } from '../helpers/browser';
+import { browserStage } from '../helpers/browserStage';
+import { call, cmid, connectCustomer } from '../helpers/sockets';
 
 /**
  * A chat handed from one operator to another keeps every message's writer, as people see it in the consoles:
@@ -15,35 +14,17 @@ import { startTestServer, type TestServer } from '../helpers/testServer';
 const describeBrowser = chromiumAvailable() ? describe : describe.skip;
 
 describeBrowser('browser: a transferred chat in both consoles', () => {
-  let browser: Browser;
-  let server: TestServer;
-  let admin: Staff;
-
-  beforeAll(async () => {
-    browser = await launchBrowser();
-    server = await startTestServer(sqliteBackend, { env: { OPERATOR_PRESENCE_GRACE_SECONDS: '3600' } });
-    admin = await createAdmin(server, { name: 'Ada Admin' });
-  });
-  afterAll(async () => {
-    closeAllSockets();
-    await browser?.close();
-    await server?.close();
-  });
-
-  async function console(email: string, status: 'online' | 'busy'): Promise<Page> {
-    const page = await (await freshContext(browser)).newPage();
-    await logInToConsole(page, server.url, email, status);
-    return page;
-  }
+  const stage = browserStage({ OPERATOR_PRESENCE_GRACE_SECONDS: '3600' });
   const bubble = (page: Page, side: 'own' | 'other', text: string) => page.locator(`.msg-${side}`, { has: page.locator('.msg-text', { hasText: text }) });
 
   it('each message shows its writer’s name, on the right side, before and after the transfer', async () => {
+    const { server, admin } = stage;
     const { url } = server;
     const shot = screenshots('transfer-names');
     const ann = await createOperator(url, admin.token, { name: 'Ann Archer' });
     const ben = await createOperator(url, admin.token, { name: 'Ben Brook' });
-    const annPage = await console(ann.email, 'online');
-    const benPage = await console(ben.email, 'busy');
+    const annPage = await stage.openConsole(ann.email, 'online');
+    const benPage = await stage.openConsole(ben.email, 'busy');
     const problems = [watch(annPage), watch(benPage)];
 
     const customer = await createSession(url, { customerName: 'Carla Customer', message: 'My invoice is wrong' });
