@@ -55,7 +55,7 @@ const messageId = (where: 'query' | 'body', optional = true): Schema[string] => 
 });
 
 /** Page sizes; the default for a missing limit is in DEFAULT_LIMITS. */
-export const DEFAULT_LIMITS = { messages: 50, history: 20 };
+export const DEFAULT_LIMITS = { messages: 50, history: 20, search: 20 };
 
 const boundedLimit = (max: number): Schema[string] => ({
   in: ['query'],
@@ -64,6 +64,8 @@ const boundedLimit = (max: number): Schema[string] => ({
   isInt: { options: { min: 1, max }, errorMessage: `must be an integer from 1 to ${max}` },
   toInt: true,
 });
+
+const timeInQuery: Schema[string] = { in: ['query'], optional: true, ...single('query'), isISO8601: { errorMessage: 'must be an ISO-8601 time' }, toDate: true };
 
 const sessionId: Schema[string] = { in: ['params'], isUUID: { options: 4, errorMessage: 'must be a session id (UUID)' } };
 const sessionInBody: Schema[string] = {
@@ -127,6 +129,7 @@ export interface Schemas {
   listMessages: Schema;
   rateSession: Schema;
   history: Schema;
+  search: Schema;
   activeSessions: Schema;
   login: Schema;
   operatorParam: Schema;
@@ -269,10 +272,19 @@ export function buildSchemas(config: Config): Schemas {
       status: oneOf(SESSION_STATUSES, 'query'),
       operatorId: positiveId('query', true),
       customerId: optionalString(191, 'query'),
-      from: { in: ['query'], optional: true, ...single('query'), isISO8601: { errorMessage: 'must be an ISO-8601 time' }, toDate: true },
-      to: { in: ['query'], optional: true, ...single('query'), isISO8601: { errorMessage: 'must be an ISO-8601 time' }, toDate: true },
+      from: timeInQuery,
+      to: timeInQuery,
       label: labelName('query', true),
       limit: boundedLimit(100),
+      cursor: optionalString(500, 'query'),
+    },
+    search: {
+      q: { in: ['query'], ...single('query'), isLength: { options: { min: 2, max: 200 }, errorMessage: '2 to 200 characters' } },
+      from: timeInQuery,
+      to: timeInQuery,
+      operatorId: positiveId('query', true),
+      label: labelName('query', true),
+      limit: boundedLimit(50),
       cursor: optionalString(500, 'query'),
     },
     activeSessions: { mine: { in: ['query'], optional: true, ...single('query'), isBoolean: { errorMessage: 'must be true or false' }, toBoolean: true } },

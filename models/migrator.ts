@@ -6,6 +6,7 @@ import * as messageSenderKey from './migrations/003-message-sender-key';
 import * as assignmentsAndSenderNames from './migrations/004-assignments-and-sender-names';
 import * as attachments from './migrations/005-attachments';
 import * as notesLabelsCanned from './migrations/006-notes-labels-canned';
+import * as search from './migrations/007-search';
 
 /** Listed, not globbed, so the same list runs from TypeScript under jest and from compiled JavaScript. */
 const MIGRATIONS = [
@@ -15,6 +16,7 @@ const MIGRATIONS = [
   { name: '004-assignments-and-sender-names', module: assignmentsAndSenderNames },
   { name: '005-attachments', module: attachments },
   { name: '006-notes-labels-canned', module: notesLabelsCanned },
+  { name: '007-search', module: search },
 ];
 
 export type Migrator = Umzug<QueryInterface>;

@@ -5,6 +5,7 @@ import type { PostMessageInput } from '../services/messages/MessageService';
 import type { Variant } from '../services/messages/attachments/FileStore';
 import type { CreateSessionInput } from '../services/sessions/ChatService';
 import type { HistoryFilters } from '../services/sessions/SessionDirectory';
+import type { SearchQuery } from '../services/messages/SearchService';
 import type { RouteContext } from './context';
 import { inputOf } from './context';
 import type { RouteGroup, RouteSpec } from './registry';
@@ -12,7 +13,7 @@ import { sendFile } from './files';
 
 type SessionParam = { sessionId: string };
 
-export function chatRoutes({ schemas, limiters, chat, sessions, messages, files, uploads }: RouteContext): RouteGroup {
+export function chatRoutes({ schemas, limiters, chat, sessions, messages, files, uploads, search }: RouteContext): RouteGroup {
   const download = (variant: Variant): RouteSpec['handler'] => async (req, res) => {
     const { attachmentId } = inputOf<{ attachmentId: string }>(req);
     const file = await files.open(actorOf(req), attachmentId, variant, { exp: req.query.exp, sig: req.query.sig });
@@ -71,6 +72,23 @@ export function chatRoutes({ schemas, limiters, chat, sessions, messages, files,
           const filters = inputOf<Omit<HistoryFilters, 'limit'> & { limit?: number }>(req);
           const page = await sessions.history(actorOf(req), { ...filters, limit: filters.limit ?? DEFAULT_LIMITS.history });
           sendData(res, page.sessions, { meta: { nextCursor: page.nextCursor } });
+        },
+      },
+      {
+        method: 'get',
+        path: '/search',
+        summary: 'Full-text search of every message (notes included) and of customers’ names, emails and ids; newest first, cursor pagination (meta.nextCursor)',
+        access: access.operator,
+        schema: schemas.search,
+        responds: {
+          status: 200,
+          schema: { arrayOf: 'SearchResult' },
+          fails: { 400: 'q not 2 to 200 characters or without a word of two letters or digits, invalid filters, or a cursor this server did not give out' },
+        },
+        handler: async (req, res) => {
+          const query = inputOf<Omit<SearchQuery, 'limit'> & { limit?: number }>(req);
+          const page = await search.search(actorOf(req), { ...query, limit: query.limit ?? DEFAULT_LIMITS.search });
+          sendData(res, page.results, { meta: { nextCursor: page.nextCursor } });
         },
       },
       {

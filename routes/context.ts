@@ -9,6 +9,7 @@ import type { LabelService } from '../services/labels/LabelService';
 import type { CannedResponseService } from '../services/canned/CannedResponseService';
 import type { SessionDirectory } from '../services/sessions/SessionDirectory';
 import type { OperatorService } from '../services/operators/OperatorService';
+import type { SearchService } from '../services/messages/SearchService';
 
 /** What the routers need: the services they call, the schemas they validate with. */
 export interface RouteContext {
@@ -24,6 +25,7 @@ export interface RouteContext {
   operators: OperatorService;
   labels: LabelService;
   canned: CannedResponseService;
+  search: SearchService;
 }
 
 /** The validated input of a request (set by the validation middleware), typed by the caller. */

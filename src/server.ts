@@ -35,6 +35,7 @@ import { ChatService } from '../services/sessions/ChatService';
 import { SessionDirectory } from '../services/sessions/SessionDirectory';
 import { LabelService } from '../services/labels/LabelService';
 import { CannedResponseService } from '../services/canned/CannedResponseService';
+import { SearchService } from '../services/messages/SearchService';
 import { Transitions } from '../services/sessions/transitions/pipeline';
 import { buildSchemas } from '../middleware/schemas';
 import { httpMetrics } from '../middleware/httpMetrics';
@@ -61,6 +62,7 @@ export interface ChatServer {
   sessions: SessionDirectory;
   labels: LabelService;
   canned: CannedResponseService;
+  search: SearchService;
   messages: MessageService;
   files: AttachmentFiles;
   operators: OperatorService;
@@ -110,6 +112,7 @@ export function createServer(config: Config, options: ServerOptions = {}): ChatS
   const sessions = new SessionDirectory(db, directory);
   const labels = new LabelService(db, transitions);
   const canned = new CannedResponseService(db, config.maxMessageLength);
+  const search = new SearchService(db, describeFiles);
   const operators = new OperatorService(db, operatorCache, directory, events, assigner);
   const presence = new PresenceService(db, operatorCache, assigner, events, config, logger);
   const sweeper = new Sweeper(db, chat, assigner, presence, config, logger);
@@ -130,7 +133,7 @@ export function createServer(config: Config, options: ServerOptions = {}): ChatS
   const schemas = buildSchemas(config);
   // A caption is counted in characters (MAX_MESSAGE_LENGTH), a field in bytes: room for four bytes a character.
   const uploads = multipartUpload({ maxFileBytes: config.attachments.maxUploadBytes, maxFieldBytes: config.maxMessageLength * 4 + 1024, atOnce: UPLOADS_AT_ONCE });
-  const routes = { schemas, limiters: createRateLimiters(config, redis), auth, chat, sessions, messages, files, uploads, operators, labels, canned };
+  const routes = { schemas, limiters: createRateLimiters(config, redis), auth, chat, sessions, messages, files, uploads, operators, labels, canned, search };
   const metricsEndpoint = { render: () => clusterMetrics.render(), contentType: clusterMetrics.contentType, token: config.metricsToken };
   const app = createApp({ config, logger, health: new HealthService(db, cache), isAccepting: () => accepting, routes, metrics: { record: httpMetrics(metrics), endpoint: metricsEndpoint } });
   const httpServer = http.createServer(app);
@@ -216,7 +219,7 @@ export function createServer(config: Config, options: ServerOptions = {}): ChatS
     return stopping;
   }
 
-  return { app, httpServer, db, cache, logger, events, transitions, assigner, chat, sessions, labels, canned, messages, files, operators, auth, presence, sweeper, realtime, start, stop };
+  return { app, httpServer, db, cache, logger, events, transitions, assigner, chat, sessions, labels, canned, search, messages, files, operators, auth, presence, sweeper, realtime, start, stop };
 }
 
 /**

@@ -54,8 +54,23 @@ export interface MessageRow extends MessageKey {
   createdAt: Date;
 }
 
-const COLUMNS =
-  'id, session_id AS sessionId, sender_type AS senderType, sender_id AS senderId, sender_name AS senderName, type, content, client_message_id AS clientMessageId, attachment_id AS attachmentId, internal, created_at AS createdAt, read_at AS readAt';
+const FIELDS = [
+  'id',
+  'session_id AS sessionId',
+  'sender_type AS senderType',
+  'sender_id AS senderId',
+  'sender_name AS senderName',
+  'type',
+  'content',
+  'client_message_id AS clientMessageId',
+  'attachment_id AS attachmentId',
+  'internal',
+  'created_at AS createdAt',
+  'read_at AS readAt',
+];
+/** The columns of a MessageFields row, of the table under `alias` when a query joins others. */
+export const messageColumns = (alias?: string): string => FIELDS.map((field) => (alias ? `${alias}.${field}` : field)).join(', ');
+const COLUMNS = messageColumns();
 
 /**
  * MariaDB reads an OR of (session_id, sender_key, client_message_id) triples through (session_id, id) unless
@@ -69,7 +84,7 @@ const BY_KEY_HINT: Record<Db['dialect'], string> = { mysql: ' FORCE INDEX (chat_
  * A Date as the DATETIME(3) text each dialect stores, in UTC (config/database.ts sets the timezone +00:00),
  * milliseconds kept: Sequelize's own escaping of a Date outside a model drops them on MySQL.
  */
-function sqlDate(db: Db, date: Date): string {
+export function sqlDate(db: Db, date: Date): string {
   const text = date.toISOString().replace('T', ' ').replace('Z', '');
   return db.dialect === 'sqlite' ? `${text} +00:00` : text;
 }

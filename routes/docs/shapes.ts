@@ -13,6 +13,7 @@ import type {
   OperatorFigures,
   OperatorRef,
   OperatorStats,
+  SearchResultDTO,
   SessionDTO,
   SessionEventDTO,
   SessionTicketDTO,
@@ -38,6 +39,7 @@ export interface Shapes {
   Assignment: AssignmentDTO;
   Label: LabelDTO;
   CannedResponse: CannedResponseDTO;
+  SearchResult: SearchResultDTO;
   FieldProblem: FieldProblem;
   ErrorBody: ErrorBody;
   /** The failure envelope, `{ success: false, error }`. */

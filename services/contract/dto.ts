@@ -154,6 +154,16 @@ export interface LabelDTO {
   color: string | null;
 }
 
+/**
+ * One search hit (PROTOCOL.md "Search"): a message that holds the words (with its session), or a session whose
+ * customer's name, email or id does (`message` null). `snippet` is plain text around the match.
+ */
+export interface SearchResultDTO {
+  session: SessionDTO;
+  message: MessageDTO | null;
+  snippet: string;
+}
+
 /** A saved reply (PROTOCOL.md "Canned responses"): the team's (`shared`, ownerId null) or one operator's. */
 export interface CannedResponseDTO {
   id: number;

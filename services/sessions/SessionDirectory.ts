@@ -7,7 +7,7 @@ import { countOnline } from '../../models/queries/operators';
 import { canKnow, requireOperator, type Actor } from '../access';
 import type { Availability, SessionDTO, SessionEventDTO, SessionStatus } from '../contract';
 import { toSessionEventDTO } from '../dto';
-import { ValidationError } from '../errors';
+import { decodeCursor, encodeCursor } from '../cursor';
 import type { OperatorDirectory } from '../operators/availability';
 import { getSession, sessionDTOs } from './sessionViews';
 
@@ -63,13 +63,13 @@ export class SessionDirectory {
     if (filters.from || filters.to) where.createdAt = created;
     if (filters.label !== undefined) where.id = { [Op.in]: literal(`(SELECT session_id FROM session_labels WHERE label = ${this.db.sequelize.escape(filters.label)})`) };
     if (filters.cursor) {
-      const cursor = decodeCursor(filters.cursor);
+      const cursor = decodeCursor(filters.cursor, readSessionCursor);
       where[Op.and] = [{ [Op.or]: [{ createdAt: { [Op.lt]: cursor.createdAt } }, { createdAt: cursor.createdAt, id: { [Op.lt]: cursor.id } }] }];
     }
     const rows = await findSessions(this.db, where as WhereOptions, [['createdAt', 'DESC'], ['id', 'DESC']], filters.limit + 1);
     const page = rows.slice(0, filters.limit);
     const last = page[page.length - 1];
-    const nextCursor = rows.length > filters.limit && last ? encodeCursor(last) : null;
+    const nextCursor = rows.length > filters.limit && last ? sessionCursor(last) : null;
     return { sessions: await sessionDTOs(this.db, page), nextCursor };
   }
 
@@ -99,17 +99,12 @@ export class SessionDirectory {
   }
 }
 
-function encodeCursor(session: ChatSession): string {
-  return Buffer.from(JSON.stringify({ c: session.createdAt.toISOString(), i: session.id })).toString('base64url');
+function sessionCursor(session: ChatSession): string {
+  return encodeCursor({ c: session.createdAt.toISOString(), i: session.id });
 }
 
-function decodeCursor(cursor: string): { createdAt: Date; id: string } {
-  try {
-    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { c?: unknown; i?: unknown };
-    const createdAt = new Date(String(parsed.c));
-    if (typeof parsed.i !== 'string' || Number.isNaN(createdAt.getTime())) throw new Error('bad cursor');
-    return { createdAt, id: parsed.i };
-  } catch {
-    throw new ValidationError('Invalid cursor', [{ field: 'cursor', message: 'not a cursor this server gave out' }]);
-  }
+function readSessionCursor(parsed: unknown): { createdAt: Date; id: string } | null {
+  const { c, i } = (parsed ?? {}) as { c?: unknown; i?: unknown };
+  const createdAt = new Date(String(c));
+  return typeof i === 'string' && !Number.isNaN(createdAt.getTime()) ? { createdAt, id: i } : null;
 }

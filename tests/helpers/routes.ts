@@ -11,6 +11,7 @@ import type { AttachmentFiles } from '../../services/messages/attachments/Attach
 import type { MessageService } from '../../services/messages/MessageService';
 import type { LabelService } from '../../services/labels/LabelService';
 import type { CannedResponseService } from '../../services/canned/CannedResponseService';
+import type { SearchService } from '../../services/messages/SearchService';
 import type { OperatorService } from '../../services/operators/OperatorService';
 import { PASSWORD, bearer, uniqueEmail } from './http';
 import type { TestServer } from './testServer';
@@ -59,6 +60,7 @@ export function registeredRoutes(server?: TestServer): RegisteredRoute[] {
     operators: server?.server.operators ?? unused<OperatorService>('operators'),
     labels: server?.server.labels ?? unused<LabelService>('labels'),
     canned: server?.server.canned ?? unused<CannedResponseService>('canned'),
+    search: server?.server.search ?? unused<SearchService>('search'),
   });
   return groups.flatMap((group) =>
     group.routes.map((spec) => {
@@ -129,4 +131,13 @@ export const SAMPLE_BODIES: Record<string, (ids: SampleIds) => Record<string, un
 
 export function sampleBody(route: RegisteredRoute, ids: SampleIds): Record<string, unknown> | undefined {
   return SAMPLE_BODIES[route.key]?.(ids);
+}
+
+/** A valid query for each route that needs one (none do without: their query fields are optional). */
+const SAMPLE_QUERIES: Record<string, Record<string, string>> = {
+  'GET /api/chat/search': { q: 'hello' },
+};
+
+export function sampleQuery(route: RegisteredRoute): Record<string, string> {
+  return SAMPLE_QUERIES[route.key] ?? {};
 }

@@ -1,7 +1,7 @@
 import { SignJWT } from 'jose';
 import type { AccessRule } from '../../middleware/auth';
 import { describeEachBackend } from '../helpers/backends';
-import { call, expectErrorEnvelope, fillPath, liveToken, registeredRoutes, sampleBody, type Customer, type RegisteredRoute, type Staff } from '../helpers/api';
+import { call, expectErrorEnvelope, fillPath, liveToken, registeredRoutes, sampleBody, sampleQuery, type Customer, type RegisteredRoute, type Staff } from '../helpers/api';
 import { smallPng, upload } from '../helpers/files';
 import { assignedChat, castOf, sharedServer, type Cast } from '../helpers/scenarios';
 
@@ -205,7 +205,7 @@ describeEachBackend('authorization matrix', (backend) => {
       const attempts = authorizations.length === 0 ? [undefined] : authorizations;
       for (const authorization of attempts) {
         const body = sampleBody(route, { sessionId: subject.session.id, assignedOperatorId: cast.operator.id, loginEmail: cast.third.email });
-        const res = await call(stage.url, route.method, pathOf(route, subject), { authorization, body });
+        const res = await call(stage.url, route.method, pathOf(route, subject), { authorization, body }).query(sampleQuery(route));
         const seen = { caller, authorization: authorization?.slice(0, 24), status: res.status, code: res.body?.error?.code };
         if (expected === 'allowed') {
           expect(seen.status).toBeLessThan(500);

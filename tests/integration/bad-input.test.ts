@@ -3,7 +3,7 @@ import request from 'supertest';
 import { validateInput } from '../../middleware/validation';
 import { describeEachBackend } from '../helpers/backends';
 import type { TestServer } from '../helpers/testServer';
-import { bearer, call, createAdmin, expectError, expectErrorEnvelope, fillPath, getSession, liveToken, pathParams, registeredRoutes, sampleBody, type Customer, type RegisteredRoute, type SampleIds, type Staff, startApiServer } from '../helpers/api';
+import { bearer, call, createAdmin, expectError, expectErrorEnvelope, fillPath, getSession, liveToken, pathParams, registeredRoutes, sampleBody, sampleQuery, type Customer, type RegisteredRoute, type SampleIds, type Staff, startApiServer } from '../helpers/api';
 import { BODY_METHODS, badBodyValues, badParamValues, badQueryValues, describeValue, fieldsOf, seenOf, type Seen } from '../helpers/badInput';
 import { smallPng, upload } from '../helpers/files';
 import { assignedChat, onlineOperator } from '../helpers/scenarios';
@@ -141,7 +141,7 @@ describeEachBackend('bad input on every route', (backend) => {
         const expected: Seen[] = [];
         for (const value of badQueryValues(field)) {
           const input = `${name}=${describeValue(value)}`;
-          const res = await call(url, route.method, path, { token: await authorizedToken(route) }).query({ [name]: value });
+          const res = await call(url, route.method, path, { token: await authorizedToken(route) }).query({ ...sampleQuery(route), [name]: value });
           seen.push(seenOf(input, res));
           expected.push({ input, status: 400, code: 'VALIDATION_ERROR', fields: [name] });
           if (res.status >= 400) expectErrorEnvelope(res);
