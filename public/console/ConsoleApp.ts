@@ -1,6 +1,6 @@
 import { el, field, replaceChildren } from '../shared/dom';
 import { ApiError } from '../shared/http';
-import type { CannedResponse, Operator, OperatorStatus } from '../shared/protocol';
+import type { CannedResponse, Operator, OperatorStatus, SearchResult } from '../shared/protocol';
 import { ask } from '../shared/socket';
 import { savedToken, type Login } from './auth';
 import { ChatActions } from './chatActions';
@@ -12,6 +12,7 @@ import { Notifier } from './notify';
 import { OperatorSocket } from './operatorSocket';
 import { Queue } from './queue';
 import { QueueView } from './queueView';
+import { SearchView } from './searchView';
 import { TabsView } from './tabsView';
 import { TeamRefresh } from './teamRefresh';
 import { TeamView } from './teamView';
@@ -104,6 +105,15 @@ export class ConsoleApp {
         operatorName: () => this.ctx.me?.name ?? '',
       }),
       team: me.role === 'admin' ? new TeamView(() => void this.team.refreshTeam()) : null,
+      search: new SearchView({
+        find: async (q, label, cursor) => {
+          const query = new URLSearchParams({ q, ...(label ? { label } : {}), ...(cursor ? { cursor } : {}) });
+          const page = await this.ctx.http.page<SearchResult[]>('GET', `/api/chat/search?${query.toString()}`);
+          return { results: page.data, nextCursor: typeof page.meta?.nextCursor === 'string' ? page.meta.nextCursor : null };
+        },
+        open: (result) => void this.tabs.open(result.session, result.message?.id ?? null),
+        labels: () => this.ctx.labels,
+      }),
     };
     this.ctx.views = views;
     replaceChildren(
@@ -116,7 +126,7 @@ export class ConsoleApp {
       ),
       connection,
       toast,
-      el('main', { className: 'layout' }, el('aside', { className: 'side' }, views.queue.root, views.tabs.root), views.conversation.root, views.team?.root),
+      el('main', { className: 'layout' }, el('aside', { className: 'side' }, views.queue.root, views.tabs.root, views.search.root), views.conversation.root, views.team?.root),
     );
     views.queue.render([]);
     this.tabs.renderTabs();

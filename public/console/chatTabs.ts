@@ -7,6 +7,10 @@ import type { Notifier } from './notify';
 
 /** Messages per history page. */
 const PAGE = 50;
+/** A conversation opened at a search match shows this many messages before it; older ones load on demand. */
+const CONTEXT_BEFORE_MATCH = 10;
+/** A conversation opened at a match reads at most this many pages of 200 after it. */
+const MAX_PAGES_FROM_MATCH = 10;
 
 /**
  * The chats the operator holds, one tab each, and which one is in front: their history, unread counts, read
@@ -58,6 +62,44 @@ export class ChatTabs {
     this.chats.set(session.id, chat);
     this.renderTabs();
     void this.loadLatest(chat);
+  }
+
+  /**
+   * Opens any session (a search result) in a tab, held or not, open or closed; with `messageId`, its
+   * conversation is read from a little before that message to the newest, and the message is shown marked.
+   */
+  async open(session: Session, messageId: number | null): Promise<void> {
+    if (!this.ctx.me) return;
+    let chat = this.chats.get(session.id);
+    if (!chat) {
+      chat = newChat(session, this.ctx.me.id);
+      this.chats.set(session.id, chat);
+      this.renderTabs();
+      if (messageId === null) await this.loadLatest(chat);
+    }
+    if (messageId !== null && !chat.list.has(messageId)) await this.loadAround(chat, messageId);
+    this.select(session.id);
+    if (messageId !== null) chat.list.highlight(messageId);
+  }
+
+  /** A message, a few before it, and everything after it to the newest, a page at a time (a search opens a conversation far back). */
+  private async loadAround(chat: Chat, messageId: number): Promise<void> {
+    const path = `/api/chat/messages/${encodeURIComponent(chat.session.id)}`;
+    try {
+      const before = await this.ctx.http.page<Message[]>('GET', `${path}?before=${messageId + 1}&limit=${CONTEXT_BEFORE_MATCH + 1}`);
+      chat.list.upsert(...before.data);
+      chat.hasOlder = before.meta?.hasMore === true;
+      let after = messageId;
+      for (let pages = 0; pages < MAX_PAGES_FROM_MATCH; pages += 1) {
+        const page = await this.ctx.http.page<Message[]>('GET', `${path}?after=${after}&limit=200`);
+        chat.list.upsert(...page.data);
+        const last = page.data[page.data.length - 1];
+        if (page.meta?.hasMore !== true || !last) break;
+        after = last.id;
+      }
+    } catch (error) {
+      this.ctx.toast(describe(error));
+    }
   }
 
   private async loadLatest(chat: Chat): Promise<void> {

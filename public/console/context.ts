@@ -4,6 +4,7 @@ import type { Label, Operator } from '../shared/protocol';
 import { savedToken } from './auth';
 import type { ConversationView } from './conversationView';
 import type { QueueView } from './queueView';
+import type { SearchView } from './searchView';
 import type { TabsView } from './tabsView';
 import type { TeamView } from './teamView';
 
@@ -15,6 +16,7 @@ export interface Views {
   tabs: TabsView;
   conversation: ConversationView;
   team: TeamView | null;
+  search: SearchView;
 }
 
 /**

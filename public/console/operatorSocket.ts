@@ -114,6 +114,7 @@ export class OperatorSocket {
   private async refreshLabels(): Promise<void> {
     try {
       this.ctx.labels = await this.ctx.http.call<Label[]>('GET', '/api/labels');
+      this.ctx.views?.search.fillLabels();
       const chat = this.parts.tabs.selectedChat();
       if (chat) this.ctx.views?.conversation.show(chat);
     } catch (error) {

@@ -184,6 +184,15 @@ export class MessageList {
     element.setAttribute('title', label);
   }
 
+  /** Brings a message into view, marked as the one looked for (a search result). */
+  highlight(id: number): void {
+    for (const node of this.root.querySelectorAll('.msg-found')) node.classList.remove('msg-found');
+    const entry = this.entries.get(id);
+    if (!entry) return;
+    entry.node.classList.add('msg-found');
+    entry.node.scrollIntoView({ block: 'center' });
+  }
+
   /** Stored messages stay in id order; pending ones stay after every stored one. */
   private insert(node: HTMLLIElement, id: number): void {
     let before: Element | null = null;

@@ -9,6 +9,7 @@ export type {
   OperatorDTO as Operator,
   OperatorStats,
   OperatorStatus,
+  SearchResultDTO as SearchResult,
   SenderType,
   SessionDTO as Session,
   SessionStatus,

@@ -3,7 +3,7 @@ import type { Db } from '../../models/db';
 import type { ChatSession } from '../../models';
 import type { MessageFields } from '../../models/queries/messages';
 import { findSessions } from '../../models/queries/sessions';
-import { customerMatches, indexedMatches, newestMessageId, recentCandidates, RECENT_SCAN, type SearchFilters, type SessionKey } from '../../models/queries/search';
+import { customerMatches, indexedMatches, newestMessageId, recentCandidates, RECENT_SCAN, wordCounts, type SearchFilters, type SessionKey } from '../../models/queries/search';
 import { requireOperator, type Actor } from '../access';
 import type { SearchResultDTO } from '../contract';
 import { decodeCursor, encodeCursor } from '../cursor';
@@ -54,7 +54,7 @@ export class SearchService {
   async search(actor: Actor, query: SearchQuery): Promise<SearchPage> {
     requireOperator(actor);
     const words = searchWords(query.q);
-    if (words.all.length === 0) throw new ValidationError('Nothing to search for', [{ field: 'q', message: 'needs a word of two or more letters or digits' }]);
+    if (words.all.length === 0) throw new ValidationError('Search for a word of two or more letters or digits', [{ field: 'q', message: 'needs a word of two or more letters or digits' }]);
     const position = query.cursor ? decodeCursor(query.cursor, readPosition) : {};
     const want = query.limit + 1;
     const exact = query.q.trim();
@@ -79,20 +79,32 @@ export class SearchService {
     const hits: MessageFields[] = [];
     const keep = (rows: MessageFields[]) => hits.push(...rows.filter((row) => holdsAll(row.content, words.all)));
     const scan = RECENT_SCAN[this.db.dialect];
-    let cursor = below ?? (scan > 0 ? (await newestMessageId(this.db)) + 1 : Number.MAX_SAFE_INTEGER);
-    const floor = Math.max(cursor - scan, 0);
+    const start = below ?? (scan > 0 ? (await newestMessageId(this.db)) + 1 : Number.MAX_SAFE_INTEGER);
+    const floor = Math.max(start - scan, 0);
+    let cursor = start;
     while (scan > 0 && hits.length < want && cursor > floor) {
       const rows = await recentCandidates(this.db, { below: cursor, floor }, words.indexed, filters, STEP);
       keep(rows);
       cursor = rows.length < STEP ? floor : Number(rows[rows.length - 1]?.id);
     }
+    const asked = scan > 0 && hits.length < want && words.indexed.length > 1 ? await this.rarest(words.indexed, { below: start, floor }) : words.indexed;
     while (hits.length < want && cursor > 1) {
-      const rows = await indexedMatches(this.db, cursor, words.indexed, filters, STEP);
+      const rows = await indexedMatches(this.db, cursor, asked, words.indexed.filter((word) => !asked.includes(word)), filters, STEP);
       keep(rows);
       if (rows.length < STEP) break;
       cursor = Number(rows[rows.length - 1]?.id);
     }
     return hits.slice(0, want);
+  }
+
+  /**
+   * The word the recent messages hold least often (the longest of equals), alone: MySQL's index costs as much as
+   * all the matches of every word it is asked for, and the other words are checked on what it finds.
+   */
+  private async rarest(words: string[], range: { below: number; floor: number }): Promise<string[]> {
+    const counts = await wordCounts(this.db, range, words);
+    const ranked = words.map((word, i) => ({ word, count: counts[i] ?? 0 })).sort((a, b) => a.count - b.count || b.word.length - a.word.length);
+    return ranked.slice(0, 1).map((entry) => entry.word);
   }
 
   /** Up to `want` sessions after `after` whose customer matches, newest first. */

@@ -15,7 +15,7 @@ const describeBrowser = chromiumAvailable() ? describe : describe.skip;
 describeBrowser('browser: internal notes', () => {
   const stage = browserStage({ OPERATOR_PRESENCE_GRACE_SECONDS: '3600' });
 
-  it('a note reaches a colleague and never the customer; a saved reply goes out filled in; a label shows on the tabs', async () => {
+  it('a note reaches a colleague and never the customer; a saved reply goes out filled in; a label shows on the tabs; search finds the chat by label and word', async () => {
     const { browser, server, admin } = stage;
     const { url } = server;
     const shot = screenshots('notes');
@@ -83,6 +83,22 @@ describeBrowser('browser: internal notes', () => {
     await shot(benPage, 'ben-warned-ada-is-typing');
     ada.disconnect();
     await benPage.locator('.colleagues').waitFor({ state: 'hidden' });
+
+    // Ann, whose chat went to Ben, finds it again by a word from its text and its label; a result opens it at the message.
+    const search = annPage.getByRole('search');
+    await search.getByLabel('Search chats').fill('PARCEL');
+    await search.getByLabel('Label').selectOption('refund');
+    await search.getByRole('button', { name: 'Search' }).click();
+    const results = annPage.locator('.search-results .search-result');
+    await results.nth(1).waitFor();
+    expect(await results.allTextContents()).toEqual([expect.stringMatching(/^Carla Customer.*Note ·.*Second parcel this month: offer a refund$/), expect.stringMatching(/^Carla Customer.*My parcel never came$/)]);
+    await results.filter({ hasText: 'My parcel never came' }).click();
+    await expectText(annPage.locator('.msg-found'), /My parcel never came/);
+    await expectText(annPage.locator('#conversation-title'), 'Carla Customer');
+    await shot(annPage, 'ann-finds-the-chat-by-label-and-word');
+    await search.getByLabel('Search chats').fill('kumquat');
+    await search.getByRole('button', { name: 'Search' }).click();
+    await expectText(annPage.locator('.search-results'), 'Nothing found.');
 
     // The customer reloads: the conversation comes back from the server, still without the note.
     await customer.reload();

@@ -1,5 +1,7 @@
 import { QueryTypes } from 'sequelize';
 import * as assignmentsAndSenderNames from '../../models/migrations/004-assignments-and-sender-names';
+import { SYSTEM } from '../../services/access';
+import { SearchService } from '../../services/messages/SearchService';
 import { describeEachBackend } from '../helpers/backends';
 import { databasePerFile, openTestDatabase, operatorRow, sessionRow, type TestDatabase } from '../helpers/database';
 
@@ -139,4 +141,36 @@ describeEachBackend('database schema', (backend) => {
       await old.close();
     }
   });
+
+  it('007 indexes what was stored before it and what came after, and all of it again after a down and up', async () => {
+    const old = await openTestDatabase(backend, { migrate: false });
+    try {
+      await old.migrator.up({ to: '006-notes-labels-canned' });
+      const store = async (name: string, text: string): Promise<string> => {
+        const session = await old.db.models.ChatSession.create(sessionRow({ customerName: name, createdAt: new Date(), updatedAt: new Date() }));
+        await old.db.sequelize.query("INSERT INTO chat_messages (session_id, sender_type, type, content, created_at) VALUES (?, 'customer', 'text', ?, ?)", {
+          replacements: [session.id, text, new Date()],
+        });
+        return session.id;
+      };
+      const search = new SearchService(old.db, async () => new Map());
+      const found = async (q: string) => (await search.search(SYSTEM, { q, limit: 5 })).results.map((r) => [r.session.id, r.message?.content ?? null]);
+      const before = await store('Hermione Quillfeather', 'my parcel of marmalade is late');
+      await old.migrator.up();
+      const after = await store('Bartholomew Inkwell', 'the marmalade jar arrived broken');
+      for (let round = 0; round < 2; round += 1) {
+        expect(await found('quillfeather')).toEqual([[before, null]]);
+        expect(await found('inkwell')).toEqual([[after, null]]);
+        expect(await found('marmalade')).toEqual([
+          [after, 'the marmalade jar arrived broken'],
+          [before, 'my parcel of marmalade is late'],
+        ]);
+        await old.migrator.down({ to: '006-notes-labels-canned' });
+        await old.migrator.up();
+      }
+    } finally {
+      await old.close();
+    }
+  });
+
 });

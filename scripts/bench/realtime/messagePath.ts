@@ -19,7 +19,7 @@ function wireDelivery(rig: Rig): void {
   }
 }
 
-async function ourRig(): Promise<Rig & { base: string; operatorIds: number[] }> {
+export async function ourRig(): Promise<Rig & { base: string; operatorIds: number[] }> {
   const started = await startOurs('messages');
   const base = `http://127.0.0.1:${started.port}`;
   const admin = await api<{ token: string }>(base, 'POST', '/api/auth/login', { body: bench.admin });
