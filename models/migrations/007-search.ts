@@ -6,6 +6,7 @@ import { QueryTypes, type QueryInterface } from 'sequelize';
  * - MySQL/MariaDB: FULLTEXT indexes. They are built with stopwords off (the setting is read when an index is
  *   created), so that "who", "com" or "will" can be searched for like any other word. A customer's email is
  *   also indexed as a whole, for an exact look-up.
+ * - Both: sessions indexed by creation, so that the newest can be read first (models/queries/search.ts).
  * - SQLite: FTS5 tables kept by triggers. Messages are external content (the text is not stored twice, the
  *   message id is the FTS rowid); sessions keep their own copy of the two fields under the session's rowid.
  *   Both fold case and accents (unicode61, remove_diacritics 2), as MySQL's utf8mb4_unicode_ci does.
@@ -40,6 +41,7 @@ const SQLITE_STATEMENTS = [
   'DELETE FROM chat_sessions_fts',
   'INSERT INTO chat_sessions_fts (rowid, customer_name, customer_email) SELECT rowid, customer_name, customer_email FROM chat_sessions',
   'CREATE INDEX IF NOT EXISTS chat_sessions_customer_email ON chat_sessions (customer_email)',
+  'CREATE INDEX IF NOT EXISTS chat_sessions_created ON chat_sessions (created_at)',
 ];
 
 /** MySQL's indexes: table, name, definition (bench:search drops and adds the message index to measure its cost). */
@@ -47,6 +49,7 @@ export const MYSQL_INDEXES: ReadonlyArray<readonly [table: string, name: string,
   ['chat_messages', 'chat_messages_content_ft', 'FULLTEXT INDEX chat_messages_content_ft (content)'],
   ['chat_sessions', 'chat_sessions_customer_ft', 'FULLTEXT INDEX chat_sessions_customer_ft (customer_name, customer_email)'],
   ['chat_sessions', 'chat_sessions_customer_email', 'INDEX chat_sessions_customer_email (customer_email)'],
+  ['chat_sessions', 'chat_sessions_created', 'INDEX chat_sessions_created (created_at)'],
 ];
 /** Set on the connection that creates a FULLTEXT index: the index keeps it, so every word can be searched for. */
 export const NO_STOPWORDS = 'SET SESSION innodb_ft_enable_stopword = OFF';
@@ -91,6 +94,7 @@ export async function down({ context: qi }: { context: QueryInterface }): Promis
     await sequelize.query('DROP TABLE IF EXISTS chat_messages_fts');
     await sequelize.query('DROP TABLE IF EXISTS chat_sessions_fts');
     await sequelize.query('DROP INDEX IF EXISTS chat_sessions_customer_email');
+    await sequelize.query('DROP INDEX IF EXISTS chat_sessions_created');
     return;
   }
   for (const [table, name] of MYSQL_INDEXES) {

@@ -31,6 +31,33 @@ export interface SessionKey {
  */
 export const RECENT_SCAN: Record<Db['dialect'], number> = { mysql: 2000, sqlite: 0 };
 
+/**
+ * What each way costs MySQL, measured with bench:search on 1,000,000 messages (MariaDB CPU per search): a
+ * message read one by one about 1.8 µs, a match of the full-text index about 7.3 µs (its row read included).
+ * When the newest messages held a few matches, the search reads on one by one while that is cheaper than the
+ * index would be for a word that frequent, up to `maxExtraScan` more messages (extraScan).
+ */
+const MYSQL_COSTS = { scanPerRow: 1.8, indexPerMatch: 7.3, maxExtraScan: 20_000 };
+
+/**
+ * The same for customers' names and emails: their index is small, and slow only for a word most customers share
+ * (a company's email domain), which the newest few hundred sessions hold many times over.
+ */
+const RECENT_SESSIONS: Record<Db['dialect'], number> = { mysql: 500, sqlite: 0 };
+
+/**
+ * How many more messages to read one by one after `found` matches in the newest `read` of about `total`: as many
+ * as should hold the rest of a page, when that costs MySQL less than the full-text index would for a word that
+ * frequent (MYSQL_COSTS); none when nothing was found (a rare word: the index is cheap).
+ */
+export function extraScan(found: number, read: number, want: number, total: number): number {
+  if (found === 0 || found >= want || read === 0) return 0;
+  const density = found / read;
+  const rows = Math.ceil(((want - found) / density) * 1.5);
+  const indexCost = density * total * MYSQL_COSTS.indexPerMatch;
+  return rows * MYSQL_COSTS.scanPerRow < indexCost ? Math.min(rows, MYSQL_COSTS.maxExtraScan) : 0;
+}
+
 const indexQuery = (db: Db, words: string[]): string => (db.dialect === 'mysql' ? words.map((word) => `+${word}*`).join(' ') : words.map((word) => `"${word}"*`).join(' '));
 
 /** The filters as SQL over messages `m` (joined to sessions `s` when `operatorId` asks). */
@@ -107,9 +134,20 @@ export async function indexedMatches(db: Db, below: number, words: string[], con
   return db.selectRows<MessageFields>(`${sql}${where.map((w) => ` AND ${w}`).join('')} ORDER BY ${order} DESC LIMIT ?`, [indexQuery(db, words), below, ...values, limit], undefined);
 }
 
+type KeyRow = { id: string; createdAt: Date | string };
+
+/** Sessions strictly older than `key` in the order newest first (creation, then id). */
+function olderThan(db: Db, key: SessionKey): { sql: string; values: unknown[] } {
+  const at = sqlDate(db, key.createdAt);
+  return { sql: '(s.created_at < ? OR (s.created_at = ? AND s.id < ?))', values: [at, at, key.id] };
+}
+
 /**
- * Sessions whose customer's name or email holds every word (the index), or whose customer id or email is
- * exactly `exact`, after `after` in the order newest first, at most `limit`: their ids and creation times.
+ * Sessions whose customer's name or email holds every word, or whose customer id or email is exactly `exact`,
+ * after `after` in the order newest first (creation, then id), at most `limit`: their ids and creation times.
+ * Words are looked for as messages are: in the newest sessions first (RECENT_SESSIONS), through the creation
+ * index, then in the full-text index for the older ones: a word every customer's email holds (a shared domain, a common
+ * prefix) made MySQL's index expand thousands of words (6.8 s at p99 on 100,000 sessions, bench:search).
  */
 export async function customerMatches(db: Db, words: string[], exact: string, filters: SearchFilters, after: SessionKey | null, limit: number): Promise<SessionKey[]> {
   const where: string[] = [];
@@ -131,23 +169,49 @@ export async function customerMatches(db: Db, words: string[], exact: string, fi
     values.push(filters.label);
   }
   if (after) {
-    where.push('(s.created_at < ? OR (s.created_at = ? AND s.id < ?))');
-    values.push(sqlDate(db, after.createdAt), sqlDate(db, after.createdAt), after.id);
+    const older = olderThan(db, after);
+    where.push(older.sql);
+    values.push(...older.values);
   }
-  const rest = `${where.map((w) => ` AND ${w}`).join('')} ORDER BY s.created_at DESC, s.id DESC LIMIT ?`;
-  const indexed =
-    db.dialect === 'mysql'
-      ? 'SELECT s.id, s.created_at AS createdAt FROM chat_sessions s WHERE MATCH (s.customer_name, s.customer_email) AGAINST (? IN BOOLEAN MODE)'
-      : 'SELECT s.id, s.created_at AS createdAt FROM chat_sessions_fts f JOIN chat_sessions s ON s.rowid = f.rowid WHERE chat_sessions_fts MATCH ?';
-  // Three reads, each through its own index: MariaDB answered an OR of the two exact ones by reading every
-  // session in creation order (0.3 s on 100,000 sessions, bench:search).
-  type Row = { id: string; createdAt: Date | string };
-  const byExact = (column: string) => db.selectRows<Row>(`SELECT s.id, s.created_at AS createdAt FROM chat_sessions s WHERE s.${column} = ?${rest}`, [exact, ...values, limit], undefined);
-  const found = await Promise.all([
-    words.length > 0 ? db.selectRows<Row>(`${indexed}${rest}`, [indexQuery(db, words), ...values, limit], undefined) : [],
-    byExact('customer_id'),
-    byExact('customer_email'),
-  ]);
+  const select = (from: string, conditions: string[], given: unknown[]): Promise<KeyRow[]> =>
+    db.selectRows<KeyRow>(`SELECT s.id, s.created_at AS createdAt FROM ${from} WHERE ${[...conditions, ...where].join(' AND ')} ORDER BY s.created_at DESC, s.id DESC LIMIT ?`, [
+      ...given,
+      ...values,
+      limit,
+    ], undefined);
+  // The exact ones: two reads through their own indexes (MariaDB answered an OR of them by reading every session).
+  const found = await Promise.all([select('chat_sessions s', ['s.customer_id = ?'], [exact]), select('chat_sessions s', ['s.customer_email = ?'], [exact])]);
+  if (words.length > 0) found.push(await byWords(db, words, after, select, limit));
   const unique = new Map(found.flat().map((row) => [row.id, { id: row.id, createdAt: new Date(row.createdAt) }]));
   return [...unique.values()].sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0)).slice(0, limit);
+}
+
+/** The word matches of customerMatches: the newest RECENT_SESSIONS sessions read directly, the index for the rest. */
+async function byWords(
+  db: Db,
+  words: string[],
+  after: SessionKey | null,
+  select: (from: string, conditions: string[], given: unknown[]) => Promise<KeyRow[]>,
+  limit: number,
+): Promise<KeyRow[]> {
+  const indexed =
+    db.dialect === 'mysql'
+      ? { from: 'chat_sessions s', condition: 'MATCH (s.customer_name, s.customer_email) AGAINST (? IN BOOLEAN MODE)' }
+      : { from: 'chat_sessions_fts f JOIN chat_sessions s ON s.rowid = f.rowid', condition: 'chat_sessions_fts MATCH ?' };
+  const scan = RECENT_SESSIONS[db.dialect];
+  if (scan === 0) return select(indexed.from, [indexed.condition], [indexQuery(db, words)]);
+  // The oldest session of the window (none: the window holds every session left).
+  const start = after ? olderThan(db, after) : { sql: '1 = 1', values: [] };
+  const [edge] = await db.selectRows<KeyRow>(
+    `SELECT s.id, s.created_at AS createdAt FROM chat_sessions s WHERE ${start.sql} ORDER BY s.created_at DESC, s.id DESC LIMIT 1 OFFSET ${scan - 1}`,
+    start.values,
+    undefined,
+  );
+  const contains = words.map(() => '(s.customer_name LIKE ? OR s.customer_email LIKE ?)');
+  const patterns = words.flatMap((word) => [`%${word}%`, `%${word}%`]);
+  if (!edge) return select('chat_sessions s', contains, patterns);
+  const beyond = olderThan(db, { id: edge.id, createdAt: new Date(edge.createdAt) });
+  const recent = await select('chat_sessions s', [...contains, `NOT ${beyond.sql}`], [...patterns, ...beyond.values]);
+  if (recent.length >= limit) return recent;
+  return [...recent, ...(await select(indexed.from, [indexed.condition, beyond.sql], [indexQuery(db, words), ...beyond.values]))];
 }

@@ -4,7 +4,7 @@ import { api, formatMs, loadAverage, stopChild, table, verdict } from './harness
 import { closeSockets } from './realtime/sockets';
 import { ourAcked } from './realtime/messageRun';
 import { ourRig } from './realtime/messagePath';
-import { bench, ourEnv, startOurs } from './realtime/run';
+import { bench, ourEnv, printProfiles, startOurs } from './realtime/run';
 import { verifyStored } from './realtime/storedCheck';
 import { exercise, sustained } from './realtime/sustainedSearch';
 import { Corpus, customerSurnames, writeCorpus } from './search/corpus';
@@ -25,6 +25,9 @@ import { closedLoop, type Latency } from './search/latency';
  *    BENCH_DURATION and the rest, apply) on the same database, its sustained maximum found with the message
  *    index in place, then with it dropped, then with it built again. Target: the index costs ≤ 25 % of the rate.
  *    BENCH_SEARCH_WRITES=0 leaves this out. Every acknowledged message is then checked in the database.
+ *
+ * The table gives each kind's CPU per request in our server and in the database server (read from /proc when
+ * MariaDB runs on this host). BENCH_CPU_PROF=1 profiles our server as bench:realtime does.
  *
  * Exit code: 0 when it ran (targets met or not: it reports), 1 when it could not run or a search failed.
  */
@@ -108,7 +111,7 @@ async function searchLatency(corpus: Corpus): Promise<Latency[]> {
     ];
     const results: Latency[] = [];
     for (const [name, paths] of kinds) {
-      const result = await closedLoop(name, base, token, paths, CONCURRENCY, SECONDS);
+      const result = await closedLoop(started.child, name, base, token, paths, CONCURRENCY, SECONDS);
       console.log(`  ${name}: p50 ${formatMs(result.p50)} ms, p99 ${formatMs(result.p99)} ms, ${result.perSecond.toFixed(0)}/s`);
       results.push(result);
     }
@@ -155,8 +158,19 @@ async function main(): Promise<number> {
   const writes = WRITES ? await writeCost() : null;
 
   console.log('\n== Summary ==');
-  const rows = latencies.map((l) => [l.name, String(l.requests), l.perSecond.toFixed(0), formatMs(l.p50), formatMs(l.p99), formatMs(l.max), l.averageResults.toFixed(1), String(l.failures)]);
-  console.log(table(['query', 'requests', 'per s', 'p50 ms', 'p99 ms', 'max ms', 'results', 'failed'], rows, 1));
+  const rows = latencies.map((l) => [
+    l.name,
+    String(l.requests),
+    l.perSecond.toFixed(0),
+    formatMs(l.p50),
+    formatMs(l.p99),
+    formatMs(l.max),
+    l.averageResults.toFixed(1),
+    String(l.failures),
+    l.serverCpu.toFixed(2),
+    l.databaseCpu === null ? '-' : l.databaseCpu.toFixed(2),
+  ]);
+  console.log(table(['query', 'requests', 'per s', 'p50 ms', 'p99 ms', 'max ms', 'results', 'failed', 'srv CPU ms/req', 'db CPU ms/req'], rows, 1));
   const searches = latencies.slice(1);
   const worst = Math.max(...searches.map((l) => l.p99 ?? Number.POSITIVE_INFINITY));
   console.log(`  ${verdict(worst <= TARGET_P99_MS)} search p99 ≤ ${TARGET_P99_MS} ms at ${CONCURRENCY} concurrent: worst ${formatMs(worst)} ms (baseline p99 ${formatMs(latencies[0]?.p99)} ms)`);
@@ -181,5 +195,6 @@ main()
   })
   .then(async (code) => {
     await bench.cleanup();
+    printProfiles();
     process.exit(code);
   });

@@ -3,7 +3,7 @@ import type { Db } from '../../models/db';
 import type { ChatSession } from '../../models';
 import type { MessageFields } from '../../models/queries/messages';
 import { findSessions } from '../../models/queries/sessions';
-import { customerMatches, indexedMatches, newestMessageId, recentCandidates, RECENT_SCAN, wordCounts, type SearchFilters, type SessionKey } from '../../models/queries/search';
+import { customerMatches, extraScan, indexedMatches, newestMessageId, recentCandidates, RECENT_SCAN, wordCounts, type SearchFilters, type SessionKey } from '../../models/queries/search';
 import { requireOperator, type Actor } from '../access';
 import type { SearchResultDTO } from '../contract';
 import { decodeCursor, encodeCursor } from '../cursor';
@@ -80,14 +80,20 @@ export class SearchService {
     const keep = (rows: MessageFields[]) => hits.push(...rows.filter((row) => holdsAll(row.content, words.all)));
     const scan = RECENT_SCAN[this.db.dialect];
     const start = below ?? (scan > 0 ? (await newestMessageId(this.db)) + 1 : Number.MAX_SAFE_INTEGER);
-    const floor = Math.max(start - scan, 0);
+    const window = Math.max(start - scan, 0);
     let cursor = start;
-    while (scan > 0 && hits.length < want && cursor > floor) {
-      const rows = await recentCandidates(this.db, { below: cursor, floor }, words.indexed, filters, STEP);
-      keep(rows);
-      cursor = rows.length < STEP ? floor : Number(rows[rows.length - 1]?.id);
+    const readDownTo = async (floor: number) => {
+      while (hits.length < want && cursor > floor) {
+        const rows = await recentCandidates(this.db, { below: cursor, floor }, words.indexed, filters, STEP);
+        keep(rows);
+        cursor = rows.length < STEP ? floor : Number(rows[rows.length - 1]?.id);
+      }
+    };
+    if (scan > 0) {
+      await readDownTo(window);
+      await readDownTo(Math.max(cursor - extraScan(hits.length, start - window, want, start), 0));
     }
-    const asked = scan > 0 && hits.length < want && words.indexed.length > 1 ? await this.rarest(words.indexed, { below: start, floor }) : words.indexed;
+    const asked = scan > 0 && hits.length < want && words.indexed.length > 1 ? await this.rarest(words.indexed, { below: start, floor: window }) : words.indexed;
     while (hits.length < want && cursor > 1) {
       const rows = await indexedMatches(this.db, cursor, asked, words.indexed.filter((word) => !asked.includes(word)), filters, STEP);
       keep(rows);

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { describeEachBackend } from '../helpers/backends';
 import { assignedChat, onlineOperator, serverPerTest, sharedServer } from '../helpers/scenarios';
@@ -209,5 +210,32 @@ describeEachBackend('search, on a server of its own', (backend) => {
       cursor = res.body.meta.nextCursor;
     } while (cursor);
     expect(total).toBe(3002);
+  });
+
+  it('finds an old customer behind thousands of newer ones, and a word every customer’s email holds', async () => {
+    const old = await createSession(stage.url, { customerName: 'Quincy Oldfield', customerEmail: 'quincy@shop.example' });
+    const { db } = stage.server.server;
+    const base = Date.now() + 1000;
+    const at = (i: number) => `${new Date(base + i).toISOString().replace('T', ' ').replace('Z', '')}${db.dialect === 'sqlite' ? ' +00:00' : ''}`;
+    const rows = Array.from({ length: 2500 }, (_, i) => `('${randomUUID()}', 'closed', 'Filler ${i}', 'filler${i}@shop.example', '${'f'.repeat(64)}', '${at(i)}', '${at(i)}')`);
+    await db.sequelize.query(`INSERT INTO chat_sessions (id, status, customer_name, customer_email, customer_token_hash, created_at, updated_at) VALUES ${rows.join(', ')}`);
+
+    const sessions = async (q: string, limit = 20) => (await found({ q, limit })).results.map((r) => r.session.customerName);
+    expect(await sessions('quincy')).toEqual(['Quincy Oldfield']);
+    expect(await sessions('oldfield shop')).toEqual(['Quincy Oldfield']);
+    expect(await sessions('filler 2499')).toEqual(['Filler 2499']);
+    // Every email holds "shop": the newest first, and the oldest is reached by paging.
+    expect(await sessions('shop', 3)).toEqual(['Filler 2499', 'Filler 2498', 'Filler 2497']);
+    let cursor: string | null = null;
+    const names: string[] = [];
+    do {
+      const res: request.Response = await request(stage.url).get('/api/chat/search').query({ q: 'shop.example', limit: 50, ...(cursor ? { cursor } : {}) }).set(bearer(stage.admin.token));
+      expect(res.status).toBe(200);
+      names.push(...res.body.data.map((r: Result) => r.session.customerName as string));
+      cursor = res.body.meta.nextCursor;
+    } while (cursor);
+    expect(names).toHaveLength(2501);
+    expect(new Set(names).size).toBe(2501);
+    expect(names[2500]).toBe(old.session.customerName);
   });
 });
