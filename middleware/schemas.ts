@@ -130,6 +130,7 @@ export interface Schemas {
   rateSession: Schema;
   history: Schema;
   search: Schema;
+  updateSettings: Schema;
   activeSessions: Schema;
   login: Schema;
   operatorParam: Schema;
@@ -286,6 +287,17 @@ export function buildSchemas(config: Config): Schemas {
       label: labelName('query', true),
       limit: boundedLimit(50),
       cursor: optionalString(500, 'query'),
+    },
+    // The kinds here; each setting's whole content is SettingsService's to check (settingsProblems).
+    updateSettings: {
+      businessHours: {
+        in: ['body'],
+        // null clears the business hours: always open.
+        optional: { options: { values: 'null' } },
+        isObject: { options: { strict: true }, errorMessage: 'an object { timezone, week, closedDates }, or null' },
+      },
+      offlineNotifyEmails: { in: ['body'], optional: true, isArray: { options: { max: 50 }, errorMessage: 'a list of email addresses (at most 50)' } },
+      departments: { in: ['body'], optional: true, isArray: { options: { max: 100 }, errorMessage: 'a list of { name, offlineNotifyEmails } (at most 100)' } },
     },
     activeSessions: { mine: { in: ['query'], optional: true, ...single('query'), isBoolean: { errorMessage: 'must be true or false' }, toBoolean: true } },
     login: {

@@ -7,6 +7,7 @@ import * as assignmentsAndSenderNames from './migrations/004-assignments-and-sen
 import * as attachments from './migrations/005-attachments';
 import * as notesLabelsCanned from './migrations/006-notes-labels-canned';
 import * as search from './migrations/007-search';
+import * as settings from './migrations/008-settings';
 
 /** Listed, not globbed, so the same list runs from TypeScript under jest and from compiled JavaScript. */
 const MIGRATIONS = [
@@ -17,6 +18,7 @@ const MIGRATIONS = [
   { name: '005-attachments', module: attachments },
   { name: '006-notes-labels-canned', module: notesLabelsCanned },
   { name: '007-search', module: search },
+  { name: '008-settings', module: settings },
 ];
 
 export type Migrator = Umzug<QueryInterface>;

@@ -10,6 +10,7 @@ import type { CannedResponseService } from '../services/canned/CannedResponseSer
 import type { SessionDirectory } from '../services/sessions/SessionDirectory';
 import type { OperatorService } from '../services/operators/OperatorService';
 import type { SearchService } from '../services/messages/SearchService';
+import type { SettingsService } from '../services/settings/SettingsService';
 
 /** What the routers need: the services they call, the schemas they validate with. */
 export interface RouteContext {
@@ -26,6 +27,7 @@ export interface RouteContext {
   labels: LabelService;
   canned: CannedResponseService;
   search: SearchService;
+  settings: SettingsService;
 }
 
 /** The validated input of a request (set by the validation middleware), typed by the caller. */

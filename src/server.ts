@@ -36,6 +36,7 @@ import { SessionDirectory } from '../services/sessions/SessionDirectory';
 import { LabelService } from '../services/labels/LabelService';
 import { CannedResponseService } from '../services/canned/CannedResponseService';
 import { SearchService } from '../services/messages/SearchService';
+import { SettingsService } from '../services/settings/SettingsService';
 import { Transitions } from '../services/sessions/transitions/pipeline';
 import { buildSchemas } from '../middleware/schemas';
 import { httpMetrics } from '../middleware/httpMetrics';
@@ -63,6 +64,7 @@ export interface ChatServer {
   labels: LabelService;
   canned: CannedResponseService;
   search: SearchService;
+  settings: SettingsService;
   messages: MessageService;
   files: AttachmentFiles;
   operators: OperatorService;
@@ -108,8 +110,17 @@ export function createServer(config: Config, options: ServerOptions = {}): ChatS
   const writer = new MessageWriter(db, describeFiles, logger);
   const messages = new MessageService(db, writer, new MessageReader(db, describeFiles), events, files, config.maxMessageLength);
   const directory = new OperatorDirectory(db, cache);
-  const chat = new ChatService(db, transitions, assigner, config, directory, async (actor, sessionId, content) => (await messages.postMessage(actor, sessionId, { content })).message);
-  const sessions = new SessionDirectory(db, directory);
+  const settings = new SettingsService(db);
+  const chat = new ChatService(
+    db,
+    transitions,
+    assigner,
+    config,
+    directory,
+    async (actor, sessionId, content) => (await messages.postMessage(actor, sessionId, { content })).message,
+    () => settings.businessHours(),
+  );
+  const sessions = new SessionDirectory(db, directory, () => settings.businessHours());
   const labels = new LabelService(db, transitions);
   const canned = new CannedResponseService(db, config.maxMessageLength);
   const search = new SearchService(db, describeFiles);
@@ -133,7 +144,7 @@ export function createServer(config: Config, options: ServerOptions = {}): ChatS
   const schemas = buildSchemas(config);
   // A caption is counted in characters (MAX_MESSAGE_LENGTH), a field in bytes: room for four bytes a character.
   const uploads = multipartUpload({ maxFileBytes: config.attachments.maxUploadBytes, maxFieldBytes: config.maxMessageLength * 4 + 1024, atOnce: UPLOADS_AT_ONCE });
-  const routes = { schemas, limiters: createRateLimiters(config, redis), auth, chat, sessions, messages, files, uploads, operators, labels, canned, search };
+  const routes = { schemas, limiters: createRateLimiters(config, redis), auth, chat, sessions, messages, files, uploads, operators, labels, canned, search, settings };
   const metricsEndpoint = { render: () => clusterMetrics.render(), contentType: clusterMetrics.contentType, token: config.metricsToken };
   const app = createApp({ config, logger, health: new HealthService(db, cache), isAccepting: () => accepting, routes, metrics: { record: httpMetrics(metrics), endpoint: metricsEndpoint } });
   const httpServer = http.createServer(app);
@@ -219,7 +230,7 @@ export function createServer(config: Config, options: ServerOptions = {}): ChatS
     return stopping;
   }
 
-  return { app, httpServer, db, cache, logger, events, transitions, assigner, chat, sessions, labels, canned, search, messages, files, operators, auth, presence, sweeper, realtime, start, stop };
+  return { app, httpServer, db, cache, logger, events, transitions, assigner, chat, sessions, labels, canned, search, settings, messages, files, operators, auth, presence, sweeper, realtime, start, stop };
 }
 
 /**

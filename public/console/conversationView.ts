@@ -116,7 +116,7 @@ export class ConversationView {
     const { session } = chat;
     const closed = session.status === 'closed';
     this.title.textContent = customerName(session);
-    this.details.textContent = [session.customerEmail, session.department, `started ${fullTime(session.createdAt)}`].filter(Boolean).join(' · ');
+    this.details.textContent = [session.offline ? 'Left a message' : null, session.customerEmail, session.department, `started ${fullTime(session.createdAt)}`].filter(Boolean).join(' · ');
     this.older.hidden = !chat.hasOlder;
     this.labels.show(session.labels, this.teamLabels());
     if (this.listSlot.firstChild !== chat.list.root) replaceChildren(this.listSlot, chat.list.root);

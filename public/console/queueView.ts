@@ -35,6 +35,7 @@ export class QueueView {
             { className: 'queue-who' },
             el('span', { className: 'queue-name', text: name }),
             el('span', { className: 'muted', text: [session.department, `since ${clockTime(session.createdAt)}`].filter(Boolean).join(' · ') }),
+            session.offline ? el('span', { className: 'offline-mark', text: `Left a message${session.customerEmail ? ` · ${session.customerEmail}` : ''}` }) : null,
           ),
           button,
         );

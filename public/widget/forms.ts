@@ -17,7 +17,11 @@ export interface FormView {
  * The start form while someone is online (optional first message), or the "leave a message" form when nobody
  * is (the message is required: it is the whole point).
  */
-export function startForm(kind: 'chat' | 'leave-message', departments: string[], onSubmit: (fields: StartFields) => void): FormView {
+/**
+ * `closedUntil`: outside business hours, when they open again (null: not known); undefined while within them
+ * (the offline form then says nobody is online).
+ */
+export function startForm(kind: 'chat' | 'leave-message', departments: string[], onSubmit: (fields: StartFields) => void, closedUntil?: Date | null): FormView {
   const offline = kind === 'leave-message';
   const name = el('input', { type: 'text', name: 'name', autocomplete: 'name', required: true, maxlength: 120 });
   const email = el('input', { type: 'email', name: 'email', autocomplete: 'email', required: true, maxlength: 191 });
@@ -33,7 +37,7 @@ export function startForm(kind: 'chat' | 'leave-message', departments: string[],
     el('h3', { className: 'lc-form-title', text: offline ? 'Leave a message' : 'Start a chat' }),
     el('p', {
       className: 'lc-intro',
-      text: offline ? "Nobody is online right now. Leave a message and we'll get back to you by email." : 'Tell us who you are and an operator will be with you shortly.',
+      text: offline ? `${closedLine(closedUntil)} Leave a message and we'll get back to you by email.` : 'Tell us who you are and an operator will be with you shortly.',
     }),
     field('Name', name),
     field('Email', email),
@@ -94,4 +98,13 @@ export function ratingForm(onSubmit: (rating: number, comment: string | null) =>
     onSubmit(Number(chosen.value), comment.value.trim() || null);
   });
   return formView(root, error, submit);
+}
+
+/** Why there is nobody to chat with: closed (and until when, in the visitor's own time), or nobody online. */
+function closedLine(closedUntil: Date | null | undefined): string {
+  if (closedUntil === undefined) return 'Nobody is online right now.';
+  if (closedUntil === null) return "We're closed right now.";
+  const soon = closedUntil.getTime() - Date.now() < 6 * 86_400_000;
+  const when = closedUntil.toLocaleString(undefined, soon ? { weekday: 'long', hour: '2-digit', minute: '2-digit' } : { dateStyle: 'medium', timeStyle: 'short' });
+  return `We're closed right now and open again ${soon ? 'on ' : ''}${when}.`;
 }

@@ -13,7 +13,8 @@ export interface Created {
 }
 
 /**
- * Starting a session: the start form while someone is online, else the offline "leave a message" form; either
+ * Starting a session: the start form while someone is online within business hours, else the offline "leave a
+ * message" form (saying when the team opens again, outside its hours); either
  * creates the session and hands it on.
  */
 export class StartChat {
@@ -33,10 +34,18 @@ export class StartChat {
       this.setBody(problemView(error, () => void this.show()));
       return;
     }
-    const kind = availability.online ? 'chat' : 'leave-message';
-    const form = startForm(kind, this.departments, (fields) => {
-      this.begin(fields, kind === 'leave-message').catch((error: unknown) => form.fail(describe(error)));
-    });
+    // Outside business hours the team is closed even if someone is online (PROTOCOL.md: "leave a message").
+    const closed = availability.withinBusinessHours === false;
+    const kind = availability.online && !closed ? 'chat' : 'leave-message';
+    const closedUntil = closed ? (availability.nextOpenAt ? new Date(availability.nextOpenAt) : null) : undefined;
+    const form = startForm(
+      kind,
+      this.departments,
+      (fields) => {
+        this.begin(fields, kind === 'leave-message').catch((error: unknown) => form.fail(describe(error)));
+      },
+      closedUntil,
+    );
     this.setBody(form.root);
     form.root.querySelector('input')?.focus();
   }

@@ -21,6 +21,8 @@ import {
   type OperatorRef,
   type OperatorStats,
   type SearchResultDTO,
+  type SettingsDTO,
+  type BusinessHours,
   type SenderType,
   type SessionDTO,
   type SessionEventDTO,
@@ -28,6 +30,7 @@ import {
 } from '../../services/contract';
 import { anyObject, bool, int, membersOf, nullableRef, oneOf, orNull, ref, shape, str, time, type ObjectSchemaOf } from './jsonSchema';
 import type { Shapes } from './shapes';
+import { WEEKDAYS } from '../../services/settings/businessHours';
 
 /**
  * The component schemas: PROTOCOL.md's shapes (services/contract), one per entry of Shapes. Each is written with
@@ -150,6 +153,8 @@ export const SCHEMAS: { [K in keyof Shapes]: ObjectSchemaOf<Shapes[K]> } = {
     availableOperators: int('Operators online with a free seat now'),
     waiting: int('Sessions in the queue'),
     estimatedWaitSeconds: int('0 when someone is free now; -1 when nobody is online (offer "leave a message")'),
+    withinBusinessHours: bool('True when no business hours are set; outside them the widget offers "leave a message"'),
+    nextOpenAt: orNull({ ...time(), description: 'When business hours next open; null while open, when none are set or none come' }),
   }),
   OperatorStats: shape<OperatorStats>({
     operators: { type: 'array', items: ref('OperatorFigures') },
@@ -181,6 +186,21 @@ export const SCHEMAS: { [K in keyof Shapes]: ObjectSchemaOf<Shapes[K]> } = {
     session: ref('Session'),
     message: nullableRef('Message', 'The message that holds the words; null when the customer’s name, email or id matched'),
     snippet: str('Plain text around the first match (never HTML)'),
+  }),
+  Settings: shape<SettingsDTO>({
+    businessHours: orNull(
+      shape<BusinessHours>({
+        timezone: str('An IANA time zone, e.g. Europe/Paris'),
+        week: {
+          type: 'array',
+          description: 'Opening windows in local time; several a day allowed; empty: closed every day',
+          items: shape<BusinessHours['week'][number]>({ day: oneOf(WEEKDAYS), open: str('HH:MM, 00:00–23:59'), close: str('HH:MM after open; 24:00 allowed') }),
+        },
+        closedDates: { type: 'array', items: str('YYYY-MM-DD, a local date closed all day') },
+      }),
+    ),
+    offlineNotifyEmails: { type: 'array', items: str('An email address told of offline messages') },
+    departments: { type: 'array', items: shape<SettingsDTO['departments'][number]>({ name: str(), offlineNotifyEmails: { type: 'array', items: str() } }) },
   }),
   Label: shape<LabelDTO>({ name: str('Lowercase letters, digits and - (1 to 32)'), color: orNull(str('#rrggbb')) }),
   FieldProblem: FieldProblemSchema,

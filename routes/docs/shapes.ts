@@ -14,6 +14,7 @@ import type {
   OperatorRef,
   OperatorStats,
   SearchResultDTO,
+  SettingsDTO,
   SessionDTO,
   SessionEventDTO,
   SessionTicketDTO,
@@ -40,6 +41,7 @@ export interface Shapes {
   Label: LabelDTO;
   CannedResponse: CannedResponseDTO;
   SearchResult: SearchResultDTO;
+  Settings: SettingsDTO;
   FieldProblem: FieldProblem;
   ErrorBody: ErrorBody;
   /** The failure envelope, `{ success: false, error }`. */

@@ -111,6 +111,28 @@ export interface Availability {
   availableOperators: number;
   waiting: number;
   estimatedWaitSeconds: number;
+  /** True when no business hours are set. */
+  withinBusinessHours: boolean;
+  /** When business hours next open; null while they are open, when none are set, or when none come. */
+  nextOpenAt: string | null;
+}
+
+export type Weekday = 'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun';
+
+/** PROTOCOL.md "Business hours and settings". */
+export interface BusinessHours {
+  /** An IANA time zone. */
+  timezone: string;
+  /** Opening windows, local times "HH:MM" (close may be "24:00"); several per day allowed, none: closed every day. */
+  week: Array<{ day: Weekday; open: string; close: string }>;
+  /** Local dates "YYYY-MM-DD" closed all day. */
+  closedDates: string[];
+}
+
+export interface SettingsDTO {
+  businessHours: BusinessHours | null;
+  offlineNotifyEmails: string[];
+  departments: Array<{ name: string; offlineNotifyEmails: string[] }>;
 }
 
 export interface OperatorFigures {

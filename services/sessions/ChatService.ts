@@ -3,11 +3,12 @@ import { Op } from 'sequelize';
 import type { Config } from '../../config';
 import type { Db } from '../../models/db';
 import { canKnow, requireOperator, type Actor } from '../access';
-import type { MessageDTO, SessionDTO } from '../contract';
+import type { BusinessHours, MessageDTO, SessionDTO } from '../contract';
 import { customerView } from '../dto';
 import { ConflictError } from '../errors';
 import type { OperatorDirectory } from '../operators/availability';
 import type { Assigner } from '../routing/Assigner';
+import { withinBusinessHours } from '../settings/businessHours';
 import { issueCustomerToken, parseCustomerToken, secretMatches } from './customerTokens';
 import { verifyIdentity } from './identity';
 import { viewSession } from './sessionViews';
@@ -53,6 +54,8 @@ export class ChatService {
     private readonly config: Config,
     private readonly operators: OperatorDirectory,
     private readonly postFirstMessage: PostFirstMessage,
+    /** The team's business hours in force (SettingsService), null when none are set. */
+    private readonly businessHours: () => Promise<BusinessHours | null>,
   ) {}
 
   /** Resolves a customer token to its session id, or null when it is not valid for any session. */
@@ -78,7 +81,9 @@ export class ChatService {
     const { token, hash } = issueCustomerToken(id);
     const { customerId, customerName, customerEmail, department, metadata } = input;
     const { message } = input;
-    const offline = !(await this.operators.anyoneOnline());
+    // Offline: nobody online, or outside business hours (PROTOCOL.md: the "leave a message" path).
+    const [anyoneOnline, hours] = await Promise.all([this.operators.anyoneOnline(), this.businessHours()]);
+    const offline = !anyoneOnline || !withinBusinessHours(hours, new Date());
     await this.transitions.run((step) => createSession(step, { id, customerTokenHash: hash, customerId, customerName, customerEmail, department, metadata, message, offline, verifiedCustomer: verified }));
     // Routed with every other arrival of the moment, in FIFO order: this session gets a seat unless the free
     // seats went to sessions that were waiting before it.

@@ -5,7 +5,8 @@ import { sessionEvents } from '../../models/queries/sessionLog';
 import { countWaiting, findSessions, queueSessions, recentWaits } from '../../models/queries/sessions';
 import { countOnline } from '../../models/queries/operators';
 import { canKnow, requireOperator, type Actor } from '../access';
-import type { Availability, SessionDTO, SessionEventDTO, SessionStatus } from '../contract';
+import type { Availability, BusinessHours, SessionDTO, SessionEventDTO, SessionStatus } from '../contract';
+import { nextOpenAt, withinBusinessHours } from '../settings/businessHours';
 import { toSessionEventDTO } from '../dto';
 import { decodeCursor, encodeCursor } from '../cursor';
 import type { OperatorDirectory } from '../operators/availability';
@@ -30,6 +31,8 @@ export class SessionDirectory {
   constructor(
     private readonly db: Db,
     private readonly operators: OperatorDirectory,
+    /** The team's business hours in force (SettingsService), null when none are set. */
+    private readonly businessHours: () => Promise<BusinessHours | null>,
   ) {}
 
   /** Waiting and active sessions; `mine` keeps the operator's own. */
@@ -85,17 +88,27 @@ export class SessionDirectory {
     return (await sessionEvents(this.db, sessionId)).map(toSessionEventDTO);
   }
 
-  /** Anyone: whether someone is online, how many could take a chat now, the queue and the expected wait. */
+  /** Anyone: whether someone is online, how many could take a chat now, the queue and the expected wait, business hours. */
   async availability(_actor: Actor): Promise<Availability> {
-    const [online, available, waiting, waits] = await Promise.all([
+    const now = new Date();
+    const [online, available, waiting, waits, hours] = await Promise.all([
       countOnline(this.db),
       this.operators.countAvailable(),
       countWaiting(this.db),
-      recentWaits(this.db, new Date(Date.now() - 3_600_000), 50),
+      recentWaits(this.db, new Date(now.getTime() - 3_600_000), 50),
+      this.businessHours(),
     ]);
     const averageWait = waits.length > 0 ? waits.reduce((a, b) => a + b, 0) / waits.length : DEFAULT_WAIT_SECONDS;
     const estimatedWaitSeconds = available > 0 && waiting === 0 ? 0 : online === 0 ? -1 : Math.round(averageWait * Math.ceil((waiting + 1) / online));
-    return { online: online > 0, availableOperators: available, waiting, estimatedWaitSeconds: Math.max(estimatedWaitSeconds, 0) };
+    const opens = nextOpenAt(hours, now);
+    return {
+      online: online > 0,
+      availableOperators: available,
+      waiting,
+      estimatedWaitSeconds: Math.max(estimatedWaitSeconds, 0),
+      withinBusinessHours: withinBusinessHours(hours, now),
+      nextOpenAt: opens ? opens.toISOString() : null,
+    };
   }
 }
 

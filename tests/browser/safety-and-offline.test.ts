@@ -2,8 +2,9 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
 import { sqliteBackend } from '../helpers/backends';
-import { createAdmin, createOperator, getSession, PASSWORD, type Staff } from '../helpers/api';
-import { chromiumAvailable, expectText, freshContext, launchBrowser, screenshots, watch, widgetSessionId } from '../helpers/browser';
+import request from 'supertest';
+import { bearer, createAdmin, createOperator, getSession, PASSWORD, type Staff } from '../helpers/api';
+import { chromiumAvailable, expectText, freshContext, launchBrowser, logInToConsole, screenshots, watch, widgetSessionId } from '../helpers/browser';
 import { call, closeAllSockets, cmid, connectedOperator } from '../helpers/sockets';
 import { startTestServer, type TestServer } from '../helpers/testServer';
 
@@ -138,6 +139,45 @@ describeBrowser('browser: user text stays text; nobody online', () => {
     } finally {
       await new Promise((resolve) => site.close(resolve));
     }
+  }, 90_000);
+
+  it('outside business hours: the widget says when the team opens again and takes a message though Olga is online; her console marks it', async () => {
+    const { url } = await boot();
+    const shot = screenshots('outside-business-hours');
+    const olgaStaff = await createOperator(url, admin.token, { name: 'Olga Operator' });
+    const consolePage = await (await freshContext(browser)).newPage();
+    await logInToConsole(consolePage, url, olgaStaff.email, 'online');
+    // Open only on the weekday after today, 09:00–17:00 UTC: closed now, open again tomorrow at 09:00.
+    const tomorrow = new Date(Date.now() + 86_400_000);
+    const day = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'][tomorrow.getUTCDay()];
+    await request(url)
+      .patch('/api/settings')
+      .set(bearer(admin.token))
+      .send({ businessHours: { timezone: 'UTC', week: [{ day, open: '09:00', close: '17:00' }], closedDates: [] } })
+      .expect(200);
+    const opens = new Date(`${tomorrow.toISOString().slice(0, 10)}T09:00:00Z`);
+
+    const page = await (await freshContext(browser)).newPage();
+    const problems = [watch(page), watch(consolePage)];
+    await page.goto(`${url}/`);
+    await page.getByRole('button', { name: 'Chat with us' }).click();
+    await expectText(page.locator('.lc-form-title'), 'Leave a message');
+    const when = await page.evaluate((iso) => new Date(iso).toLocaleString(undefined, { weekday: 'long', hour: '2-digit', minute: '2-digit' }), opens.toISOString());
+    await expectText(page.locator('.lc-intro'), `We're closed right now and open again on ${when}. Leave a message and we'll get back to you by email.`);
+    await page.getByLabel('Name', { exact: true }).fill('Nina Night');
+    await page.getByLabel('Email', { exact: true }).fill('nina@example.com');
+    await page.getByLabel('Message', { exact: true }).fill('Are you open on Sundays?');
+    await shot(page, 'widget-closed');
+    await page.getByRole('button', { name: 'Send message' }).click();
+    await expectText(page.locator('.msg-own .msg-text'), 'Are you open on Sundays?');
+
+    // Routing is unchanged outside hours: Olga, online, gets it, marked as a left message with the email to answer.
+    await consolePage.getByRole('tab', { name: /Nina Night/ }).waitFor();
+    await consolePage.getByRole('tab', { name: /Nina Night/ }).click();
+    await expectText(consolePage.locator('.conversation-head .muted').first(), /^Left a message · nina@example\.com · /);
+    await shot(consolePage, 'console-marks-the-left-message');
+    expect((await getSession(url, admin.token, await widgetSessionId(page, url))).offline).toBe(true);
+    expect(problems.flatMap((p) => p.errors)).toEqual([]);
   }, 90_000);
 });
 

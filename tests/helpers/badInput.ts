@@ -57,6 +57,13 @@ const enumValues = (field: Field): string[] => ((field.schema.isIn as { options?
 
 /** Values that are wrong for a field sent in a JSON body. */
 export function badBodyValues(route: RegisteredRoute, field: Field): unknown[] {
+  return valuesOfWrongKind(route, field).filter((value) => value !== null || !acceptsNull(field));
+}
+
+/** A field whose null means something (PATCH /api/settings' businessHours: none) is not refused for it. */
+const acceptsNull = (field: Field): boolean => (field.schema.optional as { options?: { values?: string } } | undefined)?.options?.values === 'null';
+
+function valuesOfWrongKind(route: RegisteredRoute, field: Field): unknown[] {
   const common = [null, NESTED, [], true];
   switch (field.kind) {
     case 'string':

@@ -12,6 +12,7 @@ import type { MessageService } from '../../services/messages/MessageService';
 import type { LabelService } from '../../services/labels/LabelService';
 import type { CannedResponseService } from '../../services/canned/CannedResponseService';
 import type { SearchService } from '../../services/messages/SearchService';
+import type { SettingsService } from '../../services/settings/SettingsService';
 import type { OperatorService } from '../../services/operators/OperatorService';
 import { PASSWORD, bearer, uniqueEmail } from './http';
 import type { TestServer } from './testServer';
@@ -61,6 +62,7 @@ export function registeredRoutes(server?: TestServer): RegisteredRoute[] {
     labels: server?.server.labels ?? unused<LabelService>('labels'),
     canned: server?.server.canned ?? unused<CannedResponseService>('canned'),
     search: server?.server.search ?? unused<SearchService>('search'),
+    settings: server?.server.settings ?? unused<SettingsService>('settings'),
   });
   return groups.flatMap((group) =>
     group.routes.map((spec) => {
@@ -127,6 +129,7 @@ export const SAMPLE_BODIES: Record<string, (ids: SampleIds) => Record<string, un
   'POST /api/canned-responses': () => ({ shortcut: uniqueEmail('c').replace(/[^a-z0-9]/g, '-').slice(0, 32), content: 'Sample reply', scope: 'personal' }),
   'PATCH /api/canned-responses/:id': () => ({ content: 'Changed reply' }),
   'POST /api/labels': () => ({ name: uniqueEmail('label').replace(/[^a-z0-9]/g, '-').slice(0, 32), color: '#336699' }),
+  'PATCH /api/settings': () => ({ offlineNotifyEmails: ['team@example.com'] }),
 };
 
 export function sampleBody(route: RegisteredRoute, ids: SampleIds): Record<string, unknown> | undefined {

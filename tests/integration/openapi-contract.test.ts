@@ -22,6 +22,7 @@ import {
   type OperatorRef,
   type OperatorStats,
   type SearchResultDTO,
+  type SettingsDTO,
   type SessionDTO,
   type SessionEventDTO,
   type SessionTicketDTO,
@@ -81,7 +82,7 @@ const operator: Required<OperatorDTO> = {
   ...{ departments: ['sales'], activeSessions: 1, lastAssignedAt: T, lastSeenAt: T, disabled: false },
 };
 const event: Required<SessionEventDTO> = { id: 1, type: 'assigned', operatorId: 1, detail: { strategy: 'least-busy' }, createdAt: T };
-const availability: Required<Availability> = { online: true, availableOperators: 1, waiting: 0, estimatedWaitSeconds: 0 };
+const availability: Required<Availability> = { online: true, availableOperators: 1, waiting: 0, estimatedWaitSeconds: 0, withinBusinessHours: false, nextOpenAt: T };
 const figures: Required<OperatorFigures> = { operatorId: 1, name: 'Olga', status: 'busy', activeSessions: 1, closedToday: 2, avgFirstResponseSeconds: 3.5, avgRating: 4.5 };
 const stats: Required<OperatorStats> = { operators: [figures], overall: { waiting: 1, active: 2, avgWaitSeconds: 4 } };
 const fieldProblem: Required<FieldProblem> = { field: 'content', message: 'must not be blank' };
@@ -103,6 +104,13 @@ const SAMPLES: Record<string, { sample: object; optional?: string[] }> = {
   Assignment: { sample: { session, operator } satisfies Required<AssignmentDTO> },
   CannedResponse: { sample: { id: 1, shortcut: 'hello', content: 'Hello {{customer.name}}', scope: 'shared', department: null, ownerId: null } satisfies Required<CannedResponseDTO> },
   Label: { sample: { name: 'billing', color: '#ff8800' } satisfies Required<LabelDTO> },
+  Settings: {
+    sample: {
+      businessHours: { timezone: 'Europe/Paris', week: [{ day: 'mon', open: '09:00', close: '17:30' }], closedDates: ['2026-12-25'] },
+      offlineNotifyEmails: ['team@example.com'],
+      departments: [{ name: 'sales', offlineNotifyEmails: ['sales@example.com'] }],
+    } satisfies Required<SettingsDTO>,
+  },
   SearchResult: { sample: { session, message, snippet: '…see the invoice' } satisfies Required<SearchResultDTO> },
   FieldProblem: { sample: fieldProblem },
   ErrorBody: { sample: errorBody, optional: ['details'] },

@@ -1,0 +1,23 @@
+import { DataTypes, type QueryInterface } from 'sequelize';
+
+/**
+ * The team's settings (PROTOCOL.md "Business hours and settings"): one row per top-level setting, its value as
+ * JSON text, so that a PATCH naming one setting changes that row only. Every process reads them from here.
+ */
+export async function up({ context: qi }: { context: QueryInterface }): Promise<void> {
+  const tables = new Set(((await qi.showAllTables()) as unknown[]).map((table) => (typeof table === 'string' ? table : (table as { tableName: string }).tableName)));
+  if (tables.has('settings')) return;
+  await qi.createTable(
+    'settings',
+    {
+      name: { type: DataTypes.STRING(64), primaryKey: true, allowNull: false },
+      value: { type: DataTypes.TEXT, allowNull: false },
+      updated_at: { type: DataTypes.DATE(3), allowNull: false },
+    },
+    { charset: 'utf8mb4', collate: 'utf8mb4_unicode_ci' },
+  );
+}
+
+export async function down({ context: qi }: { context: QueryInterface }): Promise<void> {
+  await qi.dropTable('settings');
+}
