@@ -62,10 +62,10 @@ export class SearchService {
       position.md ? [] : this.messageHits(words, query, position.m, want),
       position.sd ? [] : this.sessionHits(words, exact, query, position.s ? { createdAt: new Date(position.s[0]), id: position.s[1] } : null, want),
     ]);
-    const hits: Hit[] = [
-      ...messages.map((message) => ({ at: new Date(message.createdAt).getTime(), message })),
-      ...sessions.map((session) => ({ at: session.createdAt.getTime(), session })),
-    ].sort((a, b) => b.at - a.at);
+    const hits = merge(
+      messages.map((message) => ({ at: new Date(message.createdAt).getTime(), message })),
+      sessions.map((session) => ({ at: session.createdAt.getTime(), session })),
+    );
     const page = hits.slice(0, query.limit);
     const shown = page.filter((hit) => hit.message).length;
     // A list read to its end whose every hit is on this page is not read again.
@@ -153,6 +153,28 @@ export class SearchService {
 function customerMatch(session: ChatSession, words: SearchWords, exact: string): boolean {
   if (session.customerId === exact || (session.customerEmail ?? '').toLowerCase() === exact.toLowerCase()) return true;
   return holdsAll(`${session.customerName ?? ''} ${session.customerEmail ?? ''}`, words.all);
+}
+
+/**
+ * The two lists as one, newest first, each kept in its own order (messages by id, which two processes may stamp
+ * a millisecond apart out of order): the last of each shown is where its list goes on.
+ */
+function merge(messages: Hit[], sessions: Hit[]): Hit[] {
+  const merged: Hit[] = [];
+  let m = 0;
+  let s = 0;
+  while (m < messages.length || s < sessions.length) {
+    const message = messages[m];
+    const session = sessions[s];
+    if (message && (!session || message.at >= session.at)) {
+      merged.push(message);
+      m += 1;
+    } else if (session) {
+      merged.push(session);
+      s += 1;
+    }
+  }
+  return merged;
 }
 
 /** Where the next page starts: after the last message and the last session shown. */
