@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { readAttachmentConfig, type AttachmentConfig } from './attachments';
+import { readMailConfig, type MailConfig } from './mail';
 
 export type Dialect = 'sqlite' | 'mysql';
 export type StrategyName = 'least-busy' | 'round-robin' | 'longest-idle' | 'manual';
@@ -72,6 +73,8 @@ export interface Config {
   logLevel: LogLevel;
   /** null: no webhooks. */
   webhook: WebhookConfig | null;
+  /** null: no mail is sent (SMTP_URL and MAIL_FROM unset). */
+  mail: MailConfig | null;
   /** Set: GET /metrics answers only `Authorization: Bearer <metricsToken>`; unset: anyone who reaches it. */
   metricsToken?: string;
   /**
@@ -247,6 +250,7 @@ export function loadConfig(env: Env = process.env): Config {
     maxConnectionsPerIp: int('MAX_CONNECTIONS_PER_IP', 100, 0, 1_000_000),
     logLevel: oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
     webhook,
+    mail: readMailConfig({ raw, int, oneOf, problems }),
     metricsToken: env.METRICS_TOKEN || undefined,
     clusterInstances,
   };

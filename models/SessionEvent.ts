@@ -18,7 +18,9 @@ export type SessionEventType =
   | 'unassigned'
   | 'closed'
   | 'rated'
-  | 'labelled';
+  | 'labelled'
+  | 'mailed'
+  | 'mail_failed';
 
 /** One line of a session's audit trail (PROTOCOL.md: GET /sessions/:id/events). */
 export class SessionEvent extends Model<InferAttributes<SessionEvent>, InferCreationAttributes<SessionEvent>> {

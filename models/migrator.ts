@@ -8,6 +8,7 @@ import * as attachments from './migrations/005-attachments';
 import * as notesLabelsCanned from './migrations/006-notes-labels-canned';
 import * as search from './migrations/007-search';
 import * as settings from './migrations/008-settings';
+import * as mailOutbox from './migrations/009-mail-outbox';
 
 /** Listed, not globbed, so the same list runs from TypeScript under jest and from compiled JavaScript. */
 const MIGRATIONS = [
@@ -19,6 +20,7 @@ const MIGRATIONS = [
   { name: '006-notes-labels-canned', module: notesLabelsCanned },
   { name: '007-search', module: search },
   { name: '008-settings', module: settings },
+  { name: '009-mail-outbox', module: mailOutbox },
 ];
 
 export type Migrator = Umzug<QueryInterface>;

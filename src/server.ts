@@ -17,6 +17,8 @@ import { loadSnapshot } from '../services/cache/snapshot';
 import { DomainEvents } from '../services/events/DomainEvents';
 import { NotificationService } from '../services/events/NotificationService';
 import { WebhookDispatcher } from '../services/events/webhooks/WebhookDispatcher';
+import { OutboxWorker } from '../services/mail/OutboxWorker';
+import { smtpTransport } from '../services/mail/MailTransport';
 import { Sweeper } from '../services/jobs/Sweeper';
 import { MessageReader } from '../services/messages/MessageReader';
 import { MessageService } from '../services/messages/MessageService';
@@ -118,7 +120,7 @@ export function createServer(config: Config, options: ServerOptions = {}): ChatS
     config,
     directory,
     async (actor, sessionId, content) => (await messages.postMessage(actor, sessionId, { content })).message,
-    () => settings.businessHours(),
+    () => settings.current(),
   );
   const sessions = new SessionDirectory(db, directory, () => settings.businessHours());
   const labels = new LabelService(db, transitions);
@@ -140,6 +142,7 @@ export function createServer(config: Config, options: ServerOptions = {}): ChatS
   ];
   const clusterMetrics = new ClusterMetrics(metrics.registry, redis, logger);
   const webhooks = config.webhook ? new WebhookDispatcher(events, config.webhook, metrics.webhooks, logger) : null;
+  const outbox = config.mail ? new OutboxWorker(db, smtpTransport(config.mail.smtpUrl, config.mail.from), logger) : null;
 
   const schemas = buildSchemas(config);
   // A caption is counted in characters (MAX_MESSAGE_LENGTH), a field in bytes: room for four bytes a character.
@@ -192,6 +195,7 @@ export function createServer(config: Config, options: ServerOptions = {}): ChatS
     accepting = true;
     sweeper.start();
     void sweeper.tick();
+    outbox?.start();
     const port = (httpServer.address() as AddressInfo).port;
     logger.info({ port, database: db.dialect, cache: cache.kind }, 'chat server listening');
     return port;
@@ -215,6 +219,8 @@ export function createServer(config: Config, options: ServerOptions = {}): ChatS
     },
     // Nothing emits any more: what is queued for the webhook gets a short while, never the whole stop.
     { name: 'webhooks', deadlineMs: WEBHOOK_STOP_DEADLINE_MS + 500, run: () => webhooks?.stop(WEBHOOK_STOP_DEADLINE_MS) },
+    // A mail being handed to the mail server finishes (its row says so); the rest waits in the outbox.
+    { name: 'mail', deadlineMs: 35_000, run: () => outbox?.stop() },
     { name: 'notifications', deadlineMs: STEP_DEADLINE_MS, run: () => notifications.stop() },
     { name: 'metrics', deadlineMs: STEP_DEADLINE_MS, run: () => (measured.forEach((off) => off()), clusterMetrics.stop()) },
     { name: 'socket.io adapter', deadlineMs: STEP_DEADLINE_MS, run: () => realtime.close() },

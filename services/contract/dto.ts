@@ -94,8 +94,8 @@ export interface OperatorDTO {
   disabled: boolean;
 }
 
-export type SessionEventType = 'created' | 'queued' | 'assigned' | 'transferred' | 'requeued' | 'unassigned' | 'closed' | 'rated' | 'labelled';
-export const SESSION_EVENT_TYPES: readonly SessionEventType[] = ['created', 'queued', 'assigned', 'transferred', 'requeued', 'unassigned', 'closed', 'rated', 'labelled'];
+export type SessionEventType = 'created' | 'queued' | 'assigned' | 'transferred' | 'requeued' | 'unassigned' | 'closed' | 'rated' | 'labelled' | 'mailed' | 'mail_failed';
+export const SESSION_EVENT_TYPES: readonly SessionEventType[] = ['created', 'queued', 'assigned', 'transferred', 'requeued', 'unassigned', 'closed', 'rated', 'labelled', 'mailed', 'mail_failed'];
 
 export interface SessionEventDTO {
   id: number;

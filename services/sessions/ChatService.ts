@@ -3,7 +3,9 @@ import { Op } from 'sequelize';
 import type { Config } from '../../config';
 import type { Db } from '../../models/db';
 import { canKnow, requireOperator, type Actor } from '../access';
-import type { BusinessHours, MessageDTO, SessionDTO } from '../contract';
+import type { MessageDTO, SessionDTO, SettingsDTO } from '../contract';
+import type { NewMail } from '../../models/queries/outbox';
+import { offlineMessageMail } from '../mail/mails';
 import { customerView } from '../dto';
 import { ConflictError } from '../errors';
 import type { OperatorDirectory } from '../operators/availability';
@@ -54,9 +56,33 @@ export class ChatService {
     private readonly config: Config,
     private readonly operators: OperatorDirectory,
     private readonly postFirstMessage: PostFirstMessage,
-    /** The team's business hours in force (SettingsService), null when none are set. */
-    private readonly businessHours: () => Promise<BusinessHours | null>,
+    /** The team's settings (SettingsService): business hours, who is told of offline messages. */
+    private readonly settings: () => Promise<SettingsDTO>,
   ) {}
+
+  /**
+   * The team's mail for a session created offline (PROTOCOL.md "Email"): to the department's list, else the
+   * settings' list, else OFFLINE_NOTIFY_EMAILS; none when mail is off or nobody is named.
+   */
+  private offlineMail(settings: SettingsDTO, session: { sessionId: string; customerName?: string; customerEmail?: string; department?: string; message?: string }): NewMail | null {
+    const mail = this.config.mail;
+    if (!mail) return null;
+    const departmentList = settings.departments.find((d) => d.name === session.department)?.offlineNotifyEmails ?? [];
+    const recipients = [departmentList, settings.offlineNotifyEmails, mail.offlineNotifyEmails].find((list) => list.length > 0);
+    if (!recipients) return null;
+    return offlineMessageMail(
+      {
+        sessionId: session.sessionId,
+        customerName: session.customerName ?? null,
+        customerEmail: session.customerEmail ?? null,
+        department: session.department ?? null,
+        message: session.message ?? null,
+        publicUrl: mail.publicUrl,
+        from: mail.from,
+      },
+      recipients,
+    );
+  }
 
   /** Resolves a customer token to its session id, or null when it is not valid for any session. */
   async verifyCustomerToken(token: string): Promise<string | null> {
@@ -82,9 +108,12 @@ export class ChatService {
     const { customerId, customerName, customerEmail, department, metadata } = input;
     const { message } = input;
     // Offline: nobody online, or outside business hours (PROTOCOL.md: the "leave a message" path).
-    const [anyoneOnline, hours] = await Promise.all([this.operators.anyoneOnline(), this.businessHours()]);
-    const offline = !anyoneOnline || !withinBusinessHours(hours, new Date());
-    await this.transitions.run((step) => createSession(step, { id, customerTokenHash: hash, customerId, customerName, customerEmail, department, metadata, message, offline, verifiedCustomer: verified }));
+    const [anyoneOnline, settings] = await Promise.all([this.operators.anyoneOnline(), this.settings()]);
+    const offline = !anyoneOnline || !withinBusinessHours(settings.businessHours, new Date());
+    const offlineMail = offline ? this.offlineMail(settings, { sessionId: id, customerName, customerEmail, department, message }) : null;
+    await this.transitions.run((step) =>
+      createSession(step, { id, customerTokenHash: hash, customerId, customerName, customerEmail, department, metadata, message, offline, verifiedCustomer: verified, offlineMail }),
+    );
     // Routed with every other arrival of the moment, in FIFO order: this session gets a seat unless the free
     // seats went to sessions that were waiting before it.
     await this.assigner.drain();

@@ -35,7 +35,12 @@ export class SettingsService {
 
   /** For anyone's availability: the business hours in force (null: none set). */
   async businessHours(): Promise<BusinessHours | null> {
-    return (await this.read()).businessHours;
+    return (await this.current()).businessHours;
+  }
+
+  /** The settings in force, for the server's own use (a new session: business hours and who is told). */
+  async current(): Promise<SettingsDTO> {
+    return this.read();
   }
 
   private async read(): Promise<SettingsDTO> {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { insertMail, type NewMail } from '../../../models/queries/outbox';
 import { queuePosition } from '../../../models/queries/sessions';
 import type { SessionDTO } from '../../contract';
 import { toMessageDTO, toSessionDTO } from '../../dto';
@@ -14,8 +15,10 @@ export interface NewSession {
   metadata?: Record<string, unknown>;
   /** The customer's first message (validated by the request's schema), stored with the session. */
   message?: string;
-  /** No operator was online: the "leave a message" path. */
+  /** No operator was online, or outside business hours: the "leave a message" path. */
   offline: boolean;
+  /** The team's mail about it (offline only, mail configured), written to the outbox in the same commit. */
+  offlineMail?: NewMail | null;
   verifiedCustomer: boolean;
 }
 
@@ -42,6 +45,7 @@ export async function createSession(step: CommitStep, input: NewSession): Promis
     createdAt: now,
   });
   await step.log(input.id, 'created', null, { verifiedCustomer: input.verifiedCustomer });
+  if (input.offlineMail) await insertMail(db, input.offlineMail, now, transaction);
   const message =
     input.message === undefined
       ? null

@@ -1,0 +1,34 @@
+import validator from 'validator';
+import type { SettingReaders } from './attachments';
+
+/** Outgoing mail (PROTOCOL.md "Email"): present only when SMTP_URL and MAIL_FROM are both set. */
+export interface MailConfig {
+  /** smtp:// or smtps:// with credentials; STARTTLS is used whenever the server offers it. */
+  smtpUrl: string;
+  /** The From address; its domain also names the reply addresses (reply+<session>.<signature>@domain). */
+  from: string;
+  /** Told of offline messages when neither the settings nor the session's department name anyone. */
+  offlineNotifyEmails: string[];
+  /** Where the console lives, for links in mails. */
+  publicUrl: string;
+}
+
+export function readMailConfig({ raw, problems }: SettingReaders): MailConfig | null {
+  const smtpUrl = raw('SMTP_URL');
+  const from = raw('MAIL_FROM');
+  const notify = (raw('OFFLINE_NOTIFY_EMAILS') ?? '')
+    .split(',')
+    .map((email) => email.trim())
+    .filter((email) => email !== '');
+  for (const email of notify) if (!validator.isEmail(email)) problems.push(`OFFLINE_NOTIFY_EMAILS must be a comma-separated list of email addresses, got "${email}"`);
+  const publicUrl = (raw('PUBLIC_URL') ?? 'http://localhost:3001').replace(/\/+$/, '');
+  if (!/^https?:\/\/[^\s/]+/.test(publicUrl)) problems.push(`PUBLIC_URL must be an http:// or https:// URL, got "${publicUrl}"`);
+  if (smtpUrl !== undefined && !/^smtps?:\/\/[^\s]+$/.test(smtpUrl)) {
+    // Not echoed: the URL carries the password.
+    problems.push('SMTP_URL must be an smtp:// or smtps:// URL');
+  }
+  if (from !== undefined && !validator.isEmail(from)) problems.push(`MAIL_FROM must be an email address, got "${from}"`);
+  if (smtpUrl !== undefined && from === undefined) problems.push('MAIL_FROM is required when SMTP_URL is set (the sender of every mail)');
+  if (smtpUrl === undefined || from === undefined) return null;
+  return { smtpUrl, from, offlineNotifyEmails: notify, publicUrl };
+}

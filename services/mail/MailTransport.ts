@@ -1,0 +1,31 @@
+import nodemailer from 'nodemailer';
+import type { QueuedMail } from '../../models/queries/outbox';
+
+/** Hands one mail to the mail server; throws when it is not accepted. */
+export interface MailTransport {
+  send(mail: QueuedMail): Promise<void>;
+  close(): void;
+}
+
+/**
+ * SMTP through nodemailer (SMTP_URL: STARTTLS whenever the server offers it, smtps:// for TLS from the start;
+ * options such as `?tls.rejectUnauthorized=false` in the URL). Bounded waits: a mail server that hangs delays
+ * that mail's retry, never the chat.
+ */
+export function smtpTransport(smtpUrl: string, from: string): MailTransport {
+  const transporter = nodemailer.createTransport({ url: smtpUrl, connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 30_000 });
+  return {
+    async send(mail) {
+      await transporter.sendMail({
+        from,
+        to: mail.recipients,
+        subject: mail.subject,
+        text: mail.text,
+        html: mail.html,
+        replyTo: mail.replyTo ?? undefined,
+        messageId: mail.messageId,
+      });
+    },
+    close: () => transporter.close(),
+  };
+}

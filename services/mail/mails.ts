@@ -1,0 +1,54 @@
+import { randomUUID } from 'node:crypto';
+import validator from 'validator';
+import type { NewMail } from '../../models/queries/outbox';
+
+/**
+ * The mails the server writes (PROTOCOL.md "Email"): a plain-text part and an HTML part, every value escaped in
+ * the HTML; nothing a customer typed reaches a header except through nodemailer's encoding, and line breaks
+ * never (a name like "x\r\nBcc: …" stays one line of a subject).
+ */
+
+const escapeHtml = (text: string): string => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+/** One line of at most `max` characters: no CR, LF or other control characters. */
+const oneLine = (text: string, max: number): string => text.replace(/\p{Cc}+/gu, ' ').trim().slice(0, max);
+
+export interface OfflineMessage {
+  sessionId: string;
+  customerName: string | null;
+  customerEmail: string | null;
+  department: string | null;
+  message: string | null;
+  /** Where the console is (PUBLIC_URL). */
+  publicUrl: string;
+  /** MAIL_FROM, whose domain names the Message-ID. */
+  from: string;
+}
+
+/** "Someone left a message" to the team: who, their email (also the Reply-To), the message, and a link. */
+export function offlineMessageMail(input: OfflineMessage, recipients: string[]): NewMail {
+  const name = oneLine(input.customerName ?? '', 120) || 'A visitor';
+  const email = input.customerEmail && validator.isEmail(input.customerEmail) ? input.customerEmail : null;
+  const link = `${input.publicUrl}/console?session=${encodeURIComponent(input.sessionId)}`;
+  const facts: Array<[string, string]> = [
+    ['From', email ? `${name} <${email}>` : name],
+    ...(input.department ? ([['Department', input.department]] as Array<[string, string]>) : []),
+  ];
+  const message = input.message ?? '(no message)';
+  const text = [`${name} left a message while nobody could answer.`, '', ...facts.map(([k, v]) => `${k}: ${v}`), '', message, '', `Open it in the console: ${link}`].join('\n');
+  const html = [
+    `<p>${escapeHtml(name)} left a message while nobody could answer.</p>`,
+    `<table>${facts.map(([k, v]) => `<tr><th align="left">${escapeHtml(k)}</th><td>${escapeHtml(v)}</td></tr>`).join('')}</table>`,
+    `<blockquote style="white-space:pre-wrap">${escapeHtml(message)}</blockquote>`,
+    `<p><a href="${escapeHtml(link)}">Open it in the console</a></p>`,
+  ].join('\n');
+  return {
+    sessionId: input.sessionId,
+    kind: 'offline_message',
+    recipients,
+    subject: oneLine(`Message from ${name}${input.department ? ` (${input.department})` : ''}`, 200),
+    text,
+    html,
+    replyTo: email,
+    messageId: `<${randomUUID()}@${input.from.split('@')[1] ?? 'localhost'}>`,
+  };
+}
