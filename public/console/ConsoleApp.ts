@@ -1,6 +1,6 @@
 import { el, field, replaceChildren } from '../shared/dom';
 import { ApiError } from '../shared/http';
-import type { CannedResponse, Operator, OperatorStatus, SearchResult } from '../shared/protocol';
+import type { CannedResponse, Operator, OperatorStatus, SearchResult, Session } from '../shared/protocol';
 import { ask } from '../shared/socket';
 import { savedToken, type Login } from './auth';
 import { ChatActions } from './chatActions';
@@ -132,6 +132,17 @@ export class ConsoleApp {
     this.tabs.renderTabs();
     this.team.start();
     this.socket.connect();
+    this.openLinkedSession();
+  }
+
+  /** `/console?session=<id>` (the link in a mail about an offline message) opens that conversation. */
+  private openLinkedSession(): void {
+    const wanted = new URLSearchParams(location.search).get('session');
+    if (!wanted) return;
+    this.ctx.http
+      .call<Session>('GET', `/api/chat/sessions/${encodeURIComponent(wanted)}`)
+      .then((session) => this.tabs.open(session, null))
+      .catch((error: unknown) => this.ctx.toast(describe(error)));
   }
 
   private async setStatus(status: OperatorStatus): Promise<void> {

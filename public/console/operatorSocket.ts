@@ -93,7 +93,8 @@ export class OperatorSocket {
         if (!tabs.chats.has(session.id)) tabs.addChat(session);
       }
       for (const [id, chat] of tabs.chats) {
-        if (knownBefore.has(id) && chat.session.status === 'active' && !held.has(id)) tabs.removeChat(id, null);
+        // Only a chat this operator held and no longer does; one opened to read (a search, a link) stays.
+        if (knownBefore.has(id) && chat.session.status === 'active' && chat.session.operatorId === me.id && !held.has(id)) tabs.removeChat(id, null);
       }
       // A new socket views nothing yet: the chat in front is open again.
       if (tabs.selected) tabs.view(tabs.selected, true);

@@ -176,7 +176,15 @@ describeBrowser('browser: user text stays text; nobody online', () => {
     await consolePage.getByRole('tab', { name: /Nina Night/ }).click();
     await expectText(consolePage.locator('.conversation-head .muted').first(), /^Left a message · nina@example\.com · /);
     await shot(consolePage, 'console-marks-the-left-message');
-    expect((await getSession(url, admin.token, await widgetSessionId(page, url))).offline).toBe(true);
+    const sessionId = await widgetSessionId(page, url);
+    expect((await getSession(url, admin.token, sessionId)).offline).toBe(true);
+    // The link a mail about it carries opens the conversation in anyone's console.
+    const adminConsole = await (await freshContext(browser)).newPage();
+    problems.push(watch(adminConsole));
+    await logInToConsole(adminConsole, url, admin.email);
+    await adminConsole.goto(`${url}/console?session=${sessionId}`);
+    await expectText(adminConsole.locator('#conversation-title'), 'Nina Night');
+    await expectText(adminConsole.locator('.msg-text').first(), 'Are you open on Sundays?');
     expect(problems.flatMap((p) => p.errors)).toEqual([]);
   }, 90_000);
 });
