@@ -11,9 +11,13 @@ export interface MailConfig {
   offlineNotifyEmails: string[];
   /** Where the console lives, for links in mails. */
   publicUrl: string;
+  /** An operator's answer is mailed to a customer not connected for this long. */
+  replyDelaySeconds: number;
+  /** The Bearer secret of POST /api/inbound/email; unset: every inbound mail is refused (401). */
+  inboundSecret: string | null;
 }
 
-export function readMailConfig({ raw, problems }: SettingReaders): MailConfig | null {
+export function readMailConfig({ raw, int, problems }: SettingReaders): MailConfig | null {
   const smtpUrl = raw('SMTP_URL');
   const from = raw('MAIL_FROM');
   const notify = (raw('OFFLINE_NOTIFY_EMAILS') ?? '')
@@ -29,6 +33,9 @@ export function readMailConfig({ raw, problems }: SettingReaders): MailConfig | 
   }
   if (from !== undefined && !validator.isEmail(from)) problems.push(`MAIL_FROM must be an email address, got "${from}"`);
   if (smtpUrl !== undefined && from === undefined) problems.push('MAIL_FROM is required when SMTP_URL is set (the sender of every mail)');
+  const replyDelaySeconds = int('EMAIL_REPLY_DELAY_SECONDS', 120, 0, 86_400);
+  const inboundSecret = raw('INBOUND_EMAIL_SECRET') ?? null;
+  if (inboundSecret !== null && inboundSecret.length < 16) problems.push('INBOUND_EMAIL_SECRET must be at least 16 characters');
   if (smtpUrl === undefined || from === undefined) return null;
-  return { smtpUrl, from, offlineNotifyEmails: notify, publicUrl };
+  return { smtpUrl, from, offlineNotifyEmails: notify, publicUrl, replyDelaySeconds, inboundSecret };
 }

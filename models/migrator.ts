@@ -9,6 +9,7 @@ import * as notesLabelsCanned from './migrations/006-notes-labels-canned';
 import * as search from './migrations/007-search';
 import * as settings from './migrations/008-settings';
 import * as mailOutbox from './migrations/009-mail-outbox';
+import * as replyMails from './migrations/010-reply-mails';
 
 /** Listed, not globbed, so the same list runs from TypeScript under jest and from compiled JavaScript. */
 const MIGRATIONS = [
@@ -21,6 +22,7 @@ const MIGRATIONS = [
   { name: '007-search', module: search },
   { name: '008-settings', module: settings },
   { name: '009-mail-outbox', module: mailOutbox },
+  { name: '010-reply-mails', module: replyMails },
 ];
 
 export type Migrator = Umzug<QueryInterface>;

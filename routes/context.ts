@@ -11,6 +11,7 @@ import type { SessionDirectory } from '../services/sessions/SessionDirectory';
 import type { OperatorService } from '../services/operators/OperatorService';
 import type { SearchService } from '../services/messages/SearchService';
 import type { SettingsService } from '../services/settings/SettingsService';
+import type { InboundMail } from '../services/mail/InboundMail';
 
 /** What the routers need: the services they call, the schemas they validate with. */
 export interface RouteContext {
@@ -28,6 +29,7 @@ export interface RouteContext {
   canned: CannedResponseService;
   search: SearchService;
   settings: SettingsService;
+  inbound: InboundMail;
 }
 
 /** The validated input of a request (set by the validation middleware), typed by the caller. */

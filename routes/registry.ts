@@ -50,8 +50,10 @@ export interface RouteSpec {
   summary: string;
   access: AccessRule;
   schema?: Schema;
-  /** Extra middleware run after authorization and before validation (rate limits). */
+  /** Extra middleware run after authorization and before validation (rate limits, a body parser of its own). */
   before?: RequestHandler[];
+  /** The body types it takes, when not JSON (the inbound mail hook: message/rfc822); any other → 415. */
+  bodyTypes?: string[];
   /**
    * The route also takes `multipart/form-data`: `parse` reads it (after `before`) into req.body and req.upload,
    * and `schema` validates its fields instead of the JSON body's.
@@ -75,7 +77,7 @@ export function mountGroup(group: RouteGroup, auth: Authenticator): Router {
   for (const route of group.routes) {
     if (!route.access) throw new Error(`route ${route.method.toUpperCase()} ${group.prefix}${route.path} has no access rule`);
     const pattern = `${group.prefix}${route.path === '/' ? '' : route.path}`;
-    const bodyTypes = route.multipart ? ['application/json', 'multipart/form-data'] : ['application/json'];
+    const bodyTypes = route.bodyTypes ?? (route.multipart ? ['application/json', 'multipart/form-data'] : ['application/json']);
     const chain: RequestHandler[] = [recordRoutePattern(pattern), authorize(auth, route.access), acceptBodies(bodyTypes), ...(route.before ?? [])];
     if (route.multipart) {
       const json = route.schema ? validate(route.schema) : null;

@@ -19,6 +19,8 @@ import { NotificationService } from '../services/events/NotificationService';
 import { WebhookDispatcher } from '../services/events/webhooks/WebhookDispatcher';
 import { OutboxWorker } from '../services/mail/OutboxWorker';
 import { smtpTransport } from '../services/mail/MailTransport';
+import { ReplyMailer } from '../services/mail/ReplyMailer';
+import { InboundMail } from '../services/mail/InboundMail';
 import { Sweeper } from '../services/jobs/Sweeper';
 import { MessageReader } from '../services/messages/MessageReader';
 import { MessageService } from '../services/messages/MessageService';
@@ -67,6 +69,7 @@ export interface ChatServer {
   canned: CannedResponseService;
   search: SearchService;
   settings: SettingsService;
+  inbound: InboundMail;
   messages: MessageService;
   files: AttachmentFiles;
   operators: OperatorService;
@@ -126,6 +129,7 @@ export function createServer(config: Config, options: ServerOptions = {}): ChatS
   const labels = new LabelService(db, transitions);
   const canned = new CannedResponseService(db, config.maxMessageLength);
   const search = new SearchService(db, describeFiles);
+  const inbound = new InboundMail(config.mail, config.jwtSecret, messages, config.maxMessageLength);
   const operators = new OperatorService(db, operatorCache, directory, events, assigner);
   const presence = new PresenceService(db, operatorCache, assigner, events, config, logger);
   const sweeper = new Sweeper(db, chat, assigner, presence, config, logger);
@@ -142,16 +146,19 @@ export function createServer(config: Config, options: ServerOptions = {}): ChatS
   ];
   const clusterMetrics = new ClusterMetrics(metrics.registry, redis, logger);
   const webhooks = config.webhook ? new WebhookDispatcher(events, config.webhook, metrics.webhooks, logger) : null;
-  const outbox = config.mail ? new OutboxWorker(db, smtpTransport(config.mail.smtpUrl, config.mail.from), logger) : null;
 
   const schemas = buildSchemas(config);
   // A caption is counted in characters (MAX_MESSAGE_LENGTH), a field in bytes: room for four bytes a character.
   const uploads = multipartUpload({ maxFileBytes: config.attachments.maxUploadBytes, maxFieldBytes: config.maxMessageLength * 4 + 1024, atOnce: UPLOADS_AT_ONCE });
-  const routes = { schemas, limiters: createRateLimiters(config, redis), auth, chat, sessions, messages, files, uploads, operators, labels, canned, search, settings };
+  const routes = { schemas, limiters: createRateLimiters(config, redis), auth, chat, sessions, messages, files, uploads, operators, labels, canned, search, settings, inbound };
   const metricsEndpoint = { render: () => clusterMetrics.render(), contentType: clusterMetrics.contentType, token: config.metricsToken };
   const app = createApp({ config, logger, health: new HealthService(db, cache), isAccepting: () => accepting, routes, metrics: { record: httpMetrics(metrics), endpoint: metricsEndpoint } });
   const httpServer = http.createServer(app);
   const realtime = createRealtime(httpServer, { config, logger, schemas, auth, chat, messages, sessions, operators, presence });
+  const outbox = config.mail ? new OutboxWorker(db, smtpTransport(config.mail.smtpUrl, config.mail.from), logger) : null;
+  const replyMails = config.mail
+    ? new ReplyMailer(db, config.mail, config.jwtSecret, config.mail.replyDelaySeconds, (sessionId) => realtime.customerConnected(sessionId), logger)
+    : null;
   const notifications = new NotificationService(db, events, realtime.audience, logger);
   metrics.watchSockets(() => ({ '/customer': realtime.customers.sockets.size, '/operator': realtime.operators.sockets.size }));
 
@@ -196,6 +203,7 @@ export function createServer(config: Config, options: ServerOptions = {}): ChatS
     sweeper.start();
     void sweeper.tick();
     outbox?.start();
+    replyMails?.start();
     const port = (httpServer.address() as AddressInfo).port;
     logger.info({ port, database: db.dialect, cache: cache.kind }, 'chat server listening');
     return port;
@@ -205,6 +213,7 @@ export function createServer(config: Config, options: ServerOptions = {}): ChatS
   const shutdown: ShutdownStep[] = [
     { name: 'readiness', deadlineMs: STEP_DEADLINE_MS, run: () => (accepting = false) },
     { name: 'sweeper', deadlineMs: STEP_DEADLINE_MS, run: () => sweeper.stop() },
+    { name: 'reply mails', deadlineMs: STEP_DEADLINE_MS, run: () => replyMails?.stop() },
     { name: 'sockets', deadlineMs: STEP_DEADLINE_MS, run: () => realtime.disconnectAll() },
     { name: 'http', deadlineMs: drainTimeoutMs + 1_000, run: () => drainHttp(httpServer, drainTimeoutMs) },
     // A publish still running may start a drain, and a drain's passes publish: news first, then routing, then again.
@@ -236,7 +245,7 @@ export function createServer(config: Config, options: ServerOptions = {}): ChatS
     return stopping;
   }
 
-  return { app, httpServer, db, cache, logger, events, transitions, assigner, chat, sessions, labels, canned, search, settings, messages, files, operators, auth, presence, sweeper, realtime, start, stop };
+  return { app, httpServer, db, cache, logger, events, transitions, assigner, chat, sessions, labels, canned, search, settings, inbound, messages, files, operators, auth, presence, sweeper, realtime, start, stop };
 }
 
 /**

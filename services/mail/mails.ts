@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import validator from 'validator';
 import type { NewMail } from '../../models/queries/outbox';
+import type { UnmailedReply } from '../../models/queries/replyMails';
 
 /**
  * The mails the server writes (PROTOCOL.md "Email"): a plain-text part and an HTML part, every value escaped in
@@ -49,6 +50,47 @@ export function offlineMessageMail(input: OfflineMessage, recipients: string[]):
     text,
     html,
     replyTo: email,
+    messageId: `<${randomUUID()}@${input.from.split('@')[1] ?? 'localhost'}>`,
+  };
+}
+
+export interface Replies {
+  sessionId: string;
+  customerName: string | null;
+  customerEmail: string;
+  replies: UnmailedReply[];
+  /** The session's signed reply address: the customer's answer comes back into the chat. */
+  replyTo: string;
+  from: string;
+}
+
+/** The operators' answers the customer has not seen, in one mail they can answer. */
+export function repliesMail(input: Replies): NewMail {
+  const who = (reply: UnmailedReply): string => oneLine(reply.senderName ?? 'Operator', 120);
+  const names = [...new Set(input.replies.map(who))];
+  const greeting = input.customerName ? `Hello ${oneLine(input.customerName, 120)},` : 'Hello,';
+  const text = [
+    greeting,
+    '',
+    `You have ${input.replies.length === 1 ? 'a new reply' : `${input.replies.length} new replies`} in your chat:`,
+    '',
+    ...input.replies.flatMap((reply) => [`${who(reply)} (${reply.createdAt.toISOString().slice(0, 16).replace('T', ' ')} UTC):`, reply.content, '']),
+    'Answer this email to reply: your answer goes into the chat.',
+  ].join('\n');
+  const html = [
+    `<p>${escapeHtml(greeting)}</p>`,
+    `<p>You have ${input.replies.length === 1 ? 'a new reply' : `${input.replies.length} new replies`} in your chat:</p>`,
+    ...input.replies.map((reply) => `<p><strong>${escapeHtml(who(reply))}</strong><br><span style="white-space:pre-wrap">${escapeHtml(reply.content)}</span></p>`),
+    '<p>Answer this email to reply: your answer goes into the chat.</p>',
+  ].join('\n');
+  return {
+    sessionId: input.sessionId,
+    kind: 'reply',
+    recipients: [input.customerEmail],
+    subject: oneLine(`New reply from ${names.join(', ')}`, 200),
+    text,
+    html,
+    replyTo: input.replyTo,
     messageId: `<${randomUUID()}@${input.from.split('@')[1] ?? 'localhost'}>`,
   };
 }

@@ -14,7 +14,7 @@ import type { PresenceService } from '../../services/operators/PresenceService';
 import { corsOrigin, originAllowed } from '../http/cors';
 import type { SocketAuthenticator } from './auth';
 import { registerCustomerNamespace } from './customerNamespace';
-import type { ChatIo, CustomerNamespace, OperatorNamespace } from './events';
+import { rooms, type ChatIo, type CustomerNamespace, type OperatorNamespace } from './events';
 import { registerOperatorNamespace } from './operatorNamespace';
 import { Peers } from './peers';
 import { roomAudience } from './rooms';
@@ -46,6 +46,8 @@ export interface Realtime {
   disconnectAll(): Promise<void>;
   /** Closes the adapter's Redis clients (shutdown, after disconnectAll and once nothing emits any more). */
   close(): Promise<void>;
+  /** Whether a session's customer has a live socket on any process (replies by email wait while they do). */
+  customerConnected(sessionId: string): Promise<boolean>;
 }
 
 /** How long start() waits for this process's hello to the others (peers.ts) before serving anyway. */
@@ -150,6 +152,9 @@ export function createRealtime(httpServer: http.Server, deps: RealtimeDeps): Rea
     io,
     customers,
     operators,
+    async customerConnected(sessionId) {
+      return (await customers.in(rooms.session(sessionId)).fetchSockets()).length > 0;
+    },
     async start() {
       await Promise.all([pub, sub].map((client) => client?.connect().catch((error: Error) => logger.warn({ err: error.message }, 'socket.io adapter: redis unreachable at start'))));
       if (peers) {

@@ -13,6 +13,7 @@ import type { LabelService } from '../../services/labels/LabelService';
 import type { CannedResponseService } from '../../services/canned/CannedResponseService';
 import type { SearchService } from '../../services/messages/SearchService';
 import type { SettingsService } from '../../services/settings/SettingsService';
+import type { InboundMail } from '../../services/mail/InboundMail';
 import type { OperatorService } from '../../services/operators/OperatorService';
 import { PASSWORD, bearer, uniqueEmail } from './http';
 import type { TestServer } from './testServer';
@@ -63,6 +64,7 @@ export function registeredRoutes(server?: TestServer): RegisteredRoute[] {
     canned: server?.server.canned ?? unused<CannedResponseService>('canned'),
     search: server?.server.search ?? unused<SearchService>('search'),
     settings: server?.server.settings ?? unused<SettingsService>('settings'),
+    inbound: server?.server.inbound ?? unused<InboundMail>('inbound'),
   });
   return groups.flatMap((group) =>
     group.routes.map((spec) => {

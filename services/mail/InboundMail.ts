@@ -1,0 +1,66 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
+import type { MailConfig } from '../../config/mail';
+import type { MessageDTO } from '../contract';
+import { NotFoundError, UnauthenticatedError, ValidationError } from '../errors';
+import type { MessageService } from '../messages/MessageService';
+import { htmlText, replyText } from './inboundText';
+import { sessionOfReplyAddress } from './replyAddress';
+
+const sameSecret = (given: string, expected: string): boolean => {
+  const a = createHash('sha256').update(given).digest();
+  const b = createHash('sha256').update(expected).digest();
+  return timingSafeEqual(a, b);
+};
+
+const addressesOf = (field: AddressObject | AddressObject[] | undefined): string[] =>
+  (Array.isArray(field) ? field : field ? [field] : []).flatMap((group) => group.value.flatMap((entry) => [entry.address ?? '', ...(entry.group ?? []).map((g) => g.address ?? '')]));
+
+/** Every recipient a provider may have kept: To, Cc, and the Delivered-To / X-Original-To headers. */
+function recipientsOf(mail: ParsedMail): string[] {
+  const headers = ['delivered-to', 'x-original-to']
+    .flatMap((name) => {
+      const value = mail.headers.get(name);
+      return Array.isArray(value) ? value : value === undefined ? [] : [value];
+    })
+    .flatMap((value) => (typeof value === 'string' ? [value] : typeof value === 'object' && value !== null && 'text' in value ? [String((value as { text: unknown }).text)] : []));
+  return [...addressesOf(mail.to), ...addressesOf(mail.cc), ...headers.flatMap((v) => v.split(','))].map((a) => a.replace(/^.*<|>.*$/g, '').trim()).filter(Boolean);
+}
+
+/**
+ * A customer's reply by email (PROTOCOL.md "Email": POST /api/inbound/email): the raw mail from the provider's
+ * inbound hook, with its secret; the session is the one a recipient's signed reply address names; the text,
+ * its quoted history and signature taken off, becomes the customer's message. The same mail twice (its
+ * Message-ID) is stored once: it is the message's clientMessageId.
+ */
+export class InboundMail {
+  constructor(
+    private readonly mail: MailConfig | null,
+    private readonly secret: string,
+    private readonly messages: MessageService,
+    private readonly maxLength: number,
+  ) {}
+
+  async receive(authorization: string | undefined, raw: unknown): Promise<{ message: MessageDTO; created: boolean }> {
+    const given = /^Bearer (.+)$/.exec(authorization ?? '')?.[1];
+    const expected = this.mail?.inboundSecret;
+    if (!given || !expected || !sameSecret(given, expected)) throw new UnauthenticatedError('A valid INBOUND_EMAIL_SECRET is required');
+    if (!Buffer.isBuffer(raw) || raw.length === 0) throw new ValidationError('The body must be the raw mail', [{ field: 'body', message: 'the mail as sent, with Content-Type: message/rfc822' }]);
+    let parsed: ParsedMail;
+    try {
+      parsed = await simpleParser(raw);
+    } catch {
+      throw new ValidationError('The body is not a mail', [{ field: 'body', message: 'not a MIME message' }]);
+    }
+    const sessionId = recipientsOf(parsed)
+      .map((address) => sessionOfReplyAddress(address, this.secret))
+      .find((id): id is string => id !== null);
+    if (!sessionId) throw new NotFoundError('No recipient is a reply address of this server');
+    const body = parsed.text?.trim() ? parsed.text : parsed.html ? htmlText(parsed.html) : '';
+    const content = replyText(body).slice(0, this.maxLength);
+    if (content === '') throw new ValidationError('The mail holds no text', [{ field: 'body', message: 'no text to store (an attachment alone is not taken)' }]);
+    const key = parsed.messageId ?? createHash('sha256').update(raw).digest('hex');
+    const clientMessageId = `mail-${createHash('sha256').update(key).digest('hex').slice(0, 40)}`;
+    return this.messages.postMessage({ kind: 'customer', sessionId }, sessionId, { content, clientMessageId });
+  }
+}
