@@ -146,6 +146,8 @@ export interface Schemas {
   socketRead: Schema;
   socketClose: Schema;
   socketRate: Schema;
+  socketTranscript: Schema;
+  transcript: Schema;
   /** `/operator` events name their session. */
   socketSessionRef: Schema;
   socketStatus: Schema;
@@ -343,6 +345,11 @@ export function buildSchemas(config: Config): Schemas {
     socketRead: { upToId: messageId('body', false) },
     socketClose: { reason: optionalString(500) },
     socketRate: { rating: rating(), comment: optionalString(2000) },
+    socketTranscript: {},
+    transcript: {
+      sessionId,
+      email: { in: ['body'], optional: true, isString: { errorMessage: 'must be a string', bail: true }, isEmail: { errorMessage: 'must be an email address' }, isLength: { options: { max: 191 }, errorMessage: 'at most 191 characters' } },
+    },
     socketSessionRef: { sessionId: sessionInBody },
     socketStatus: { status: oneOf(OPERATOR_STATUSES, 'body', false) },
     operatorSend: { sessionId: sessionInBody, content, type: messageType, clientMessageId: clientMessageId(true), internal },

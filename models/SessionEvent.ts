@@ -20,7 +20,8 @@ export type SessionEventType =
   | 'rated'
   | 'labelled'
   | 'mailed'
-  | 'mail_failed';
+  | 'mail_failed'
+  | 'transcript';
 
 /** One line of a session's audit trail (PROTOCOL.md: GET /sessions/:id/events). */
 export class SessionEvent extends Model<InferAttributes<SessionEvent>, InferCreationAttributes<SessionEvent>> {

@@ -13,7 +13,7 @@ import { sendFile } from './files';
 
 type SessionParam = { sessionId: string };
 
-export function chatRoutes({ schemas, limiters, chat, sessions, messages, files, uploads, search }: RouteContext): RouteGroup {
+export function chatRoutes({ schemas, limiters, chat, sessions, messages, files, uploads, search, transcripts }: RouteContext): RouteGroup {
   const download = (variant: Variant): RouteSpec['handler'] => async (req, res) => {
     const { attachmentId } = inputOf<{ attachmentId: string }>(req);
     const file = await files.open(actorOf(req), attachmentId, variant, { exp: req.query.exp, sig: req.query.sig });
@@ -89,6 +89,26 @@ export function chatRoutes({ schemas, limiters, chat, sessions, messages, files,
           const query = inputOf<Omit<SearchQuery, 'limit'> & { limit?: number }>(req);
           const page = await search.search(actorOf(req), { ...query, limit: query.limit ?? DEFAULT_LIMITS.search });
           sendData(res, page.results, { meta: { nextCursor: page.nextCursor } });
+        },
+      },
+      {
+        method: 'post',
+        path: '/sessions/:sessionId/transcript',
+        summary: 'Mail the transcript (notes left out): a customer to the session’s own email address (at most 3 an hour), an operator to any address',
+        access: access.operatorOrSessionCustomer(),
+        schema: schemas.transcript,
+        responds: {
+          status: 200,
+          schema: 'Transcript',
+          fails: {
+            403: 'a customer giving another address than the session’s',
+            409: 'CONFLICT: no address to send to, or this server sends no mail',
+            429: 'a customer’s fourth request within an hour; see Retry-After',
+          },
+        },
+        handler: async (req, res) => {
+          const { sessionId, email } = inputOf<SessionParam & { email?: string }>(req);
+          sendData(res, await transcripts.send(actorOf(req), sessionId, email));
         },
       },
       {

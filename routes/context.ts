@@ -12,6 +12,7 @@ import type { OperatorService } from '../services/operators/OperatorService';
 import type { SearchService } from '../services/messages/SearchService';
 import type { SettingsService } from '../services/settings/SettingsService';
 import type { InboundMail } from '../services/mail/InboundMail';
+import type { TranscriptService } from '../services/mail/TranscriptService';
 
 /** What the routers need: the services they call, the schemas they validate with. */
 export interface RouteContext {
@@ -30,6 +31,7 @@ export interface RouteContext {
   search: SearchService;
   settings: SettingsService;
   inbound: InboundMail;
+  transcripts: TranscriptService;
 }
 
 /** The validated input of a request (set by the validation middleware), typed by the caller. */

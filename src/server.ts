@@ -21,6 +21,7 @@ import { OutboxWorker } from '../services/mail/OutboxWorker';
 import { smtpTransport } from '../services/mail/MailTransport';
 import { ReplyMailer } from '../services/mail/ReplyMailer';
 import { InboundMail } from '../services/mail/InboundMail';
+import { TranscriptService } from '../services/mail/TranscriptService';
 import { Sweeper } from '../services/jobs/Sweeper';
 import { MessageReader } from '../services/messages/MessageReader';
 import { MessageService } from '../services/messages/MessageService';
@@ -70,6 +71,7 @@ export interface ChatServer {
   search: SearchService;
   settings: SettingsService;
   inbound: InboundMail;
+  transcripts: TranscriptService;
   messages: MessageService;
   files: AttachmentFiles;
   operators: OperatorService;
@@ -130,6 +132,7 @@ export function createServer(config: Config, options: ServerOptions = {}): ChatS
   const canned = new CannedResponseService(db, config.maxMessageLength);
   const search = new SearchService(db, describeFiles);
   const inbound = new InboundMail(config.mail, config.jwtSecret, messages, config.maxMessageLength);
+  const transcripts = new TranscriptService(db, config.mail);
   const operators = new OperatorService(db, operatorCache, directory, events, assigner);
   const presence = new PresenceService(db, operatorCache, assigner, events, config, logger);
   const sweeper = new Sweeper(db, chat, assigner, presence, config, logger);
@@ -150,11 +153,11 @@ export function createServer(config: Config, options: ServerOptions = {}): ChatS
   const schemas = buildSchemas(config);
   // A caption is counted in characters (MAX_MESSAGE_LENGTH), a field in bytes: room for four bytes a character.
   const uploads = multipartUpload({ maxFileBytes: config.attachments.maxUploadBytes, maxFieldBytes: config.maxMessageLength * 4 + 1024, atOnce: UPLOADS_AT_ONCE });
-  const routes = { schemas, limiters: createRateLimiters(config, redis), auth, chat, sessions, messages, files, uploads, operators, labels, canned, search, settings, inbound };
+  const routes = { schemas, limiters: createRateLimiters(config, redis), auth, chat, sessions, messages, files, uploads, operators, labels, canned, search, settings, inbound, transcripts };
   const metricsEndpoint = { render: () => clusterMetrics.render(), contentType: clusterMetrics.contentType, token: config.metricsToken };
   const app = createApp({ config, logger, health: new HealthService(db, cache), isAccepting: () => accepting, routes, metrics: { record: httpMetrics(metrics), endpoint: metricsEndpoint } });
   const httpServer = http.createServer(app);
-  const realtime = createRealtime(httpServer, { config, logger, schemas, auth, chat, messages, sessions, operators, presence });
+  const realtime = createRealtime(httpServer, { config, logger, schemas, auth, chat, messages, sessions, operators, presence, transcripts });
   const outbox = config.mail ? new OutboxWorker(db, smtpTransport(config.mail.smtpUrl, config.mail.from), logger) : null;
   const replyMails = config.mail
     ? new ReplyMailer(db, config.mail, config.jwtSecret, config.mail.replyDelaySeconds, (sessionId) => realtime.customerConnected(sessionId), logger)
@@ -245,7 +248,7 @@ export function createServer(config: Config, options: ServerOptions = {}): ChatS
     return stopping;
   }
 
-  return { app, httpServer, db, cache, logger, events, transitions, assigner, chat, sessions, labels, canned, search, settings, inbound, messages, files, operators, auth, presence, sweeper, realtime, start, stop };
+  return { app, httpServer, db, cache, logger, events, transitions, assigner, chat, sessions, labels, canned, search, settings, inbound, transcripts, messages, files, operators, auth, presence, sweeper, realtime, start, stop };
 }
 
 /**

@@ -22,6 +22,7 @@ import {
   type OperatorStats,
   type SearchResultDTO,
   type SettingsDTO,
+  type TranscriptDTO,
   type BusinessHours,
   type SenderType,
   type SessionDTO,
@@ -187,6 +188,7 @@ export const SCHEMAS: { [K in keyof Shapes]: ObjectSchemaOf<Shapes[K]> } = {
     message: nullableRef('Message', 'The message that holds the words; null when the customer’s name, email or id matched'),
     snippet: str('Plain text around the first match (never HTML)'),
   }),
+  Transcript: shape<TranscriptDTO>({ email: str('Where the transcript is being mailed (it waits in the outbox until sent)') }),
   Settings: shape<SettingsDTO>({
     businessHours: orNull(
       shape<BusinessHours>({

@@ -15,6 +15,7 @@ import type {
   OperatorStats,
   SearchResultDTO,
   SettingsDTO,
+  TranscriptDTO,
   SessionDTO,
   SessionEventDTO,
   SessionTicketDTO,
@@ -42,6 +43,7 @@ export interface Shapes {
   CannedResponse: CannedResponseDTO;
   SearchResult: SearchResultDTO;
   Settings: SettingsDTO;
+  Transcript: TranscriptDTO;
   FieldProblem: FieldProblem;
   ErrorBody: ErrorBody;
   /** The failure envelope, `{ success: false, error }`. */

@@ -94,8 +94,8 @@ export interface OperatorDTO {
   disabled: boolean;
 }
 
-export type SessionEventType = 'created' | 'queued' | 'assigned' | 'transferred' | 'requeued' | 'unassigned' | 'closed' | 'rated' | 'labelled' | 'mailed' | 'mail_failed';
-export const SESSION_EVENT_TYPES: readonly SessionEventType[] = ['created', 'queued', 'assigned', 'transferred', 'requeued', 'unassigned', 'closed', 'rated', 'labelled', 'mailed', 'mail_failed'];
+export type SessionEventType = 'created' | 'queued' | 'assigned' | 'transferred' | 'requeued' | 'unassigned' | 'closed' | 'rated' | 'labelled' | 'mailed' | 'mail_failed' | 'transcript';
+export const SESSION_EVENT_TYPES: readonly SessionEventType[] = ['created', 'queued', 'assigned', 'transferred', 'requeued', 'unassigned', 'closed', 'rated', 'labelled', 'mailed', 'mail_failed', 'transcript'];
 
 export interface SessionEventDTO {
   id: number;
@@ -184,6 +184,11 @@ export interface SearchResultDTO {
   session: SessionDTO;
   message: MessageDTO | null;
   snippet: string;
+}
+
+/** A transcript on its way (PROTOCOL.md "Email"): queued in the outbox for this address. */
+export interface TranscriptDTO {
+  email: string;
 }
 
 /** A saved reply (PROTOCOL.md "Canned responses"): the team's (`shared`, ownerId null) or one operator's. */

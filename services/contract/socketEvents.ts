@@ -1,5 +1,5 @@
 import type { Ack } from './errors';
-import type { MessageDTO, OperatorDTO, OperatorRef, OperatorStatus, SessionDTO } from './dto';
+import type { MessageDTO, OperatorDTO, OperatorRef, OperatorStatus, SessionDTO, TranscriptDTO } from './dto';
 
 /**
  * PROTOCOL.md's Socket.IO events, both namespaces, both directions. Socket.IO's Server and Namespace are typed
@@ -24,6 +24,8 @@ export interface CustomerClientEvents {
   'messages:read': (payload: { upToId: number }, ack: Ack<null>) => void;
   'session:close': (payload: { reason?: string }, ack: Ack<SessionDTO>) => void;
   'session:rate': (payload: { rating: number; comment?: string }, ack: Ack<SessionDTO>) => void;
+  /** The transcript mailed to the session's customerEmail (PROTOCOL.md "Email"). */
+  'session:transcript': (payload: Record<string, never>, ack: Ack<TranscriptDTO>) => void;
 }
 
 export interface CustomerServerEvents {

@@ -94,3 +94,34 @@ export function repliesMail(input: Replies): NewMail {
     messageId: `<${randomUUID()}@${input.from.split('@')[1] ?? 'localhost'}>`,
   };
 }
+
+export interface TranscriptLine {
+  senderType: string;
+  senderName: string | null;
+  content: string;
+  createdAt: Date;
+}
+
+/** A conversation's transcript (never its notes): every message with who wrote it and when (UTC). */
+export function transcriptMail(input: { sessionId: string; customerName: string | null; to: string; lines: TranscriptLine[]; from: string }): NewMail {
+  const who = (line: TranscriptLine): string => oneLine(line.senderName ?? (line.senderType === 'customer' ? (input.customerName ?? 'You') : line.senderType === 'system' ? '—' : 'Operator'), 120);
+  const when = (line: TranscriptLine): string => line.createdAt.toISOString().slice(0, 16).replace('T', ' ');
+  const title = `Transcript of your chat${input.customerName ? ` (${oneLine(input.customerName, 120)})` : ''}`;
+  const text = [title, '', ...input.lines.map((line) => `[${when(line)} UTC] ${who(line)}: ${line.content}`)].join('\n');
+  const html = [
+    `<p>${escapeHtml(title)}</p>`,
+    '<table>',
+    ...input.lines.map((line) => `<tr><td>${escapeHtml(when(line))}</td><th align="left">${escapeHtml(who(line))}</th><td style="white-space:pre-wrap">${escapeHtml(line.content)}</td></tr>`),
+    '</table>',
+  ].join('\n');
+  return {
+    sessionId: input.sessionId,
+    kind: 'transcript',
+    recipients: [input.to],
+    subject: oneLine(title, 200),
+    text,
+    html,
+    replyTo: null,
+    messageId: `<${randomUUID()}@${input.from.split('@')[1] ?? 'localhost'}>`,
+  };
+}

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { TranscriptService } from '../../services/mail/TranscriptService';
 import type { Schemas } from '../../middleware/schemas';
 import { access, type CustomerActor } from '../../services/access';
 import type { CustomerClientEvents } from '../../services/contract';
@@ -21,6 +22,7 @@ export interface NamespaceDeps {
   messagesPer10Seconds: number;
   /** Work a connection started (presence, what it is told on connect); awaited on shutdown before the database closes. */
   pending: Set<Promise<void>>;
+  transcripts: TranscriptService;
 }
 
 /** What a customer socket's events act as and on: its one session, and its own message rate. */
@@ -34,7 +36,7 @@ export interface CustomerContext {
 const own = access.sessionCustomer();
 
 /** `/customer`'s events: every one the contract names, each with its access rule (the table refuses one without). */
-export function customerEvents({ schemas, chat, messages }: Pick<NamespaceDeps, 'schemas' | 'chat' | 'messages'>): ReadonlyMap<string, EventSpec<CustomerContext>> {
+export function customerEvents({ schemas, chat, messages, transcripts }: Pick<NamespaceDeps, 'schemas' | 'chat' | 'messages' | 'transcripts'>): ReadonlyMap<string, EventSpec<CustomerContext>> {
   return eventTable<CustomerContext, keyof CustomerClientEvents>('/customer', {
     'message:send': event(own, schemas.socketSend, async ({ actor, sessionId, messages: limiter }, input: PostMessageInput) => {
       if (!limiter.take()) throw new RateLimitedError(10, 'Too many messages; slow down');
@@ -49,6 +51,7 @@ export function customerEvents({ schemas, chat, messages }: Pick<NamespaceDeps, 
     }),
     'session:close': event(own, schemas.socketClose, ({ actor, sessionId }, { reason }: { reason?: string }) => chat.close(actor, sessionId, reason)),
     'session:rate': event(own, schemas.socketRate, ({ actor, sessionId }, { rating, comment }: { rating: number; comment?: string }) => chat.rate(actor, sessionId, rating, comment)),
+    'session:transcript': event(own, schemas.socketTranscript, ({ actor, sessionId }) => transcripts.send(actor, sessionId)),
   });
 }
 

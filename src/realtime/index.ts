@@ -14,6 +14,7 @@ import type { PresenceService } from '../../services/operators/PresenceService';
 import { corsOrigin, originAllowed } from '../http/cors';
 import type { SocketAuthenticator } from './auth';
 import { registerCustomerNamespace } from './customerNamespace';
+import type { TranscriptService } from '../../services/mail/TranscriptService';
 import { rooms, type ChatIo, type CustomerNamespace, type OperatorNamespace } from './events';
 import { registerOperatorNamespace } from './operatorNamespace';
 import { Peers } from './peers';
@@ -32,6 +33,7 @@ export interface RealtimeDeps {
   sessions: SessionDirectory;
   operators: OperatorService;
   presence: PresenceService;
+  transcripts: TranscriptService;
 }
 
 export interface Realtime {

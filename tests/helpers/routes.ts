@@ -14,6 +14,7 @@ import type { CannedResponseService } from '../../services/canned/CannedResponse
 import type { SearchService } from '../../services/messages/SearchService';
 import type { SettingsService } from '../../services/settings/SettingsService';
 import type { InboundMail } from '../../services/mail/InboundMail';
+import type { TranscriptService } from '../../services/mail/TranscriptService';
 import type { OperatorService } from '../../services/operators/OperatorService';
 import { PASSWORD, bearer, uniqueEmail } from './http';
 import type { TestServer } from './testServer';
@@ -65,6 +66,7 @@ export function registeredRoutes(server?: TestServer): RegisteredRoute[] {
     search: server?.server.search ?? unused<SearchService>('search'),
     settings: server?.server.settings ?? unused<SettingsService>('settings'),
     inbound: server?.server.inbound ?? unused<InboundMail>('inbound'),
+    transcripts: server?.server.transcripts ?? unused<TranscriptService>('transcripts'),
   });
   return groups.flatMap((group) =>
     group.routes.map((spec) => {

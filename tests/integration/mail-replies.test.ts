@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import type { ParsedMail } from 'mailparser';
 import { describeEachBackend } from '../helpers/backends';
-import { bearer, createAdmin, createOperator, createSession, expectError, getSession, listMessages, sendMessage, setStatus, type Staff } from '../helpers/api';
+import { bearer, createAdmin, createOperator, createSession, expectError, getSession, listMessages, sendMessage, sessionEvents, setStatus, type Staff } from '../helpers/api';
 import { waitFor } from '../helpers/wait';
 import { startMailbox, type Mailbox } from '../helpers/smtpServer';
-import { connectCustomer } from '../helpers/sockets';
+import { call, connectCustomer } from '../helpers/sockets';
 import { startTestServer, type TestServer } from '../helpers/testServer';
 
 /**
@@ -16,6 +16,7 @@ import { startTestServer, type TestServer } from '../helpers/testServer';
 const SECRET = 'inbound-secret-for-the-tests';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const replyToOf = (mail: ParsedMail): string => mail.replyTo?.value[0]?.address ?? '';
+const to = (mail: ParsedMail): string[] => (Array.isArray(mail.to) ? mail.to : mail.to ? [mail.to] : []).flatMap((a) => a.value.map((v) => v.address ?? ''));
 
 /** A mail as a customer's mail program sends it: their answer above the quoted conversation and a signature. */
 function customerReply(to: string, text: string, options: { messageId?: string; html?: string; extraHeaders?: string } = {}): string {
@@ -146,4 +147,42 @@ describeEachBackend('replies by email', (backend) => {
     await request(server.url).put(`/api/chat/sessions/${id}/close`).set(bearer(admin.token)).send({}).expect(200);
     expectError(await inbound(customerReply(address, 'late')), 409, 'SESSION_CLOSED');
   }, 60_000);
+
+  it('transcripts: the customer’s to their own address at most 3 an hour, an operator’s to any address; notes never', async () => {
+    const customer = await createSession(server.url, { customerName: 'Tara', customerEmail: 'tara@example.com', message: 'I need a copy' });
+    const id = customer.session.id;
+    await setStatus(server.url, admin.token, admin.id, 'online');
+    await waitFor(async () => (await getSession(server.url, admin.token, id)).operatorId === admin.id, 5_000, 'the chat routed to the admin');
+    await sendMessage(server.url, admin.token, id, { content: 'Here is your answer' });
+    await request(server.url).post(`/api/chat/sessions/${id}/messages`).set(bearer(admin.token)).send({ content: 'secret note', internal: true }).expect(201);
+    const transcript = (token: string, body: Record<string, unknown> = {}) => request(server.url).post(`/api/chat/sessions/${id}/transcript`).set(bearer(token)).send(body);
+
+    expect((await transcript(customer.customerToken)).body.data).toEqual({ email: 'tara@example.com' });
+    const mail = await box.next((m) => m.subject?.startsWith('Transcript of your chat') === true && to(m).includes('tara@example.com'));
+    expect(mail.text).toContain('I need a copy');
+    expect(mail.text).toContain('Here is your answer');
+    expect(mail.text).not.toContain('secret note');
+    expectError(await transcript(customer.customerToken, { email: 'someone-else@example.com' }), 403, 'FORBIDDEN');
+    // By socket too: the second and third of the hour.
+    const socket = await connectCustomer(server.url, customer.customerToken);
+    expect(await call(socket, 'session:transcript', {})).toEqual({ email: 'tara@example.com' });
+    expect((await transcript(customer.customerToken)).status).toBe(200);
+    const fourth = await transcript(customer.customerToken);
+    expectError(fourth, 429, 'RATE_LIMITED');
+    expect(Number(fourth.headers['retry-after'])).toBeGreaterThan(3_000);
+    // An operator sends it anywhere, however often; another session's customer learns nothing.
+    expect((await transcript(admin.token, { email: 'archive@example.com' })).body.data).toEqual({ email: 'archive@example.com' });
+    await box.next((m) => to(m).includes('archive@example.com'));
+    const stranger = await createSession(server.url, { customerName: 'Stranger' });
+    expectError(await transcript(stranger.customerToken), 404, 'NOT_FOUND');
+    const noEmail = await createSession(server.url, { customerName: 'Nobody' });
+    expectError(await request(server.url).post(`/api/chat/sessions/${noEmail.session.id}/transcript`).set(bearer(noEmail.customerToken)).send({}), 409, 'CONFLICT');
+    const events = await sessionEvents(server.url, admin.token, id);
+    expect(events.filter((e) => e.type === 'transcript').map((e) => e.detail)).toEqual([
+      { by: 'customer', email: 'tara@example.com' },
+      { by: 'customer', email: 'tara@example.com' },
+      { by: 'customer', email: 'tara@example.com' },
+      { by: 'operator', email: 'archive@example.com' },
+    ]);
+  }, 40_000);
 });

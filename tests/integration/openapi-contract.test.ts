@@ -23,6 +23,7 @@ import {
   type OperatorStats,
   type SearchResultDTO,
   type SettingsDTO,
+  type TranscriptDTO,
   type SessionDTO,
   type SessionEventDTO,
   type SessionTicketDTO,
@@ -104,6 +105,7 @@ const SAMPLES: Record<string, { sample: object; optional?: string[] }> = {
   Assignment: { sample: { session, operator } satisfies Required<AssignmentDTO> },
   CannedResponse: { sample: { id: 1, shortcut: 'hello', content: 'Hello {{customer.name}}', scope: 'shared', department: null, ownerId: null } satisfies Required<CannedResponseDTO> },
   Label: { sample: { name: 'billing', color: '#ff8800' } satisfies Required<LabelDTO> },
+  Transcript: { sample: { email: 'nina@example.com' } satisfies Required<TranscriptDTO> },
   Settings: {
     sample: {
       businessHours: { timezone: 'Europe/Paris', week: [{ day: 'mon', open: '09:00', close: '17:30' }], closedDates: ['2026-12-25'] },

@@ -31,6 +31,7 @@ const CUSTOMER_EVENTS: Record<keyof CustomerClientEvents, true> = {
   'messages:read': true,
   'session:close': true,
   'session:rate': true,
+  'session:transcript': true,
 };
 const OPERATOR_EVENTS: Record<keyof OperatorClientEvents, true> = {
   'status:set': true,
@@ -52,7 +53,7 @@ describe('who may call what, declared everywhere', () => {
   });
 
   it('/customer: every contract event is in the table, each for its own session’s customer only', () => {
-    const table = customerEvents({ schemas, chat: unused(), messages: unused() });
+    const table = customerEvents({ schemas, chat: unused(), messages: unused(), transcripts: unused() });
     expect([...table.keys()].sort()).toEqual(Object.keys(CUSTOMER_EVENTS).sort());
     for (const [name, spec] of table) expect({ name, rule: spec.access }).toEqual({ name, rule: { kind: 'sessionCustomer', param: 'sessionId' } });
   });

@@ -1,0 +1,71 @@
+import type { Db } from '../../models/db';
+import type { MailConfig } from '../../config/mail';
+import { insertMail } from '../../models/queries/outbox';
+import { insertEvents } from '../../models/queries/sessionLog';
+import { lockSession } from '../../models/queries/sessions';
+import { canKnow, type Actor } from '../access';
+import { ConflictError, ForbiddenError, NotFoundError, RateLimitedError } from '../errors';
+import { transcriptMail, type TranscriptLine } from './mails';
+
+/** A customer may ask for their transcript this often per session (PROTOCOL.md "Email"). */
+const CUSTOMER_PER_HOUR = 3;
+const HOUR_MS = 3_600_000;
+/** The longest transcript mailed, in messages. */
+const MAX_LINES = 5_000;
+
+/**
+ * Transcripts by mail (PROTOCOL.md "Email": POST /sessions/:id/transcript, `session:transcript`): a customer to
+ * their chat's own email address, at most 3 times an hour; an operator to any address. Notes are left out.
+ * Written to the outbox with the request's event in one transaction.
+ */
+export class TranscriptService {
+  constructor(
+    private readonly db: Db,
+    private readonly mail: MailConfig | null,
+  ) {}
+
+  async send(actor: Actor, sessionId: string, email?: string): Promise<{ email: string }> {
+    canKnow(actor, sessionId);
+    return this.db.transaction(async (transaction) => {
+      const session = await lockSession(this.db, sessionId, transaction);
+      if (!session) throw new NotFoundError('Session not found');
+      const mail = this.mail;
+      if (!mail) throw new ConflictError('CONFLICT', 'This server sends no mail');
+      const own = session.customerEmail ?? null;
+      let to: string;
+      if (actor.kind === 'customer') {
+        if (!own) throw new ConflictError('CONFLICT', 'This chat has no email address to send the transcript to');
+        if (email !== undefined && email.toLowerCase() !== own.toLowerCase()) throw new ForbiddenError("A transcript goes only to the chat's own email address");
+        const recent = await this.db.selectRows<{ createdAt: Date | string }>(
+          "SELECT created_at AS createdAt FROM session_events WHERE session_id = ? AND type = 'transcript' AND detail LIKE ? ORDER BY id DESC LIMIT ?",
+          [sessionId, '%"by":"customer"%', CUSTOMER_PER_HOUR],
+          transaction,
+        );
+        const inLastHour = recent.map((row) => new Date(row.createdAt).getTime()).filter((at) => at > Date.now() - HOUR_MS);
+        if (inLastHour.length >= CUSTOMER_PER_HOUR) {
+          const retryAfter = Math.ceil((Math.min(...inLastHour) + HOUR_MS - Date.now()) / 1000);
+          throw new RateLimitedError(Math.max(retryAfter, 1), `At most ${CUSTOMER_PER_HOUR} transcripts an hour`);
+        }
+        to = own;
+      } else {
+        const target = email ?? own;
+        if (!target) throw new ConflictError('CONFLICT', 'This chat has no email address: give one');
+        to = target;
+      }
+      const lines = await this.db.selectRows<TranscriptLine & { createdAt: Date | string }>(
+        'SELECT sender_type AS senderType, sender_name AS senderName, content, created_at AS createdAt FROM chat_messages WHERE session_id = ? AND internal = 0 ORDER BY id LIMIT ?',
+        [sessionId, MAX_LINES],
+        transaction,
+      );
+      const now = new Date();
+      await insertMail(
+        this.db,
+        transcriptMail({ sessionId, customerName: session.customerName ?? null, to, from: mail.from, lines: lines.map((line) => ({ ...line, createdAt: new Date(line.createdAt) })) }),
+        now,
+        transaction,
+      );
+      await insertEvents(this.db, [{ sessionId, type: 'transcript', operatorId: actor.kind === 'operator' ? actor.operatorId : null, detail: { by: actor.kind, email: to } }], transaction);
+      return { email: to };
+    });
+  }
+}
