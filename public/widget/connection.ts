@@ -18,6 +18,8 @@ export interface ConnectionHost {
   /** Operator messages arrived while the panel was closed. */
   unseen(count: number): void;
   queued(position: number): void;
+  /** Their operator left or let them wait: back in the queue, at this place. */
+  requeued(position: number): void;
   update(session: Session): void;
   /** After a reconnect: the session's state again from the server. */
   reload(): Promise<void>;
@@ -65,6 +67,7 @@ export class Connection {
       retryRefused(socket, error, () => this.socket === socket);
     });
     socket.on('session:queued', ({ position }: { position: number }) => host.queued(position));
+    socket.on('session:requeued', ({ position }: { position: number }) => host.requeued(position));
     socket.on('session:assigned', ({ session, operator }: { session: Session; operator: { id: number; name: string } }) => host.update({ ...session, operator }));
     socket.on('session:transferred', ({ session }: { session: Session }) => host.update(session));
     socket.on('session:closed', ({ session }: { session: Session }) => {

@@ -34,6 +34,8 @@ export class SessionLifecycle {
   private session: Session | null = null;
   private view: ChatView | null = null;
   private queuePosition: number | null = null;
+  /** The chat went back to the queue (session:requeued): the status line says why. */
+  private requeued = false;
   /** What is shown below the conversation, so a repeated update does not reset a half-filled rating form. */
   private shownAfter: 'nothing' | 'rating' | 'thanks' = 'nothing';
 
@@ -54,6 +56,14 @@ export class SessionLifecycle {
       unseen: (count) => panel.unseen(count),
       queued: (position) => {
         this.queuePosition = position;
+        this.render();
+        this.estimate.schedule();
+      },
+      requeued: (position) => {
+        if (!this.session) return;
+        this.session = { ...this.session, status: 'waiting', operatorId: null, operator: null };
+        this.queuePosition = position;
+        this.requeued = true;
         this.render();
         this.estimate.schedule();
       },
@@ -181,7 +191,9 @@ export class SessionLifecycle {
     } else if (leftMessage !== null) {
       view.setStatus(leftMessage);
     } else {
-      const place = this.queuePosition === null ? 'You are in the queue.' : `You are number ${this.queuePosition} in the queue.`;
+      // Said once it happened, until someone takes the chat again.
+      const why = this.requeued ? 'Your operator had to leave, so you are back in the queue. ' : '';
+      const place = `${why}${this.queuePosition === null ? 'You are in the queue.' : `You are number ${this.queuePosition} in the queue.`}`;
       const wait = this.estimate.seconds === null ? '' : ` Estimated wait: ${duration(this.estimate.seconds)}.`;
       view.setStatus(`${place}${wait}`);
     }
@@ -197,7 +209,10 @@ export class SessionLifecycle {
     if (!this.session || session.id !== this.session.id) return;
     // session:assigned carries the operator beside the session; keep it if a later copy lacks it.
     this.session = { ...session, operator: session.operator ?? (session.status === 'active' ? this.session.operator : null) };
-    if (session.status !== 'waiting') this.queuePosition = null;
+    if (session.status !== 'waiting') {
+      this.queuePosition = null;
+      this.requeued = false;
+    }
     else if (session.queuePosition !== undefined) this.queuePosition = session.queuePosition;
     this.render();
   }

@@ -187,6 +187,23 @@ describeBrowser('browser: user text stays text; nobody online', () => {
     await expectText(adminConsole.locator('.msg-text').first(), 'Are you open on Sundays?');
     expect(problems.flatMap((p) => p.errors)).toEqual([]);
   }, 90_000);
+
+  it('requeued: the operator drops and does not come back; the customer is told they are back in the queue, and where', async () => {
+    const { url } = await boot({ OPERATOR_PRESENCE_GRACE_SECONDS: '1' });
+    const olga = await connectedOperator(url, admin.token, { name: 'Olga Online', status: 'online' });
+    const page = await (await freshContext(browser)).newPage();
+    const problems = watch(page);
+    await page.goto(`${url}/`);
+    await page.getByRole('button', { name: 'Chat with us' }).click();
+    await page.getByLabel('Name', { exact: true }).fill('Rhea Requeued');
+    await page.getByLabel('Email', { exact: true }).fill('rhea@example.com');
+    await page.getByRole('button', { name: 'Start chat' }).click();
+    await expectText(page.locator('.lc-status'), "You're chatting with Olga Online.");
+    olga.socket.disconnect();
+    await expectText(page.locator('.lc-status'), /^Your operator had to leave, so you are back in the queue\. You are number 1 in the queue\./, 15_000);
+    await screenshots('requeued')(page, 'customer-told');
+    expect(problems.errors).toEqual([]);
+  }, 60_000);
 });
 
 /** The element is on screen within the phone's width (nothing to scroll sideways to reach it). */
