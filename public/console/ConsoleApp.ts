@@ -1,6 +1,6 @@
 import { el, field, replaceChildren } from '../shared/dom';
 import { ApiError } from '../shared/http';
-import type { CannedResponse, Operator, OperatorStatus, SearchResult, Session } from '../shared/protocol';
+import type { CannedResponse, Operator, OperatorStatus, SearchResult, Session, Settings } from '../shared/protocol';
 import { ask } from '../shared/socket';
 import { savedToken, type Login } from './auth';
 import { ChatActions } from './chatActions';
@@ -13,6 +13,7 @@ import { OperatorSocket } from './operatorSocket';
 import { Queue } from './queue';
 import { QueueView } from './queueView';
 import { SearchView } from './searchView';
+import { SettingsView } from './settingsView';
 import { TabsView } from './tabsView';
 import { TeamRefresh } from './teamRefresh';
 import { TeamView } from './teamView';
@@ -105,6 +106,13 @@ export class ConsoleApp {
         operatorName: () => this.ctx.me?.name ?? '',
       }),
       team: me.role === 'admin' ? new TeamView(() => void this.team.refreshTeam()) : null,
+      settings:
+        me.role === 'admin'
+          ? new SettingsView({
+              load: () => this.ctx.http.call<Settings>('GET', '/api/settings'),
+              save: (change) => this.ctx.http.call<Settings>('PATCH', '/api/settings', change),
+            })
+          : null,
       search: new SearchView({
         find: async (q, label, cursor) => {
           const query = new URLSearchParams({ q, ...(label ? { label } : {}), ...(cursor ? { cursor } : {}) });
@@ -126,7 +134,7 @@ export class ConsoleApp {
       ),
       connection,
       toast,
-      el('main', { className: 'layout' }, el('aside', { className: 'side' }, views.queue.root, views.tabs.root, views.search.root), views.conversation.root, views.team?.root),
+      el('main', { className: 'layout' }, el('aside', { className: 'side' }, views.queue.root, views.tabs.root, views.search.root), views.conversation.root, views.team ? el('div', { className: 'admin-column' }, views.team.root, views.settings?.root) : null),
     );
     views.queue.render([]);
     this.tabs.renderTabs();

@@ -5,6 +5,7 @@ import { savedToken } from './auth';
 import type { ConversationView } from './conversationView';
 import type { QueueView } from './queueView';
 import type { SearchView } from './searchView';
+import type { SettingsView } from './settingsView';
 import type { TabsView } from './tabsView';
 import type { TeamView } from './teamView';
 
@@ -17,6 +18,7 @@ export interface Views {
   conversation: ConversationView;
   team: TeamView | null;
   search: SearchView;
+  settings: SettingsView | null;
 }
 
 /**

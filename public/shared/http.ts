@@ -6,6 +6,8 @@ export class ApiError extends Error {
     readonly code: string,
     message: string,
     readonly status = 0,
+    /** Which fields were refused and why (VALIDATION_ERROR). */
+    readonly details: Array<{ field: string; message: string }> = [],
   ) {
     super(message);
   }
@@ -37,7 +39,7 @@ export class Http {
     const envelope = (await res.json().catch(() => null)) as { success?: boolean; data?: T; meta?: Record<string, unknown>; error?: ErrorBody } | null;
     if (!res.ok || !envelope || envelope.success !== true) {
       const error = envelope?.error;
-      throw new ApiError(error?.code ?? 'INTERNAL', error?.message ?? `The server answered ${res.status}`, res.status);
+      throw new ApiError(error?.code ?? 'INTERNAL', error?.message ?? `The server answered ${res.status}`, res.status, error?.details ?? []);
     }
     return { data: envelope.data as T, meta: envelope.meta };
   }

@@ -13,4 +13,5 @@ export type {
   SenderType,
   SessionDTO as Session,
   SessionStatus,
+  SettingsDTO as Settings,
 } from '../../services/contract';

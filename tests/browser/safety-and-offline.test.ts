@@ -204,6 +204,41 @@ describeBrowser('browser: user text stays text; nobody online', () => {
     await screenshots('requeued')(page, 'customer-told');
     expect(problems.errors).toEqual([]);
   }, 60_000);
+
+  it('an admin sets business hours, a holiday and who is told from the console; a bad time is refused in words and nothing changes', async () => {
+    const { url } = await boot();
+    const page = await (await freshContext(browser)).newPage();
+    const problems = watch(page);
+    await logInToConsole(page, url, admin.email);
+    const settings = page.getByRole('region', { name: 'Settings' });
+    await settings.getByLabel(/^Business hours/).check();
+    await settings.getByLabel('Time zone').fill('Europe/Paris');
+    for (const day of ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday']) await settings.getByLabel(day).fill('09:00-12:30, 13:30-17:00');
+    await settings.getByLabel('Closed dates (one a line, YYYY-MM-DD)').fill('2026-12-25');
+    await settings.getByLabel('Tell of offline messages (emails)').fill('team@example.com');
+    await settings.getByLabel('Per department (name: emails, one a line)').fill('sales: sales@example.com, boss@example.com');
+    await settings.getByRole('button', { name: 'Save settings' }).click();
+    await expectText(settings.locator('.settings-status'), 'Saved.');
+    const saved = (await request(url).get('/api/settings').set(bearer(admin.token))).body.data;
+    expect(saved.businessHours).toEqual({
+      timezone: 'Europe/Paris',
+      week: ['mon', 'tue', 'wed', 'thu', 'fri'].flatMap((day) => [
+        { day, open: '09:00', close: '12:30' },
+        { day, open: '13:30', close: '17:00' },
+      ]),
+      closedDates: ['2026-12-25'],
+    });
+    expect(saved.offlineNotifyEmails).toEqual(['team@example.com']);
+    expect(saved.departments).toEqual([{ name: 'sales', offlineNotifyEmails: ['sales@example.com', 'boss@example.com'] }]);
+    await screenshots('settings')(page, 'saved');
+
+    await settings.getByLabel('Saturday').fill('25:00-26:00');
+    await settings.getByRole('button', { name: 'Save settings' }).click();
+    await expectText(settings.locator('.settings-status.error'), /businessHours: week\[10\]\.open: a time HH:MM/);
+    expect((await request(url).get('/api/settings').set(bearer(admin.token))).body.data).toEqual(saved);
+    // The refused save is the browser's one logged failure.
+    expect(problems.errors).toEqual([expect.stringMatching(/status of 400 .*\/api\/settings/)]);
+  }, 60_000);
 });
 
 /** The element is on screen within the phone's width (nothing to scroll sideways to reach it). */
