@@ -250,7 +250,7 @@ export function loadConfig(env: Env = process.env): Config {
     maxConnectionsPerIp: int('MAX_CONNECTIONS_PER_IP', 100, 0, 1_000_000),
     logLevel: oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
     webhook,
-    mail: readMailConfig({ raw, int, oneOf, problems }),
+    mail: readMailConfig({ raw, int, oneOf, problems }, jwtSecretRaw !== undefined),
     metricsToken: env.METRICS_TOKEN || undefined,
     clusterInstances,
   };

@@ -9,15 +9,15 @@ export interface MailConfig {
   from: string;
   /** Told of offline messages when neither the settings nor the session's department name anyone. */
   offlineNotifyEmails: string[];
-  /** Where the console lives, for links in mails. */
-  publicUrl: string;
+  /** Where the console lives, for links in mails; null: the origin of the request that caused the mail. */
+  publicUrl: string | null;
   /** An operator's answer is mailed to a customer not connected for this long. */
   replyDelaySeconds: number;
   /** The Bearer secret of POST /api/inbound/email; unset: every inbound mail is refused (401). */
   inboundSecret: string | null;
 }
 
-export function readMailConfig({ raw, int, problems }: SettingReaders): MailConfig | null {
+export function readMailConfig({ raw, int, problems }: SettingReaders, jwtSecretSet: boolean): MailConfig | null {
   const smtpUrl = raw('SMTP_URL');
   const from = raw('MAIL_FROM');
   const notify = (raw('OFFLINE_NOTIFY_EMAILS') ?? '')
@@ -25,8 +25,8 @@ export function readMailConfig({ raw, int, problems }: SettingReaders): MailConf
     .map((email) => email.trim())
     .filter((email) => email !== '');
   for (const email of notify) if (!validator.isEmail(email)) problems.push(`OFFLINE_NOTIFY_EMAILS must be a comma-separated list of email addresses, got "${email}"`);
-  const publicUrl = (raw('PUBLIC_URL') ?? 'http://localhost:3001').replace(/\/+$/, '');
-  if (!/^https?:\/\/[^\s/]+/.test(publicUrl)) problems.push(`PUBLIC_URL must be an http:// or https:// URL, got "${publicUrl}"`);
+  const publicUrl = raw('PUBLIC_URL')?.replace(/\/+$/, '') ?? null;
+  if (publicUrl !== null && !/^https?:\/\/[^\s/]+/.test(publicUrl)) problems.push(`PUBLIC_URL must be an http:// or https:// URL, got "${publicUrl}"`);
   if (smtpUrl !== undefined && !/^smtps?:\/\/[^\s]+$/.test(smtpUrl)) {
     // Not echoed: the URL carries the password.
     problems.push('SMTP_URL must be an smtp:// or smtps:// URL');
@@ -36,6 +36,8 @@ export function readMailConfig({ raw, int, problems }: SettingReaders): MailConf
   const replyDelaySeconds = int('EMAIL_REPLY_DELAY_SECONDS', 120, 0, 86_400);
   const inboundSecret = raw('INBOUND_EMAIL_SECRET') ?? null;
   if (inboundSecret !== null && inboundSecret.length < 16) problems.push('INBOUND_EMAIL_SECRET must be at least 16 characters');
+  // Reply addresses are signed with it: a random one per process would void every address already mailed.
+  if (smtpUrl !== undefined && !jwtSecretSet) problems.push('JWT_SECRET is required when SMTP_URL is set (reply addresses are signed with it)');
   if (smtpUrl === undefined || from === undefined) return null;
   return { smtpUrl, from, offlineNotifyEmails: notify, publicUrl, replyDelaySeconds, inboundSecret };
 }

@@ -46,7 +46,7 @@ export function chatRoutes({ schemas, limiters, chat, sessions, messages, files,
           },
         },
         handler: async (req, res) => {
-          const ticket = await chat.createSession(actorOf(req), inputOf<CreateSessionInput>(req));
+          const ticket = await chat.createSession(actorOf(req), { ...inputOf<CreateSessionInput>(req), origin: `${req.protocol}://${req.get('host') ?? 'localhost'}` });
           sendData(res, { session: ticket.session, customerToken: ticket.customerToken }, { status: ticket.resumed ? 200 : 201 });
         },
       },

@@ -19,7 +19,17 @@ export function inboundRoutes({ inbound }: RouteContext): RouteGroup {
         summary: 'A reply by email, posted raw by the mail provider (Content-Type: message/rfc822, Authorization: Bearer INBOUND_EMAIL_SECRET): stored as the customer’s message in the session its reply address names',
         access: access.public,
         bodyTypes: ['message/rfc822'],
-        before: [express.raw({ type: 'message/rfc822', limit: LARGEST_MAIL_BYTES })],
+        before: [
+          (req, _res, next) => {
+            try {
+              inbound.authorize(req.headers.authorization);
+              next();
+            } catch (error) {
+              next(error);
+            }
+          },
+          express.raw({ type: 'message/rfc822', limit: LARGEST_MAIL_BYTES }),
+        ],
         responds: {
           status: 201,
           schema: 'Message',
@@ -27,7 +37,7 @@ export function inboundRoutes({ inbound }: RouteContext): RouteGroup {
           fails: {
             400: 'not a mail, or a mail with no text',
             401: 'a missing or wrong INBOUND_EMAIL_SECRET',
-            404: 'no recipient is a valid reply address',
+            404: 'no recipient is a valid reply address; or INBOUND_EMAIL_SECRET (or mail) is not set up',
             409: 'SESSION_CLOSED: the session is closed',
             413: 'a mail over 25 MB',
           },

@@ -77,19 +77,23 @@ export async function claimDue(db: Db, now: Date, leaseMs: number, limit: number
 /** Sent: so marked, and said in its session's events. */
 export async function markSent(db: Db, mail: QueuedMail, at: Date): Promise<void> {
   await db.transaction(async (transaction) => {
+    // Sent is sent, whoever holds the claim now: a second claimer's send is the duplicate, not this one.
     await db.execute("UPDATE mail_outbox SET status = 'sent', sent_at = ?, last_error = NULL WHERE id = ?", [sqlDate(db, at), mail.id], transaction);
     if (mail.sessionId) await insertEvents(db, [{ sessionId: mail.sessionId, type: 'mailed', operatorId: null, detail: { kind: mail.kind, recipients: mail.recipients.length } }], transaction);
   });
 }
 
-export async function reschedule(db: Db, id: number, at: Date, error: string): Promise<void> {
-  await db.transaction((transaction) => db.execute('UPDATE mail_outbox SET next_attempt_at = ?, last_error = ? WHERE id = ?', [sqlDate(db, at), error.slice(0, 500), id], transaction));
+/** The next try, unless another process has claimed the mail since (its attempt count moved on): its claim stands. */
+export async function reschedule(db: Db, mail: QueuedMail, at: Date, error: string): Promise<void> {
+  await db.transaction((transaction) =>
+    db.execute("UPDATE mail_outbox SET next_attempt_at = ?, last_error = ? WHERE id = ? AND attempts = ? AND status = 'pending'", [sqlDate(db, at), error.slice(0, 500), mail.id, mail.attempts], transaction),
+  );
 }
 
 /** Given up on: so marked, and said in its session's events. */
 export async function markFailed(db: Db, mail: QueuedMail, error: string): Promise<void> {
   await db.transaction(async (transaction) => {
-    await db.execute("UPDATE mail_outbox SET status = 'failed', last_error = ? WHERE id = ?", [error.slice(0, 500), mail.id], transaction);
+    await db.execute("UPDATE mail_outbox SET status = 'failed', last_error = ? WHERE id = ? AND attempts = ? AND status = 'pending'", [error.slice(0, 500), mail.id, mail.attempts], transaction);
     if (mail.sessionId) await insertEvents(db, [{ sessionId: mail.sessionId, type: 'mail_failed', operatorId: null, detail: { kind: mail.kind, error: error.slice(0, 200) } }], transaction);
   });
 }

@@ -26,7 +26,7 @@ export async function sessionsWithRepliesDue(db: Db, since: Date, dueBefore: Dat
     `SELECT s.id AS sessionId FROM chat_sessions s JOIN chat_messages m ON m.session_id = s.id AND m.id > s.mailed_up_to
      WHERE s.status IN ('waiting', 'active', 'closed') AND s.last_message_at >= ? AND s.customer_email IS NOT NULL
        AND m.sender_type = 'operator' AND m.internal = 0 AND m.read_at IS NULL
-     GROUP BY s.id HAVING MIN(m.created_at) <= ? LIMIT ?`,
+     GROUP BY s.id HAVING MIN(m.created_at) <= ? ORDER BY MIN(m.created_at) LIMIT ?`,
     [sqlDate(db, since), sqlDate(db, dueBefore), limit],
     undefined,
   );

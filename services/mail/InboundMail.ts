@@ -41,10 +41,19 @@ export class InboundMail {
     private readonly maxLength: number,
   ) {}
 
-  async receive(authorization: string | undefined, raw: unknown): Promise<{ message: MessageDTO; created: boolean }> {
-    const given = /^Bearer (.+)$/.exec(authorization ?? '')?.[1];
+  /**
+   * The inbound hook's secret, checked before the body is read (a public route must not buffer 25 MB for
+   * anyone): unset → 404 (there is no such endpoint), wrong or missing → 401.
+   */
+  authorize(authorization: string | undefined): void {
     const expected = this.mail?.inboundSecret;
-    if (!given || !expected || !sameSecret(given, expected)) throw new UnauthenticatedError('A valid INBOUND_EMAIL_SECRET is required');
+    if (!expected) throw new NotFoundError('Inbound mail is not set up on this server');
+    const given = /^Bearer (.+)$/.exec(authorization ?? '')?.[1];
+    if (!given || !sameSecret(given, expected)) throw new UnauthenticatedError('A valid INBOUND_EMAIL_SECRET is required');
+  }
+
+  async receive(authorization: string | undefined, raw: unknown): Promise<{ message: MessageDTO; created: boolean }> {
+    this.authorize(authorization);
     if (!Buffer.isBuffer(raw) || raw.length === 0) throw new ValidationError('The body must be the raw mail', [{ field: 'body', message: 'the mail as sent, with Content-Type: message/rfc822' }]);
     let parsed: ParsedMail;
     try {
@@ -56,7 +65,8 @@ export class InboundMail {
       .map((address) => sessionOfReplyAddress(address, this.secret))
       .find((id): id is string => id !== null);
     if (!sessionId) throw new NotFoundError('No recipient is a reply address of this server');
-    const body = parsed.text?.trim() ? parsed.text : parsed.html ? htmlText(parsed.html) : '';
+    // Cut before any work on it: what is kept is at most a message long.
+    const body = parsed.text?.trim() ? parsed.text.slice(0, this.maxLength * 4) : parsed.html ? htmlText(parsed.html.slice(0, this.maxLength * 40)) : '';
     const content = replyText(body).slice(0, this.maxLength);
     if (content === '') throw new ValidationError('The mail holds no text', [{ field: 'body', message: 'no text to store (an attachment alone is not taken)' }]);
     const key = parsed.messageId ?? createHash('sha256').update(raw).digest('hex');

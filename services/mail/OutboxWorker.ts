@@ -5,9 +5,12 @@ import type { MailTransport } from './MailTransport';
 
 /** How often each process looks for mail due. */
 const POLL_MS = 1_000;
-/** A claimed mail is another process's again after this, if its sender died before saying how it went. */
+/**
+ * A claimed mail is another process's again after this, if its sender died before saying how it went. Mails
+ * are claimed one at a time, so one send (at most 50 s: the transport's connection, greeting and socket
+ * timeouts) always ends well inside its claim.
+ */
 const LEASE_MS = 120_000;
-const BATCH = 20;
 /** Retries: the first after 5 s, doubling up to 5 minutes, for 24 hours (PROTOCOL.md "Email"). */
 const FIRST_RETRY_MS = 5_000;
 const MAX_RETRY_MS = 300_000;
@@ -53,11 +56,12 @@ export class OutboxWorker {
       .finally(() => (this.running = null));
   }
 
+  /** One mail at a time until none is due, or the process is stopping (what is left waits in the outbox). */
   private async sendDue(): Promise<void> {
-    for (;;) {
-      const mails = await claimDue(this.db, new Date(), LEASE_MS, BATCH);
-      for (const mail of mails) await this.sendOne(mail);
-      if (mails.length < BATCH || !this.timer) return;
+    while (this.timer) {
+      const [mail] = await claimDue(this.db, new Date(), LEASE_MS, 1);
+      if (!mail) return;
+      await this.sendOne(mail);
     }
   }
 
@@ -67,7 +71,7 @@ export class OutboxWorker {
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       const at = retryAt(mail, new Date());
-      if (at) await reschedule(this.db, mail.id, at, reason);
+      if (at) await reschedule(this.db, mail, at, reason);
       else await markFailed(this.db, mail, reason);
       this.logger.warn({ mailId: mail.id, kind: mail.kind, attempts: mail.attempts, retryAt: at, err: reason }, at ? 'mail not sent: will retry' : 'mail not sent: given up');
       return;

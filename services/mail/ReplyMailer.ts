@@ -7,8 +7,10 @@ import { lockReplyTarget, markMailedUpTo, sessionsWithRepliesDue, unmailedReplie
 import { repliesMail } from './mails';
 import { replyAddress } from './replyAddress';
 
-const TICK_MS = 1_000;
-const BATCH = 50;
+/** A reply mail is minutes late by design (EMAIL_REPLY_DELAY_SECONDS): looking every few seconds is enough. */
+const TICK_MS = 5_000;
+/** Sessions looked at per pass, the longest waiting first (connected customers' sessions are passed over). */
+const BATCH = 200;
 /** Sessions whose last message is older than the delay plus this are not looked at again. */
 const LOOK_BACK_MS = 3_600_000;
 

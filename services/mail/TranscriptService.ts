@@ -3,12 +3,20 @@ import type { MailConfig } from '../../config/mail';
 import { insertMail } from '../../models/queries/outbox';
 import { insertEvents } from '../../models/queries/sessionLog';
 import { lockSession } from '../../models/queries/sessions';
+import { sqlDate } from '../../models/queries/messages';
 import { canKnow, type Actor } from '../access';
 import { ConflictError, ForbiddenError, NotFoundError, RateLimitedError } from '../errors';
 import { transcriptMail, type TranscriptLine } from './mails';
 
 /** A customer may ask for their transcript this often per session (PROTOCOL.md "Email"). */
 const CUSTOMER_PER_HOUR = 3;
+/**
+ * And one address gets at most this many customers' transcripts an hour, whatever the sessions: anyone can open
+ * chats under someone else's address, and the server must not be the tool that floods it.
+ */
+const PER_ADDRESS_PER_HOUR = 10;
+/** The transcript's text is cut past this many characters (a mail, and MySQL's MEDIUMTEXT, have limits). */
+const MAX_CHARACTERS = 1_000_000;
 const HOUR_MS = 3_600_000;
 /** The longest transcript mailed, in messages. */
 const MAX_LINES = 5_000;
@@ -46,6 +54,12 @@ export class TranscriptService {
           const retryAfter = Math.ceil((Math.min(...inLastHour) + HOUR_MS - Date.now()) / 1000);
           throw new RateLimitedError(Math.max(retryAfter, 1), `At most ${CUSTOMER_PER_HOUR} transcripts an hour`);
         }
+        const [sent] = await this.db.selectRows<{ n: number | string }>(
+          "SELECT COUNT(*) AS n FROM chat_sessions s JOIN session_events e ON e.session_id = s.id WHERE s.customer_email = ? AND e.type = 'transcript' AND e.created_at > ? AND e.detail LIKE ?",
+          [own, sqlDate(this.db, new Date(Date.now() - HOUR_MS)), '%"by":"customer"%'],
+          transaction,
+        );
+        if (Number(sent?.n ?? 0) >= PER_ADDRESS_PER_HOUR) throw new RateLimitedError(HOUR_MS / 1000, 'Too many transcripts to this address; try again later');
         to = own;
       } else {
         const target = email ?? own;
@@ -57,10 +71,12 @@ export class TranscriptService {
         [sessionId, MAX_LINES],
         transaction,
       );
+      let budget = MAX_CHARACTERS;
+      const kept = lines.filter((line) => (budget -= line.content.length) >= 0);
       const now = new Date();
       await insertMail(
         this.db,
-        transcriptMail({ sessionId, customerName: session.customerName ?? null, to, from: mail.from, lines: lines.map((line) => ({ ...line, createdAt: new Date(line.createdAt) })) }),
+        transcriptMail({ sessionId, customerName: session.customerName ?? null, to, from: mail.from, lines: kept.map((line) => ({ ...line, createdAt: new Date(line.createdAt) })) }),
         now,
         transaction,
       );

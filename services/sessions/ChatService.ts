@@ -32,6 +32,8 @@ export interface CreateSessionInput {
   department?: string;
   metadata?: Record<string, unknown>;
   message?: string;
+  /** The address the request came to (scheme and host): links in mails when PUBLIC_URL is not set. */
+  origin?: string;
 }
 
 /** What a new or resumed session hands the customer. `resumed` is true for a verified returning customer. */
@@ -64,7 +66,10 @@ export class ChatService {
    * The team's mail for a session created offline (PROTOCOL.md "Email"): to the department's list, else the
    * settings' list, else OFFLINE_NOTIFY_EMAILS; none when mail is off or nobody is named.
    */
-  private offlineMail(settings: SettingsDTO, session: { sessionId: string; customerName?: string; customerEmail?: string; department?: string; message?: string }): NewMail | null {
+  private offlineMail(
+    settings: SettingsDTO,
+    session: { sessionId: string; customerName?: string; customerEmail?: string; department?: string; message?: string; origin?: string },
+  ): NewMail | null {
     const mail = this.config.mail;
     if (!mail) return null;
     const departmentList = settings.departments.find((d) => d.name === session.department)?.offlineNotifyEmails ?? [];
@@ -77,7 +82,7 @@ export class ChatService {
         customerEmail: session.customerEmail ?? null,
         department: session.department ?? null,
         message: session.message ?? null,
-        publicUrl: mail.publicUrl,
+        publicUrl: mail.publicUrl ?? session.origin ?? '',
         from: mail.from,
       },
       recipients,
@@ -110,7 +115,7 @@ export class ChatService {
     // Offline: nobody online, or outside business hours (PROTOCOL.md: the "leave a message" path).
     const [anyoneOnline, settings] = await Promise.all([this.operators.anyoneOnline(), this.settings()]);
     const offline = !anyoneOnline || !withinBusinessHours(settings.businessHours, new Date());
-    const offlineMail = offline ? this.offlineMail(settings, { sessionId: id, customerName, customerEmail, department, message }) : null;
+    const offlineMail = offline ? this.offlineMail(settings, { sessionId: id, customerName, customerEmail, department, message, origin: input.origin }) : null;
     await this.transitions.run((step) =>
       createSession(step, { id, customerTokenHash: hash, customerId, customerName, customerEmail, department, metadata, message, offline, verifiedCustomer: verified, offlineMail }),
     );

@@ -185,4 +185,14 @@ describeEachBackend('replies by email', (backend) => {
       { by: 'operator', email: 'archive@example.com' },
     ]);
   }, 40_000);
+
+  it('without INBOUND_EMAIL_SECRET the inbound endpoint is not there (404), whatever is sent', async () => {
+    const plain = await startTestServer(backend, { env: { SMTP_URL: box.url, MAIL_FROM: 'chat@example.com' } });
+    try {
+      const res = await request(plain.url).post('/api/inbound/email').set('Content-Type', 'message/rfc822').set('Authorization', `Bearer ${SECRET}`).send(customerReply('x@example.com', 'hi'));
+      expectError(res, 404, 'NOT_FOUND');
+    } finally {
+      await plain.close();
+    }
+  });
 });

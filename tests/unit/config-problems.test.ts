@@ -24,6 +24,18 @@ describe('loadConfig refuses bad values with one line per problem, naming the va
     expectOneProblemNaming({ PORT: '3e3' }, 'PORT');
   });
 
+  it('mail: SMTP_URL without MAIL_FROM or JWT_SECRET, a URL that is not smtp(s), bad addresses; the password never echoed', () => {
+    const secret = { JWT_SECRET: 'j'.repeat(40) };
+    expectOneProblemNaming({ ...secret, SMTP_URL: 'smtp://u:pw@mail.example.com:587' }, 'MAIL_FROM');
+    expectOneProblemNaming({ SMTP_URL: 'smtp://u:pw@mail.example.com:587', MAIL_FROM: 'chat@example.com' }, 'JWT_SECRET');
+    expect(expectOneProblemNaming({ ...secret, SMTP_URL: 'http://u:hunter2@mail.example.com', MAIL_FROM: 'chat@example.com' }, 'SMTP_URL')).not.toContain('hunter2');
+    expectOneProblemNaming({ MAIL_FROM: 'not an address' }, 'MAIL_FROM');
+    expectOneProblemNaming({ OFFLINE_NOTIFY_EMAILS: 'team@example.com, nobody' }, 'OFFLINE_NOTIFY_EMAILS');
+    expectOneProblemNaming({ PUBLIC_URL: 'chat.example.com' }, 'PUBLIC_URL');
+    expectOneProblemNaming({ EMAIL_REPLY_DELAY_SECONDS: '-5' }, 'EMAIL_REPLY_DELAY_SECONDS');
+    expectOneProblemNaming({ INBOUND_EMAIL_SECRET: 'short' }, 'INBOUND_EMAIL_SECRET');
+  });
+
   it('an unknown DB_DIALECT (oracle)', () => {
     expect(expectOneProblemNaming({ DB_DIALECT: 'oracle' }, 'DB_DIALECT')).toContain('oracle');
   });
