@@ -195,4 +195,13 @@ describeEachBackend('replies by email', (backend) => {
       await plain.close();
     }
   });
+
+  it('one address gets at most 10 customers’ transcripts an hour, however many chats are opened under it', async () => {
+    const answers: number[] = [];
+    for (let chat = 0; chat < 4; chat += 1) {
+      const customer = await createSession(server.url, { customerName: 'Mallory', customerEmail: 'victim@example.com', message: `chat ${chat}` });
+      for (let i = 0; i < 3; i += 1) answers.push((await request(server.url).post(`/api/chat/sessions/${customer.session.id}/transcript`).set(bearer(customer.customerToken)).send({})).status);
+    }
+    expect(answers).toEqual([...Array(10).fill(200), 429, 429]);
+  }, 30_000);
 });
