@@ -40,6 +40,7 @@ export class OutboxWorker {
 
   start(): void {
     this.timer ??= setInterval(() => this.poke(), POLL_MS);
+    this.timer.unref();
   }
 
   async stop(): Promise<void> {

@@ -40,6 +40,7 @@ export class ReplyMailer {
         .catch((error: unknown) => this.logger.warn({ err: error }, 'reply mails: pass failed'))
         .finally(() => (this.running = null));
     }, TICK_MS);
+    this.timer.unref();
   }
 
   async stop(): Promise<void> {
@@ -52,6 +53,8 @@ export class ReplyMailer {
     const now = Date.now();
     const due = new Date(now - this.delaySeconds * 1000);
     for (const sessionId of await sessionsWithRepliesDue(this.db, new Date(due.getTime() - LOOK_BACK_MS), due, BATCH)) {
+      // Stopping: the rest waits for the next process's pass.
+      if (!this.timer) return;
       if (await this.customerConnected(sessionId)) continue;
       await this.db.transaction(async (transaction) => {
         const target = await lockReplyTarget(this.db, sessionId, transaction);
@@ -59,7 +62,7 @@ export class ReplyMailer {
         const replies = await unmailedReplies(this.db, sessionId, target.mailedUpTo, transaction);
         const last = replies[replies.length - 1];
         if (!last || (replies[0]?.createdAt ?? last.createdAt) > due) return;
-        // An address that cannot be mailed is passed over for good: nothing is retried every second.
+        // An address that cannot be mailed is passed over for good: nothing is retried on every pass.
         if (validator.isEmail(target.customerEmail)) {
           const mail = repliesMail({
             sessionId,
