@@ -116,7 +116,7 @@ describeBrowser('browser: files and images in a chat', () => {
         expect(await operator.locator('.msg-other a.msg-file').count()).toBe(0);
 
         for (const problem of problems) expect(problem.errors.filter((e) => !/status of 4\d\d|ERR_CONNECTION_RESET|ERR_CONNECTION_ABORTED/.test(e))).toEqual([]);
-      });
+      }, 150_000);
     });
   }
 });
@@ -135,6 +135,6 @@ async function paste(page: Page, name: string, type: string, bytes: Buffer): Pro
 
 /** Waits until an image has loaded (a broken link never does); an upload and its re-encoding may take a while on a busy machine. */
 async function loaded(image: ReturnType<Page['locator']>): Promise<void> {
-  await image.first().waitFor({ timeout: 30_000 });
+  await image.first().waitFor({ timeout: 60_000 });
   await waitFor(async () => (await image.first().evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth)) > 0, 10_000, 'the image to load');
 }
