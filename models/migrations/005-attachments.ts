@@ -1,5 +1,5 @@
 import { DataTypes, type QueryInterface } from 'sequelize';
-import { hasColumn } from './catalogue';
+import { hasColumn, tableNames } from './catalogue';
 
 /**
  * Files and images in chats (PROTOCOL.md "Files and images", DESIGN.md decision 13):
@@ -12,8 +12,8 @@ import { hasColumn } from './catalogue';
  * - `chat_messages.attachment_id`: the message a file came with.
  */
 export async function up({ context: qi }: { context: QueryInterface }): Promise<void> {
-  const tables = (await qi.showAllTables()) as unknown[];
-  const has = (name: string): boolean => tables.some((table) => (typeof table === 'string' ? table : (table as { tableName: string }).tableName) === name);
+  const tables = await tableNames(qi);
+  const has = (name: string): boolean => tables.has(name);
   if (!has('chat_attachments')) {
     await qi.createTable(
       'chat_attachments',

@@ -1,5 +1,5 @@
 import { DataTypes, type QueryInterface } from 'sequelize';
-import { hasColumn } from './catalogue';
+import { hasColumn, tableNames } from './catalogue';
 
 /**
  * What operators keep for themselves (PROTOCOL.md "Internal notes", "Labels", "Canned responses"):
@@ -20,7 +20,7 @@ export async function up({ context: qi }: { context: QueryInterface }): Promise<
   if (!(await hasColumn(qi, 'chat_sessions', 'labels'))) {
     await qi.addColumn('chat_sessions', 'labels', { type: DataTypes.STRING(800), allowNull: false, defaultValue: '[]' });
   }
-  const tables = new Set(((await qi.showAllTables()) as unknown[]).map((table) => (typeof table === 'string' ? table : (table as { tableName: string }).tableName)));
+  const tables = await tableNames(qi);
   if (!tables.has('labels')) {
     await qi.createTable(
       'labels',

@@ -1,4 +1,5 @@
-import { QueryTypes, type QueryInterface } from 'sequelize';
+import type { QueryInterface } from 'sequelize';
+import { hasIndex } from './catalogue';
 
 /**
  * Full-text search (PROTOCOL.md "Search", DESIGN.md decision 14): the database's own index over message text
@@ -60,14 +61,6 @@ export const NO_STOPWORDS = 'SET SESSION innodb_ft_enable_stopword = OFF';
  * name found) until the table was rebuilt. A rebuild is what the first FULLTEXT index of a table costs anyway.
  */
 export const addIndexStatement = (table: string, definition: string): string => `ALTER TABLE ${table} ADD ${definition}${definition.startsWith('FULLTEXT') ? ', FORCE' : ''}`;
-
-async function hasIndex(qi: QueryInterface, table: string, name: string): Promise<boolean> {
-  const [row] = await qi.sequelize.query<{ n: number | string }>(
-    'SELECT COUNT(*) AS n FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND INDEX_NAME = ?',
-    { replacements: [table, name], type: QueryTypes.SELECT },
-  );
-  return Number(row?.n ?? 0) > 0;
-}
 
 export async function up({ context: qi }: { context: QueryInterface }): Promise<void> {
   const sequelize = qi.sequelize;

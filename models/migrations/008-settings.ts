@@ -1,11 +1,12 @@
 import { DataTypes, type QueryInterface } from 'sequelize';
+import { tableNames } from './catalogue';
 
 /**
  * The team's settings (PROTOCOL.md "Business hours and settings"): one row per top-level setting, its value as
  * JSON text, so that a PATCH naming one setting changes that row only. Every process reads them from here.
  */
 export async function up({ context: qi }: { context: QueryInterface }): Promise<void> {
-  const tables = new Set(((await qi.showAllTables()) as unknown[]).map((table) => (typeof table === 'string' ? table : (table as { tableName: string }).tableName)));
+  const tables = await tableNames(qi);
   if (tables.has('settings')) return;
   await qi.createTable(
     'settings',

@@ -1,4 +1,5 @@
 import { DataTypes, type QueryInterface } from 'sequelize';
+import { tableNames } from './catalogue';
 
 /**
  * The mail outbox (DESIGN.md decision 12, PROTOCOL.md "Email"): a mail is a row written in the same transaction
@@ -7,7 +8,7 @@ import { DataTypes, type QueryInterface } from 'sequelize';
  * takes it meanwhile. A session's mails go with the session.
  */
 export async function up({ context: qi }: { context: QueryInterface }): Promise<void> {
-  const tables = new Set(((await qi.showAllTables()) as unknown[]).map((table) => (typeof table === 'string' ? table : (table as { tableName: string }).tableName)));
+  const tables = await tableNames(qi);
   if (tables.has('mail_outbox')) return;
   const text = qi.sequelize.getDialect() === 'mysql' ? DataTypes.TEXT('medium') : DataTypes.TEXT;
   await qi.createTable(

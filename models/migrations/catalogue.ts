@@ -15,3 +15,17 @@ export async function hasColumn(qi: QueryInterface, table: string, column: strin
   return Number(row?.n ?? 0) > 0;
 }
 
+
+/** The database's table names (Sequelize answers names on some dialects, { tableName } objects on others). */
+export async function tableNames(qi: QueryInterface): Promise<Set<string>> {
+  return new Set(((await qi.showAllTables()) as unknown[]).map((table) => (typeof table === 'string' ? table : (table as { tableName: string }).tableName)));
+}
+
+/** Whether a MySQL table has an index of that name. */
+export async function hasIndex(qi: QueryInterface, table: string, name: string): Promise<boolean> {
+  const [row] = await qi.sequelize.query<{ n: number | string }>(
+    'SELECT COUNT(*) AS n FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND INDEX_NAME = ?',
+    { replacements: [table, name], type: QueryTypes.SELECT },
+  );
+  return Number(row?.n ?? 0) > 0;
+}

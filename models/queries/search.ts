@@ -60,16 +60,19 @@ export function extraScan(found: number, read: number, want: number, total: numb
 
 const indexQuery = (db: Db, words: string[]): string => (db.dialect === 'mysql' ? words.map((word) => `+${word}*`).join(' ') : words.map((word) => `"${word}"*`).join(' '));
 
-/** The filters as SQL over messages `m` (joined to sessions `s` when `operatorId` asks). */
-function messageFilters(db: Db, filters: SearchFilters): { join: string; where: string[]; values: unknown[] } {
+/**
+ * The filters as SQL: `time` is the column the dates bound, `sessionId` the session's id; the operator is
+ * always read from sessions `s`.
+ */
+function filterClauses(db: Db, filters: SearchFilters, time: string, sessionId: string): { where: string[]; values: unknown[] } {
   const where: string[] = [];
   const values: unknown[] = [];
   if (filters.from) {
-    where.push('m.created_at >= ?');
+    where.push(`${time} >= ?`);
     values.push(sqlDate(db, filters.from));
   }
   if (filters.to) {
-    where.push('m.created_at <= ?');
+    where.push(`${time} <= ?`);
     values.push(sqlDate(db, filters.to));
   }
   if (filters.operatorId !== undefined) {
@@ -77,10 +80,15 @@ function messageFilters(db: Db, filters: SearchFilters): { join: string; where: 
     values.push(filters.operatorId);
   }
   if (filters.label !== undefined) {
-    where.push('EXISTS (SELECT 1 FROM session_labels l WHERE l.session_id = m.session_id AND l.label = ?)');
+    where.push(`EXISTS (SELECT 1 FROM session_labels l WHERE l.session_id = ${sessionId} AND l.label = ?)`);
     values.push(filters.label);
   }
-  return { join: filters.operatorId !== undefined ? ' JOIN chat_sessions s ON s.id = m.session_id' : '', where, values };
+  return { where, values };
+}
+
+/** The filters over messages `m`, joined to sessions `s` when `operatorId` asks. */
+function messageFilters(db: Db, filters: SearchFilters): { join: string; where: string[]; values: unknown[] } {
+  return { join: filters.operatorId !== undefined ? ' JOIN chat_sessions s ON s.id = m.session_id' : '', ...filterClauses(db, filters, 'm.created_at', 'm.session_id') };
 }
 
 /** The newest message id (0 when there are none): where a first page starts. */
@@ -150,24 +158,7 @@ function olderThan(db: Db, key: SessionKey): { sql: string; values: unknown[] } 
  * prefix) made MySQL's index expand thousands of words (6.8 s at p99 on 100,000 sessions, bench:search).
  */
 export async function customerMatches(db: Db, words: string[], exact: string, filters: SearchFilters, after: SessionKey | null, limit: number): Promise<SessionKey[]> {
-  const where: string[] = [];
-  const values: unknown[] = [];
-  if (filters.from) {
-    where.push('s.created_at >= ?');
-    values.push(sqlDate(db, filters.from));
-  }
-  if (filters.to) {
-    where.push('s.created_at <= ?');
-    values.push(sqlDate(db, filters.to));
-  }
-  if (filters.operatorId !== undefined) {
-    where.push('s.operator_id = ?');
-    values.push(filters.operatorId);
-  }
-  if (filters.label !== undefined) {
-    where.push('EXISTS (SELECT 1 FROM session_labels l WHERE l.session_id = s.id AND l.label = ?)');
-    values.push(filters.label);
-  }
+  const { where, values } = filterClauses(db, filters, 's.created_at', 's.id');
   if (after) {
     const older = olderThan(db, after);
     where.push(older.sql);
