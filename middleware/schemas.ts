@@ -133,6 +133,7 @@ export interface Schemas {
   updateSettings: Schema;
   activeSessions: Schema;
   login: Schema;
+  changePassword: Schema;
   operatorParam: Schema;
   createOperator: Schema;
   updateOperator: Schema;
@@ -278,6 +279,8 @@ export function buildSchemas(config: Config): Schemas {
       from: timeInQuery,
       to: timeInQuery,
       label: labelName('query', true),
+      rating: { in: ['query'], optional: true, ...single('query'), isInt: { options: { min: 1, max: 5 }, errorMessage: 'must be an integer from 1 to 5' }, toInt: true },
+      offline: { in: ['query'], optional: true, ...single('query'), isIn: { options: [['true', 'false']], errorMessage: 'must be true or false' }, toBoolean: { options: [true] } },
       limit: boundedLimit(100),
       cursor: optionalString(500, 'query'),
     },
@@ -305,6 +308,10 @@ export function buildSchemas(config: Config): Schemas {
     login: {
       email: { in: ['body'], isString: { errorMessage: 'must be a string', bail: true }, isLength: { options: { min: 1, max: 191 }, errorMessage: 'is required' } },
       password: { in: ['body'], isString: { errorMessage: 'must be a string', bail: true }, isLength: { options: { min: 1, max: 200 }, errorMessage: 'is required' } },
+    },
+    changePassword: {
+      currentPassword: { in: ['body'], isString: { errorMessage: 'must be a string', bail: true }, isLength: { options: { min: 1, max: 200 }, errorMessage: 'is required' } },
+      newPassword: password,
     },
     operatorParam: { operatorId: positiveId('params') },
     createOperator: {

@@ -38,6 +38,26 @@ export function authRoutes({ schemas, limiters, auth, operators }: RouteContext)
         handler: async (req, res) => sendData(res, await operators.me(actorOf(req))),
       },
       {
+        method: 'put',
+        path: '/password',
+        summary: "Change one's own password { currentPassword, newPassword } → { token, operator }: every other token and socket of the operator ends; the answer's token replaces the caller's",
+        access: access.operator,
+        before: [limiters.logins],
+        schema: schemas.changePassword,
+        responds: {
+          status: 200,
+          schema: 'LoginResult',
+          fails: {
+            401: 'the current password is wrong (or the token is no longer valid)',
+            429: 'too many attempts from this client IP (RATE_LIMIT_LOGINS_PER_MINUTE); see Retry-After',
+          },
+        },
+        handler: async (req, res) => {
+          const { currentPassword, newPassword } = inputOf<{ currentPassword: string; newPassword: string }>(req);
+          sendData(res, await auth.changePassword(actorOf(req), currentPassword, newPassword));
+        },
+      },
+      {
         method: 'post',
         path: '/logout',
         summary: "Ends every token of the calling operator (all tabs and devices)",

@@ -69,15 +69,42 @@ export class AuthService implements Authenticator {
     this.dummyHash ??= hashPassword('timing-equaliser');
     const matches = await verifyPassword(password, operator?.passwordHash ?? (await this.dummyHash));
     if (!operator || !matches || operator.disabled) throw new UnauthenticatedError('Wrong email or password');
-    const token = await new SignJWT({ role: operator.role, tv: operator.tokenVersion } satisfies OperatorClaims)
+    return { token: await this.issue(operator.id, operator.role, operator.tokenVersion), operator: toOperatorDTO(operator) };
+  }
+
+  /**
+   * An operator changes their own password. Every token and socket they hold ends at once (another tab, a
+   * stolen token); the caller gets a fresh token in the answer, so the tab that made the change stays signed in.
+   */
+  async changePassword(actor: Actor, currentPassword: string, newPassword: string): Promise<LoginResult> {
+    requireOperator(actor);
+    if (actor.kind !== 'operator') throw new UnauthenticatedError('Only an operator has a password');
+    const { Operator } = this.db.models;
+    const operator = await Operator.findByPk(actor.operatorId);
+    if (!operator || operator.disabled || !(await verifyPassword(currentPassword, operator.passwordHash))) throw new UnauthenticatedError('The current password is wrong');
+    const passwordHash = await hashPassword(newPassword);
+    // Conditional on the version read: two changes at once cannot both succeed on the same current password.
+    const [rows] = await Operator.update(
+      { passwordHash, tokenVersion: operator.tokenVersion + 1, version: literal('version + 1') },
+      { where: { id: operator.id, tokenVersion: operator.tokenVersion } },
+    );
+    if (rows !== 1) throw new UnauthenticatedError('Token no longer valid');
+    this.forget(operator.id);
+    this.events.emit('operator.signed_out', { operatorId: operator.id });
+    const changed = await Operator.findByPk(operator.id);
+    if (!changed) throw new UnauthenticatedError('Token no longer valid');
+    return { token: await this.issue(changed.id, changed.role, changed.tokenVersion), operator: toOperatorDTO(changed) };
+  }
+
+  private issue(operatorId: number, role: OperatorRole, tokenVersion: number): Promise<string> {
+    return new SignJWT({ role, tv: tokenVersion } satisfies OperatorClaims)
       .setProtectedHeader({ alg: 'HS256' })
-      .setSubject(String(operator.id))
+      .setSubject(String(operatorId))
       .setIssuer(ISSUER)
       .setAudience(AUDIENCE)
       .setIssuedAt()
       .setExpirationTime(TOKEN_LIFETIME)
       .sign(this.key);
-    return { token, operator: toOperatorDTO(operator) };
   }
 
   /** Ends every token the calling operator holds. */

@@ -20,6 +20,10 @@ export interface HistoryFilters {
   to?: Date;
   /** Only sessions carrying this label. */
   label?: string;
+  /** Only sessions rated this (1 to 5). */
+  rating?: number;
+  /** Only "left a message" sessions (true), or only the others (false). */
+  offline?: boolean;
   limit: number;
   cursor?: string;
 }
@@ -60,6 +64,8 @@ export class SessionDirectory {
     if (filters.status) where.status = filters.status;
     if (filters.operatorId !== undefined) where.operatorId = filters.operatorId;
     if (filters.customerId !== undefined) where.customerId = filters.customerId;
+    if (filters.rating !== undefined) where.rating = filters.rating;
+    if (filters.offline !== undefined) where.offline = filters.offline;
     const created: Record<symbol, Date> = {};
     if (filters.from) created[Op.gte] = filters.from;
     if (filters.to) created[Op.lte] = filters.to;

@@ -120,6 +120,8 @@ export interface SampleIds {
  */
 export const SAMPLE_BODIES: Record<string, (ids: SampleIds) => Record<string, unknown>> = {
   'POST /api/auth/login': (ids) => ({ email: ids.loginEmail, password: PASSWORD }),
+  // The same password again: it succeeds (and ends the caller's tokens, which the matrix logs in again for).
+  'PUT /api/auth/password': () => ({ currentPassword: PASSWORD, newPassword: PASSWORD }),
   'POST /api/chat/sessions': () => ({ customerName: 'Sample Customer', message: 'hello' }),
   'PUT /api/chat/sessions/:sessionId/close': () => ({ reason: 'sample' }),
   'PUT /api/chat/sessions/:sessionId/transfer': (ids) => ({ operatorId: ids.assignedOperatorId }),

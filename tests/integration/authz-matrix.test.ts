@@ -26,6 +26,7 @@ const PROTOCOL_WHO: Record<string, AccessRule['kind']> = {
   'POST /api/auth/login': 'public',
   'GET /api/auth/me': 'operator',
   'POST /api/auth/logout': 'operator',
+  'PUT /api/auth/password': 'operator',
   'POST /api/chat/sessions': 'public',
   'GET /api/chat/sessions/active': 'operator',
   'GET /api/chat/sessions/history': 'operator',

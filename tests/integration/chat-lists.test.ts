@@ -41,7 +41,7 @@ describeEachBackend('chat lists', (backend) => {
     expect(all.map((s) => s.id)).toEqual(expect.arrayContaining([first!.session.id, second!.session.id]));
   });
 
-  it('history filters: status, operatorId, customerId', async () => {
+  it('history filters: status, operatorId, customerId, rating, left a message', async () => {
     const { url, admin } = stage;
     // Carla (cust-1) comes first, while nobody is online; Alice then takes her, Dan, and Carla's second visit.
     const first = await createSession(url, { customerName: 'Carla', customerId: 'cust-1', message: 'Hello, anyone there?' });
@@ -81,6 +81,23 @@ describeEachBackend('chat lists', (backend) => {
     const window = await get({ from: first.session.createdAt, to: first.session.createdAt });
     expect(window.map((s) => s.id)).toEqual([first.session.id]);
     expect(await get({ status: 'waiting' })).toEqual([]);
+
+    // Rating and "left a message": Carla's first visit came while nobody was online; Dan rated his 4.
+    expectStatus(await request(url).post(`/api/chat/sessions/${second.session.id}/rating`).set(bearer(second.customerToken)).send({ rating: 4, comment: 'quick' }), 200);
+    expect((await get({ rating: '4' })).map((s) => s.id)).toEqual([second.session.id]);
+    expect(await get({ rating: '5' })).toEqual([]);
+    const offline = await get({ offline: 'true' });
+    expect(offline.map((s) => s.id)).toEqual([first.session.id]);
+    expect(offline[0]).toMatchObject({ offline: true, customerName: 'Carla' });
+    const answered = await get({ offline: 'false' });
+    expect(answered.length).toBeGreaterThanOrEqual(4);
+    expect(answered.every((s) => !s.offline)).toBe(true);
+    expect((await get({ offline: 'true', status: 'closed', customerId: 'cust-1' })).map((s) => s.id)).toEqual([first.session.id]);
+    for (const bad of [{ rating: '0' }, { rating: '6' }, { rating: 'great' }, { offline: 'yes' }, { offline: '1' }]) {
+      const res = await request(url).get('/api/chat/sessions/history').query(bad).set(bearer(agent.token));
+      expectStatus(res, 400);
+      expect(res.body.error.details.map((d: { field: string }) => d.field)).toEqual(Object.keys(bad));
+    }
   });
 
   it('active sessions: waiting and active for everyone, ?mine=true for my own', async () => {

@@ -1,8 +1,9 @@
 import request from 'supertest';
 import { describeEachBackend } from '../helpers/backends';
 import type { TestServer } from '../helpers/testServer';
-import { PASSWORD, bearer, createOperator, expectError, expectNoSecrets, expectStatus, getOperator, login, sendChecked, setStatus, startApiServer, uniqueEmail, type OperatorBody, type Staff } from '../helpers/api';
+import { PASSWORD, bearer, createOperator, createSession, expectError, expectNoSecrets, expectStatus, getOperator, login, sendChecked, setStatus, startApiServer, uniqueEmail, type OperatorBody, type Staff } from '../helpers/api';
 import { sharedServer } from '../helpers/scenarios';
+import { connectOperator } from '../helpers/sockets';
 
 /** Operator accounts as an admin manages them: the bootstrap admin, login and logout, creating and changing operators. */
 
@@ -130,6 +131,32 @@ describeEachBackend('PATCH /api/operators/:id', (backend) => {
     expectError(await send(request(url).post('/api/auth/login').send({ email: olga.email, password: PASSWORD })), 401, 'UNAUTHENTICATED');
     expectError(await send(request(url).get('/api/auth/me').set(bearer(olga.token))), 401, 'UNAUTHENTICATED');
     expect((await login(url, olga.email, 'a-brand-new-password')).operator.id).toBe(olga.id);
+  });
+
+  it('an operator changes their own password: wrong current 401, too short 400; then every other token and socket ends, the answer\'s token works', async () => {
+    const elsewhere = await login(url, olga.email, olga.password);
+    const socket = await connectOperator(url, elsewhere.token);
+    const change = (token: string, body: object) => send(request(url).put('/api/auth/password').set(bearer(token)).send(body));
+    expectError(await change(olga.token, { currentPassword: 'not-my-password', newPassword: 'a-brand-new-password' }), 401, 'UNAUTHENTICATED');
+    const short = await change(olga.token, { currentPassword: olga.password, newPassword: 'short' });
+    expectError(short, 400, 'VALIDATION_ERROR');
+    expect(short.body.error.details.map((d: { field: string }) => d.field)).toEqual(['newPassword']);
+    expectError(await change(olga.token, { newPassword: 'a-brand-new-password' }), 400, 'VALIDATION_ERROR');
+    // Nothing changed by the refusals.
+    expectStatus(await send(request(url).get('/api/auth/me').set(bearer(elsewhere.token))), 200);
+
+    const disconnected = new Promise<void>((resolve) => socket.on('disconnect', () => resolve()));
+    const res = await change(olga.token, { currentPassword: olga.password, newPassword: 'a-brand-new-password' });
+    expectStatus(res, 200);
+    expect(res.body.data).toEqual({ token: expect.any(String), operator: expect.objectContaining({ id: olga.id, email: olga.email }) });
+    await disconnected;
+    for (const old of [olga.token, elsewhere.token]) expectError(await send(request(url).get('/api/auth/me').set(bearer(old))), 401, 'UNAUTHENTICATED');
+    expectStatus(await send(request(url).get('/api/auth/me').set(bearer(res.body.data.token))), 200);
+    expectError(await send(request(url).post('/api/auth/login').send({ email: olga.email, password: olga.password })), 401, 'UNAUTHENTICATED');
+    expect((await login(url, olga.email, 'a-brand-new-password')).operator.id).toBe(olga.id);
+    // A customer has no password to change.
+    const customer = await createSession(url, { customerName: 'Cleo' });
+    expectError(await change(customer.customerToken, { currentPassword: 'whatever-it-is', newPassword: 'a-brand-new-password' }), 403, 'FORBIDDEN');
   });
 
   it('disabled: the token is refused at once, login is refused like a wrong password; enabled again, login works', async () => {
