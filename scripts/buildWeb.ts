@@ -1,5 +1,6 @@
-import { copyFile, mkdir, readdir, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 import { webPaths } from '../config/webPaths';
 
@@ -7,12 +8,18 @@ import { webPaths } from '../config/webPaths';
 const STATIC_FILES = ['index.html', 'console.html', 'console.css', 'attachments.css', 'demo.css'];
 /** Written last: its time is when the build finished, which staleness is measured against. */
 const STAMP = '.build-stamp';
+/**
+ * The most widget.js may weigh gzipped (socket.io-client included): every visitor of every embedding site
+ * downloads it, most of them never chatting. Over it, the build fails.
+ */
+export const WIDGET_GZIP_LIMIT = 35 * 1024;
 
 /**
  * Builds the browser pages: the widget (widget.js, embeddable anywhere) and the console (console.js), each one
- * self-contained IIFE bundle with socket.io-client inside, plus the HTML and CSS, into dist/public/.
+ * self-contained IIFE bundle with socket.io-client inside, plus the HTML and CSS, into dist/public/. Answers
+ * the widget's gzipped size; throws (before the stamp, so the next run builds again) when it is over the limit.
  */
-export async function buildWeb(paths = webPaths()): Promise<void> {
+export async function buildWeb(paths = webPaths()): Promise<{ widgetGzipBytes: number }> {
   const { source, out } = paths;
   await mkdir(out, { recursive: true });
   const common = { bundle: true, format: 'iife', target: 'es2020', minify: true, sourcemap: 'linked', legalComments: 'none', logLevel: 'warning' } as const;
@@ -21,7 +28,15 @@ export async function buildWeb(paths = webPaths()): Promise<void> {
     build({ ...common, entryPoints: [path.join(source, 'console', 'main.ts')], outfile: path.join(out, 'console.js') }),
     ...STATIC_FILES.map((file) => copyFile(path.join(source, file), path.join(out, file))),
   ]);
+  const widgetGzipBytes = gzipSync(await readFile(path.join(out, 'widget.js'))).length;
+  if (widgetGzipBytes > WIDGET_GZIP_LIMIT) throw new Error(`widget.js is ${kilobytes(widgetGzipBytes)} gzipped, over its limit of ${kilobytes(WIDGET_GZIP_LIMIT)}`);
   await writeFile(path.join(out, STAMP), new Date().toISOString());
+  return { widgetGzipBytes };
+}
+
+/** KB as 1024 bytes, one decimal. */
+function kilobytes(bytes: number): string {
+  return `${(bytes / 1024).toFixed(1)} KB`;
 }
 
 /** True when dist/public is missing or older than any of its sources (or this script). */
@@ -42,8 +57,10 @@ async function newestMtime(dir: string): Promise<number> {
 }
 
 if (require.main === module) {
-  buildWeb().catch((error: unknown) => {
-    console.error(error instanceof Error ? error.message : error);
-    process.exit(1);
-  });
+  buildWeb()
+    .then(({ widgetGzipBytes }) => process.stdout.write(`widget.js: ${kilobytes(widgetGzipBytes)} gzipped (limit ${kilobytes(WIDGET_GZIP_LIMIT)})\n`))
+    .catch((error: unknown) => {
+      console.error(error instanceof Error ? error.message : error);
+      process.exit(1);
+    });
 }

@@ -1,11 +1,12 @@
 /** Times and durations as a person reads them, in the browser's own locale and time zone. */
 
-export function clockTime(iso: string): string {
-  return new Date(iso).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+/** `locale`: a BCP 47 tag when the page speaks a language of its own (the widget's); the browser's otherwise. */
+export function clockTime(iso: string, locale?: string): string {
+  return new Date(iso).toLocaleTimeString(locale ?? [], { hour: '2-digit', minute: '2-digit' });
 }
 
-export function fullTime(iso: string): string {
-  return new Date(iso).toLocaleString();
+export function fullTime(iso: string, locale?: string): string {
+  return new Date(iso).toLocaleString(locale);
 }
 
 export function duration(seconds: number): string {

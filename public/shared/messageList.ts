@@ -1,4 +1,5 @@
 import { el, replaceChildren } from './dom';
+import { linkified } from './linkify';
 import { clockTime, fullTime } from './format';
 import type { Message, SenderType } from './protocol';
 import { attachmentView, fileSize } from './upload';
@@ -7,6 +8,37 @@ interface Entry {
   message: Message;
   node: HTMLLIElement;
 }
+
+/** What the list says about messages on their way, in the page's language (the widget's locale). */
+export interface MessageListWords {
+  sending: string;
+  sent: string;
+  read: string;
+  notSent: string;
+  willRetry: string;
+  sendingFile(fileName: string): string;
+  openFullSize(fileName: string): string;
+}
+
+/** What a page may change; without it the list speaks English, in the browser's time format. */
+export interface MessageListOptions {
+  words?: MessageListWords;
+  /** The BCP 47 tag times are written in. */
+  locale?: string;
+  /** Shown beside each message of the other party (the widget's operator initials). */
+  avatar?: (message: Message) => Node;
+}
+
+/** The list's words in English: the console's, and the widget's English catalogue. */
+export const ENGLISH_MESSAGE_WORDS: MessageListWords = {
+  sending: 'Sending…',
+  sent: 'Sent',
+  read: 'Read',
+  notSent: 'Not sent',
+  willRetry: 'Not sent yet: will retry when the connection is back',
+  sendingFile: (fileName) => `Sending ${fileName}`,
+  openFullSize: (fileName) => `Open ${fileName} full size`,
+};
 
 /**
  * The conversation as bubbles: own on one side, everyone else's on the other with the writer's name (as stored
@@ -19,6 +51,7 @@ export class MessageList {
   private readonly entries = new Map<number, Entry>();
   private readonly pending = new Map<string, HTMLLIElement>();
   private readUpTo = 0;
+  private readonly words: MessageListWords;
 
   /**
    * `party`: the side this page speaks for (read receipts are the other side's); `isOwn`: whether this user
@@ -31,8 +64,10 @@ export class MessageList {
     label: string,
     /** Where the server is: file links are relative to it ('' on the server's own pages). */
     private readonly fileBase = '',
+    private readonly options: MessageListOptions = {},
   ) {
-    this.root = el('ol', { className: 'messages', role: 'log', 'aria-live': 'polite', 'aria-label': label, tabindex: 0 });
+    this.words = options.words ?? ENGLISH_MESSAGE_WORDS;
+    this.root = el('ol', { className: 'messages', 'aria-live': 'polite', 'aria-label': label, tabindex: 0 });
   }
 
   clear(): void {
@@ -44,7 +79,7 @@ export class MessageList {
 
   /** Shows a message the user just sent, before the server has stored it. */
   addPending(clientMessageId: string, content: string, internal = false): void {
-    const node = this.bubble(true, null, content, null, 'Sending…', '…');
+    const node = this.bubble(true, null, content, null, this.words.sending, '…');
     if (internal) markNote(node);
     node.dataset.pending = clientMessageId;
     this.pending.set(clientMessageId, node);
@@ -54,10 +89,10 @@ export class MessageList {
 
   /** Shows a file being sent, with its progress, until the server has stored it (upsert) or refused it. */
   addPendingUpload(clientMessageId: string, file: File): void {
-    const node = this.bubble(true, null, '', null, 'Sending…', '…');
+    const node = this.bubble(true, null, '', null, this.words.sending, '…');
     node.querySelector('.msg-text')?.replaceWith(
       el('p', { className: 'msg-file' }, el('span', { className: 'msg-file-name', text: file.name }), ' ', el('span', { className: 'msg-file-size', text: fileSize(file.size) })),
-      el('progress', { className: 'msg-progress', max: 1, value: 0, 'aria-label': `Sending ${file.name}` }),
+      el('progress', { className: 'msg-progress', max: 1, value: 0, 'aria-label': this.words.sendingFile(file.name) }),
     );
     node.dataset.pending = clientMessageId;
     this.pending.set(clientMessageId, node);
@@ -77,7 +112,7 @@ export class MessageList {
     this.pending.delete(clientMessageId);
     node.classList.add('msg-failed');
     node.querySelector('progress')?.replaceWith(el('p', { className: 'msg-refusal', role: 'alert', text: reason }));
-    this.setTick(node, 'Not sent', '!');
+    this.setTick(node, this.words.notSent, '!');
   }
 
   failPending(clientMessageId: string): void {
@@ -85,8 +120,8 @@ export class MessageList {
     const tick = node?.querySelector('.msg-tick');
     if (tick) {
       tick.textContent = '!';
-      tick.setAttribute('aria-label', 'Not sent yet: will retry when the connection is back');
-      tick.setAttribute('title', 'Not sent yet: will retry when the connection is back');
+      tick.setAttribute('aria-label', this.words.willRetry);
+      tick.setAttribute('title', this.words.willRetry);
     }
   }
 
@@ -111,7 +146,7 @@ export class MessageList {
   markReadUpTo(upToId: number): void {
     this.readUpTo = Math.max(this.readUpTo, upToId);
     for (const { message, node } of this.entries.values()) {
-      if (this.isOwn(message) && !message.internal && message.id <= this.readUpTo) this.setTick(node, 'Read', '✓✓');
+      if (this.isOwn(message) && !message.internal && message.id <= this.readUpTo) this.setTick(node, this.words.read, '✓✓');
     }
   }
 
@@ -142,7 +177,7 @@ export class MessageList {
 
   private render(message: Message): HTMLLIElement {
     if (message.senderType === 'system') {
-      const node = el('li', { className: 'msg msg-system' }, el('span', { className: 'msg-text', text: message.content }), ' ', timeEl(message.createdAt));
+      const node = el('li', { className: 'msg msg-system' }, el('span', { className: 'msg-text', text: message.content }), ' ', this.timeEl(message.createdAt));
       node.dataset.id = String(message.id);
       return node;
     }
@@ -150,12 +185,13 @@ export class MessageList {
     const read = mine && (message.readAt !== null || message.id <= this.readUpTo);
     // A note has no read receipt: the customer never sees it.
     const node = mine
-      ? this.bubble(true, message.createdAt, message.content, null, message.internal ? null : read ? 'Read' : 'Sent', message.internal ? null : read ? '✓✓' : '✓')
+      ? this.bubble(true, message.createdAt, message.content, null, message.internal ? null : read ? this.words.read : this.words.sent, message.internal ? null : read ? '✓✓' : '✓')
       : this.bubble(false, message.createdAt, message.content, this.senderName(message), null, null);
+    if (!mine && this.options.avatar) node.prepend(this.options.avatar(message));
     if (message.internal) markNote(node);
     if (message.attachment) {
       const text = node.querySelector('.msg-text');
-      const file = attachmentView(message.attachment, this.fileBase);
+      const file = attachmentView(message.attachment, this.fileBase, this.words.openFullSize);
       // A file without a caption is the whole message.
       if (text && message.content === '') text.replaceWith(file);
       else text?.before(file);
@@ -165,15 +201,20 @@ export class MessageList {
   }
 
   private bubble(mine: boolean, createdAt: string | null, content: string, name: string | null, tickLabel: string | null, tick: string | null): HTMLLIElement {
-    const meta = el('span', { className: 'msg-meta' }, createdAt ? timeEl(createdAt) : null);
+    const meta = el('span', { className: 'msg-meta' }, createdAt ? this.timeEl(createdAt) : null);
     if (tickLabel && tick) meta.append(' ', el('span', { className: 'msg-tick', role: 'img', 'aria-label': tickLabel, title: tickLabel, text: tick }));
     return el(
       'li',
       { className: `msg ${mine ? 'msg-own' : 'msg-other'}` },
       name ? el('span', { className: 'msg-sender', text: name }) : null,
-      el('p', { className: 'msg-text', text: content }),
+      el('p', { className: 'msg-text' }, ...linkified(content)),
       meta,
     );
+  }
+
+  private timeEl(iso: string): HTMLTimeElement {
+    const { locale } = this.options;
+    return el('time', { datetime: iso, title: fullTime(iso, locale), text: clockTime(iso, locale) });
   }
 
   private setTick(node: HTMLLIElement, label: string, tick: string): void {
@@ -219,8 +260,4 @@ export class MessageList {
 function markNote(node: HTMLLIElement): void {
   node.classList.add('msg-note');
   node.prepend(el('span', { className: 'msg-note-label', text: 'Note · only your team sees this' }));
-}
-
-function timeEl(iso: string): HTMLTimeElement {
-  return el('time', { datetime: iso, title: fullTime(iso), text: clockTime(iso) });
 }

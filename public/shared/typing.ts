@@ -30,13 +30,17 @@ export class TypingSender {
 export class TypingIndicator {
   private timer: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(readonly root: HTMLElement) {
+  /** `text`: the sentence in the page's language (the widget's locale); English unless given. */
+  constructor(
+    readonly root: HTMLElement,
+    private readonly text: (who: string) => string = (who) => `${who} is typing…`,
+  ) {
     root.hidden = true;
   }
 
   set(isTyping: boolean, who: string): void {
     clearTimeout(this.timer);
-    this.root.textContent = isTyping ? `${who} is typing…` : '';
+    this.root.textContent = isTyping ? this.text(who) : '';
     this.root.hidden = !isTyping;
     if (isTyping) this.timer = setTimeout(() => this.set(false, who), SHOWN_MAX_MS);
   }

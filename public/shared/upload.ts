@@ -59,13 +59,14 @@ export function fileSize(bytes: number): string {
 
 /**
  * A message's file: an image as its thumbnail that opens full size, anything else as a download under its name
- * with its size. Names go in as text and attributes only. `base`: where the server is (links are relative to it).
+ * with its size. Names go in as text and attributes only. `base`: where the server is (links are relative to it);
+ * `openFullSize`: the image link's title, in the page's language.
  */
-export function attachmentView(attachment: Attachment, base: string): HTMLElement {
+export function attachmentView(attachment: Attachment, base: string, openFullSize: (fileName: string) => string): HTMLElement {
   const href = `${base}${attachment.url}`;
   if (attachment.thumbnailUrl) {
     const image = el('img', { className: 'msg-thumb', src: `${base}${attachment.thumbnailUrl}`, alt: attachment.fileName, loading: 'lazy' });
-    return el('a', { className: 'msg-image', href, target: '_blank', rel: 'noopener noreferrer', title: `Open ${attachment.fileName} full size` }, image);
+    return el('a', { className: 'msg-image', href, target: '_blank', rel: 'noopener noreferrer', title: openFullSize(attachment.fileName) }, image);
   }
   return el(
     'a',

@@ -3,6 +3,8 @@ import { el, replaceChildren } from '../shared/dom';
 import { MessageList } from '../shared/messageList';
 import { TypingIndicator } from '../shared/typing';
 import type { Message } from '../shared/protocol';
+import { avatar } from './avatar';
+import type { Locale } from './i18n';
 
 export interface ChatViewActions {
   send(content: string): void;
@@ -17,18 +19,27 @@ export class ChatView {
   readonly list: MessageList;
   readonly typing: TypingIndicator;
   private readonly status = el('p', { className: 'lc-status', role: 'status' });
-  private readonly connection = el('p', { className: 'lc-connection', role: 'status', text: 'Reconnecting…' });
+  private readonly connection: HTMLElement;
   private readonly composer: HTMLFormElement;
-  private readonly input = el('textarea', { name: 'message', rows: 2, maxlength: 5000, placeholder: 'Type a message…', 'aria-label': 'Message' });
-  private readonly endButton = el('button', { type: 'button', className: 'lc-secondary', text: 'End chat' });
+  private readonly input: HTMLTextAreaElement;
+  private readonly endButton: HTMLButtonElement;
   private readonly after = el('div', { className: 'lc-after' });
 
   /** `server`: where the chat server is (the links to files are relative to it). */
-  constructor(server: string, operatorName: (message: Message) => string, actions: ChatViewActions) {
-    this.list = new MessageList('customer', (message) => message.senderType === 'customer', operatorName, 'Conversation', server);
-    this.typing = new TypingIndicator(el('p', { className: 'lc-typing', 'aria-live': 'polite' }));
+  constructor(server: string, locale: Locale, operatorName: (message: Message) => string, actions: ChatViewActions) {
+    const { words } = locale;
+    this.list = new MessageList('customer', (message) => message.senderType === 'customer', operatorName, words.conversation, server, {
+      words,
+      locale: locale.intl,
+      avatar: (message) => avatar(operatorName(message)),
+    });
+    this.typing = new TypingIndicator(el('p', { className: 'lc-typing', 'aria-live': 'polite' }), (who) => words.isTyping(who));
+    this.connection = el('p', { className: 'lc-connection', role: 'status', text: words.reconnecting });
     this.connection.hidden = true;
-    this.composer = composer(this.input, { label: 'Send a message', className: 'lc-composer', buttonClass: 'lc-primary' }, actions);
+    // dir="auto": a message in another script than the widget's reads in its own direction.
+    this.input = el('textarea', { name: 'message', rows: 2, maxlength: 5000, placeholder: words.typeAMessage, 'aria-label': words.message, dir: 'auto' });
+    this.composer = composer(this.input, { label: words.sendAMessage, className: 'lc-composer', buttonClass: 'lc-primary', words }, actions);
+    this.endButton = el('button', { type: 'button', className: 'lc-secondary', text: words.endChat });
     this.endButton.addEventListener('click', () => actions.end());
     this.root = el(
       'section',
@@ -57,8 +68,13 @@ export class ChatView {
     if (!open) this.typing.set(false, '');
   }
 
+  /**
+   * What follows the chat (the rating form, thanks) goes below the conversation; with it there the panel
+   * scrolls as a whole (lc-chat-after in widget.css), so the list keeps a usable height instead of being squeezed.
+   */
   showAfter(...nodes: Node[]): void {
     replaceChildren(this.after, ...nodes);
+    this.root.classList.toggle('lc-chat-after', nodes.length > 0);
   }
 
   focusInput(): void {

@@ -1,4 +1,7 @@
 import { el, field } from '../shared/dom';
+import type { Locale } from './i18n';
+import type { RememberedCustomer } from './storage';
+import type { Words } from './words';
 
 export interface StartFields {
   customerName: string;
@@ -13,36 +16,48 @@ export interface FormView {
   fail(message: string): void;
 }
 
+export interface StartFormView extends FormView {
+  /** Puts the cursor in the first field left to fill (the message, when the name and email were remembered). */
+  focus(): void;
+}
+
+export interface StartFormOptions {
+  departments: string[];
+  locale: Locale;
+  /** The name and email of the last chat started here, filled in. */
+  remembered: RememberedCustomer | null;
+  onSubmit(fields: StartFields): void;
+}
+
 /**
  * The start form while someone is online (optional first message), or the "leave a message" form when nobody
- * is (the message is required: it is the whole point).
+ * is (the message is required: it is the whole point). `closedUntil`: outside business hours, when they open
+ * again (null: not known); undefined while within them (the offline form then says nobody is online).
  */
-/**
- * `closedUntil`: outside business hours, when they open again (null: not known); undefined while within them
- * (the offline form then says nobody is online).
- */
-export function startForm(kind: 'chat' | 'leave-message', departments: string[], onSubmit: (fields: StartFields) => void, closedUntil?: Date | null): FormView {
+export function startForm(kind: 'chat' | 'leave-message', options: StartFormOptions, closedUntil?: Date | null): StartFormView {
+  const { departments, locale, remembered } = options;
+  const { words } = locale;
   const offline = kind === 'leave-message';
-  const name = el('input', { type: 'text', name: 'name', autocomplete: 'name', required: true, maxlength: 120 });
-  const email = el('input', { type: 'email', name: 'email', autocomplete: 'email', required: true, maxlength: 191 });
-  const department = el('select', { name: 'department' }, el('option', { value: '', text: 'Any' }), ...departments.map((d) => el('option', { value: d, text: d })));
-  const message = el('textarea', { name: 'message', rows: 3, maxlength: 5000, required: offline });
-  const submit = el('button', { type: 'submit', className: 'lc-primary', text: offline ? 'Send message' : 'Start chat' });
+  // dir="auto": a name or message in another script than the widget's reads in its own direction.
+  const name = el('input', { type: 'text', name: 'name', autocomplete: 'name', required: true, maxlength: 120, dir: 'auto' });
+  const email = el('input', { type: 'email', name: 'email', autocomplete: 'email', required: true, maxlength: 191, dir: 'ltr' });
+  name.value = remembered?.customerName ?? '';
+  email.value = remembered?.customerEmail ?? '';
+  const department = el('select', { name: 'department' }, el('option', { value: '', text: words.anyDepartment }), ...departments.map((d) => el('option', { value: d, text: d })));
+  const message = el('textarea', { name: 'message', rows: 3, maxlength: 5000, required: offline, dir: 'auto' });
+  const submit = el('button', { type: 'submit', className: 'lc-primary', text: offline ? words.leaveButton : words.startButton });
   const error = el('p', { className: 'lc-error', role: 'alert' });
   error.hidden = true;
 
   const root = el(
     'form',
-    { className: 'lc-form', 'aria-label': offline ? 'Leave a message' : 'Start a chat' },
-    el('h3', { className: 'lc-form-title', text: offline ? 'Leave a message' : 'Start a chat' }),
-    el('p', {
-      className: 'lc-intro',
-      text: offline ? `${closedLine(closedUntil)} Leave a message and we'll get back to you by email.` : 'Tell us who you are and an operator will be with you shortly.',
-    }),
-    field('Name', name),
-    field('Email', email),
-    departments.length > 0 ? field('Department (optional)', department) : null,
-    field(offline ? 'Message' : 'How can we help? (optional)', message),
+    { className: 'lc-form', 'aria-label': offline ? words.leaveTitle : words.startTitle },
+    el('h3', { className: 'lc-form-title', text: offline ? words.leaveTitle : words.startTitle }),
+    el('p', { className: 'lc-intro', text: offline ? words.leaveIntro(closedLine(locale, closedUntil)) : words.startIntro }),
+    field(words.name, name),
+    field(words.email, email),
+    departments.length > 0 ? field(words.department, department) : null,
+    field(offline ? words.message : words.howCanWeHelp, message),
     error,
     submit,
   );
@@ -50,14 +65,17 @@ export function startForm(kind: 'chat' | 'leave-message', departments: string[],
     event.preventDefault();
     submit.disabled = true;
     error.hidden = true;
-    onSubmit({
+    options.onSubmit({
       customerName: name.value.trim(),
       customerEmail: email.value.trim(),
       department: department.value || null,
       message: message.value.trim() || null,
     });
   });
-  return formView(root, error, submit);
+  return {
+    ...formView(root, error, submit),
+    focus: () => ([name, email].find((control) => control.value === '') ?? message).focus(),
+  };
 }
 
 /** A form that shows why the server refused it and lets the person try again. */
@@ -73,20 +91,20 @@ function formView(root: HTMLFormElement, error: HTMLElement, submit: HTMLButtonE
 }
 
 /** 1–5 stars and an optional comment, once the chat is closed. */
-export function ratingForm(onSubmit: (rating: number, comment: string | null) => void): FormView {
+export function ratingForm(words: Words, onSubmit: (rating: number, comment: string | null) => void): FormView {
   const stars = [1, 2, 3, 4, 5].map((n) => {
-    const input = el('input', { type: 'radio', name: 'rating', value: n, required: true, 'aria-label': n === 1 ? '1 star' : `${n} stars` });
-    return el('label', { className: 'lc-star', title: n === 1 ? '1 star' : `${n} stars` }, input, el('span', { 'aria-hidden': 'true', text: '★' }));
+    const input = el('input', { type: 'radio', name: 'rating', value: n, required: true, 'aria-label': words.stars(n) });
+    return el('label', { className: 'lc-star', title: words.stars(n) }, input, el('span', { 'aria-hidden': 'true', text: '★' }));
   });
-  const comment = el('textarea', { name: 'comment', rows: 2, maxlength: 1000 });
-  const submit = el('button', { type: 'submit', className: 'lc-primary', text: 'Send rating' });
+  const comment = el('textarea', { name: 'comment', rows: 2, maxlength: 1000, dir: 'auto' });
+  const submit = el('button', { type: 'submit', className: 'lc-primary', text: words.sendRating });
   const error = el('p', { className: 'lc-error', role: 'alert' });
   error.hidden = true;
   const root = el(
     'form',
-    { className: 'lc-form lc-rating', 'aria-label': 'Rate this chat' },
-    el('fieldset', {}, el('legend', { text: 'How was this chat?' }), el('div', { className: 'lc-stars' }, ...stars)),
-    field('Comment (optional)', comment),
+    { className: 'lc-form lc-rating', 'aria-label': words.rateThisChat },
+    el('fieldset', {}, el('legend', { text: words.howWasThisChat }), el('div', { className: 'lc-stars' }, ...stars)),
+    field(words.comment, comment),
     error,
     submit,
   );
@@ -101,10 +119,10 @@ export function ratingForm(onSubmit: (rating: number, comment: string | null) =>
 }
 
 /** Why there is nobody to chat with: closed (and until when, in the visitor's own time), or nobody online. */
-function closedLine(closedUntil: Date | null | undefined): string {
-  if (closedUntil === undefined) return 'Nobody is online right now.';
-  if (closedUntil === null) return "We're closed right now.";
+function closedLine(locale: Locale, closedUntil: Date | null | undefined): string {
+  const { words } = locale;
+  if (closedUntil === undefined) return words.nobodyOnline;
+  if (closedUntil === null) return words.closedNow;
   const soon = closedUntil.getTime() - Date.now() < 6 * 86_400_000;
-  const when = closedUntil.toLocaleString(undefined, soon ? { weekday: 'long', hour: '2-digit', minute: '2-digit' } : { dateStyle: 'medium', timeStyle: 'short' });
-  return `We're closed right now and open again ${soon ? 'on ' : ''}${when}.`;
+  return words.openAgain(locale.opening(closedUntil, soon), soon);
 }

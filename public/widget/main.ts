@@ -1,11 +1,13 @@
 import attachmentStyles from '../attachments.css';
 import widgetStyles from './widget.css';
+import { chooseLocale } from './i18n';
 import { serverUrl, widgetScript } from './serverUrl';
 import { Widget } from './Widget';
 
 /**
  * The embeddable widget: one <script src=".../widget.js"> on any page. It lives in a shadow root so the host
- * page's styles and ours never touch, and talks to the server its script came from.
+ * page's styles and ours never touch, and talks to the server its script came from, in the language of the
+ * tag's `data-locale` or else of the browser.
  */
 function mount(script: HTMLScriptElement | null): void {
   const departments = (script?.dataset.departments ?? '')
@@ -19,7 +21,8 @@ function mount(script: HTMLScriptElement | null): void {
   const style = document.createElement('style');
   style.textContent = `${widgetStyles}\n${attachmentStyles}`;
   shadow.appendChild(style);
-  void new Widget(shadow, { server: serverUrl(script), departments }).start();
+  const locale = chooseLocale(script?.dataset.locale, navigator.languages);
+  void new Widget(shadow, { server: serverUrl(script), departments, locale }).start();
 }
 
 // document.currentScript is only set while this runs, so the tag is read now; mounting waits for <body>.

@@ -1,5 +1,4 @@
 import { el } from '../shared/dom';
-import { duration } from '../shared/format';
 import { ApiError, Http } from '../shared/http';
 import { clientMessageId } from '../shared/ids';
 import { uploadFile } from '../shared/upload';
@@ -7,6 +6,7 @@ import type { Message, Session } from '../shared/protocol';
 import { ChatView } from './chatView';
 import { Connection } from './connection';
 import { ratingForm } from './forms';
+import type { Locale } from './i18n';
 import { describe, problemView } from './problem';
 import { leftMessageStatus, StartChat, type Created } from './startChat';
 import { ChatStorage, type SavedChat } from './storage';
@@ -18,6 +18,8 @@ export interface Panel {
   setBody(...nodes: Node[]): void;
   /** Operator messages arrived while the panel was closed. */
   unseen(count: number): void;
+  /** Who is answering: the operator's name while one is, else null. */
+  operator(name: string | null): void;
 }
 
 /**
@@ -42,11 +44,12 @@ export class SessionLifecycle {
   constructor(
     private readonly server: string,
     departments: string[],
+    private readonly locale: Locale,
     private readonly panel: Panel,
   ) {
     this.http = new Http(server, () => this.saved?.customerToken ?? null);
     this.storage = new ChatStorage(server);
-    this.starter = new StartChat(this.http, departments, (...nodes) => panel.setBody(...nodes), (created) => this.begin(created));
+    this.starter = new StartChat(this.http, departments, locale, this.storage, (...nodes) => panel.setBody(...nodes), (created) => this.begin(created));
     this.estimate = new WaitEstimate(this.http, () => this.render());
     this.connection = new Connection(server, {
       view: () => this.view,
@@ -120,7 +123,7 @@ export class SessionLifecycle {
         this.forget();
         if (!this.panel.hidden()) void this.showStart();
       } else {
-        this.panel.setBody(problemView(error, () => void this.resume()));
+        this.panel.setBody(problemView(error, this.locale.words, () => void this.resume()));
       }
       return;
     }
@@ -132,7 +135,7 @@ export class SessionLifecycle {
     this.queuePosition = session.queuePosition ?? null;
     this.connection.resetRead();
     this.shownAfter = 'nothing';
-    this.view = new ChatView(this.server, (message) => message.senderName ?? this.operatorName(), {
+    this.view = new ChatView(this.server, this.locale, (message) => message.senderName ?? this.operatorName(), {
       send: (content) => this.connection.send(content),
       sendFile: (file) => this.sendFile(file),
       keystroke: () => this.connection.keystroke(),
@@ -156,51 +159,58 @@ export class SessionLifecycle {
     const url = `${this.server}/api/chat/sessions/${encodeURIComponent(saved.sessionId)}/messages`;
     uploadFile(url, saved.customerToken, file, id, (fraction) => view.list.uploadProgress(id, fraction))
       .then((message) => view.list.upsert(message))
-      .catch((error: unknown) => view.list.failUpload(id, error instanceof Error ? error.message : 'The file could not be sent.'));
+      .catch((error: unknown) => view.list.failUpload(id, this.locale.words.fileRefused(error instanceof ApiError ? error.code : 'INTERNAL', error instanceof Error ? error.message : '')));
   }
 
   private operatorName(): string {
-    return this.session?.operator?.name ?? 'Operator';
+    return this.session?.operator?.name ?? this.locale.words.operator;
   }
 
   /** The status line and what is offered, from the session's state. */
   private render(): void {
     const { session, view } = this;
     if (!session || !view) return;
+    const { words } = this.locale;
+    this.panel.operator(session.status === 'active' ? this.operatorName() : null);
     view.setOpen(session.status !== 'closed');
     const after = session.status !== 'closed' ? 'nothing' : session.rating === null ? 'rating' : 'thanks';
     const changed = after !== this.shownAfter;
     this.shownAfter = after;
     if (session.status === 'closed') {
-      view.setStatus('This chat has ended.');
+      view.setStatus(words.ended);
       if (!changed) return;
       if (session.rating === null) {
-        const form = ratingForm((rating, comment) => {
-          this.rate(rating, comment).catch((error: unknown) => form.fail(describe(error)));
+        const form = ratingForm(words, (rating, comment) => {
+          this.rate(rating, comment).catch((error: unknown) => form.fail(describe(error, words)));
         });
         view.showAfter(form.root, this.newChatButton());
       } else {
-        view.showAfter(el('p', { className: 'lc-thanks', role: 'status', text: 'Thanks for your feedback!' }), this.newChatButton());
+        view.showAfter(el('p', { className: 'lc-thanks', role: 'status', text: words.thanks }), this.newChatButton());
       }
       return;
     }
     if (changed) view.showAfter();
-    const leftMessage = leftMessageStatus(session);
+    const leftMessage = leftMessageStatus(session, words);
     if (session.status === 'active') {
-      view.setStatus(`You're chatting with ${this.operatorName()}.`);
+      view.setStatus(words.chattingWith(this.operatorName()));
     } else if (leftMessage !== null) {
       view.setStatus(leftMessage);
     } else {
-      // Said once it happened, until someone takes the chat again.
-      const why = this.requeued ? 'Your operator had to leave, so you are back in the queue. ' : '';
-      const place = `${why}${this.queuePosition === null ? 'You are in the queue.' : `You are number ${this.queuePosition} in the queue.`}`;
-      const wait = this.estimate.seconds === null ? '' : ` Estimated wait: ${duration(this.estimate.seconds)}.`;
-      view.setStatus(`${place}${wait}`);
+      view.setStatus(
+        [
+          // Said once it happened, until someone takes the chat again.
+          this.requeued ? words.requeued : null,
+          this.queuePosition === null ? words.inQueue : words.queuePosition(this.locale.number(this.queuePosition)),
+          this.estimate.seconds === null ? null : words.estimatedWait(this.locale.wait(this.estimate.seconds)),
+        ]
+          .filter((part) => part !== null)
+          .join(' '),
+      );
     }
   }
 
   private newChatButton(): HTMLButtonElement {
-    const button = el('button', { type: 'button', className: 'lc-secondary', text: 'Start a new chat' });
+    const button = el('button', { type: 'button', className: 'lc-secondary', text: this.locale.words.newChat });
     button.addEventListener('click', () => this.newChat());
     return button;
   }
@@ -225,7 +235,7 @@ export class SessionLifecycle {
       this.update(await this.http.call<Session>('PUT', `/api/chat/sessions/${encodeURIComponent(saved.sessionId)}/close`, {}));
     } catch (error) {
       if (error instanceof ApiError && error.code === 'SESSION_CLOSED') void this.resume();
-      else this.view?.setStatus(describe(error));
+      else this.view?.setStatus(describe(error, this.locale.words));
     }
   }
 
@@ -257,6 +267,7 @@ export class SessionLifecycle {
     this.forget();
     this.queuePosition = null;
     this.estimate.clear();
+    this.panel.operator(null);
     if (this.panel.hidden()) this.panel.setBody();
     else void this.showStart();
   }

@@ -5,15 +5,42 @@ export interface SavedChat {
   open: boolean;
 }
 
+/** Who the customer said they were, offered again in the next chat's form. */
+export interface RememberedCustomer {
+  customerName: string;
+  customerEmail: string;
+}
+
 /**
  * localStorage, keyed by server so two widgets of two servers on one site never mix. Storage can be refused
- * (privacy settings); the chat then still works, it just does not survive a reload.
+ * (privacy settings); the chat then still works, it just does not survive a reload. The customer's name and
+ * email are kept apart from the session, so they outlive it: a new chat starts with them filled in.
  */
 export class ChatStorage {
   private readonly key: string;
+  private readonly customerKey: string;
 
   constructor(server: string) {
     this.key = `livechat:${server}`;
+    this.customerKey = `livechat:${server}:customer`;
+  }
+
+  loadCustomer(): RememberedCustomer | null {
+    try {
+      const saved = JSON.parse(localStorage.getItem(this.customerKey) ?? 'null') as Partial<RememberedCustomer> | null;
+      if (typeof saved?.customerName !== 'string' || typeof saved.customerEmail !== 'string') return null;
+      return { customerName: saved.customerName, customerEmail: saved.customerEmail };
+    } catch {
+      return null;
+    }
+  }
+
+  saveCustomer(customer: RememberedCustomer): void {
+    try {
+      localStorage.setItem(this.customerKey, JSON.stringify(customer));
+    } catch {
+      // Storage refused: the next form starts empty.
+    }
   }
 
   load(): SavedChat | null {
