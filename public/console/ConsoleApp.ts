@@ -2,25 +2,35 @@ import { el, field, replaceChildren } from '../shared/dom';
 import { ApiError } from '../shared/http';
 import type { CannedResponse, Operator, OperatorStatus, SearchResult, Session, Settings } from '../shared/protocol';
 import { ask } from '../shared/socket';
+import { AccountView } from './accountView';
 import { savedToken, type Login } from './auth';
 import { ChatActions } from './chatActions';
 import { ChatTabs } from './chatTabs';
-import { ConsoleContext, describe, type Views } from './context';
+import { ConsoleContext, type Views } from './context';
+import { describe } from './describe';
 import { ConversationView } from './conversationView';
+import { HistoryView } from './historyView';
+import { LiveView } from './liveView';
 import { loginView } from './loginView';
 import { Notifier } from './notify';
 import { OperatorSocket } from './operatorSocket';
 import { Queue } from './queue';
 import { QueueView } from './queueView';
+import { ScreenNav, type Screen } from './screenNav';
 import { SearchView } from './searchView';
 import { SettingsView } from './settingsView';
 import { TabsView } from './tabsView';
 import { TeamRefresh } from './teamRefresh';
 import { TeamView } from './teamView';
+import { TranscriptView } from './transcriptView';
+
+/** The name the server gives the admin it makes on a first run (services/operators/bootstrapAdmin.ts). */
+const FIRST_RUN_NAME = 'Administrator';
 
 /**
- * The operator console: login, own status, the queue, one tab per held session, the conversation, and for
- * admins the team. Socket.IO /operator carries everything live; REST loads lists and history.
+ * The operator console: login, own status, and its screens: chats (the queue, one tab per held session, the
+ * conversation with the customer beside it), history, the operator's account, and for admins the live chats,
+ * the team and the settings. Socket.IO /operator carries everything live; REST loads lists and history.
  */
 export class ConsoleApp {
   private readonly ctx = new ConsoleContext();
@@ -39,6 +49,28 @@ export class ConsoleApp {
 
   constructor(private readonly root: HTMLElement) {
     document.addEventListener('visibilitychange', () => this.tabs.markRead());
+    document.addEventListener('keydown', (event) => this.shortcut(event));
+  }
+
+  /** The console without a mouse: Alt with an arrow, R or T (shown at the foot of the page). */
+  private shortcut(event: KeyboardEvent): void {
+    const views = this.ctx.views;
+    if (!views || !event.altKey || event.ctrlKey || event.metaKey) return;
+    const key = event.key.length === 1 ? event.key.toLowerCase() : event.key;
+    const inChats = (): void => views.nav.show('chats');
+    const actions: Record<string, () => void> = {
+      ArrowDown: () => (inChats(), this.tabs.step(1)),
+      ArrowUp: () => (inChats(), this.tabs.step(-1)),
+      ArrowRight: () => views.nav.step(1),
+      ArrowLeft: () => views.nav.step(-1),
+      r: () => (inChats(), views.conversation.focusInput()),
+      t: () => (inChats(), void this.queue.takeNext()),
+    };
+    // Alt+R / Alt+T by their physical key too: on some layouts Alt changes the character typed.
+    const action = actions[key] ?? actions[event.code === 'KeyR' ? 'r' : event.code === 'KeyT' ? 't' : ''];
+    if (!action) return;
+    event.preventDefault();
+    action();
   }
 
   async start(): Promise<void> {
@@ -74,6 +106,8 @@ export class ConsoleApp {
   private showMain(): void {
     const me = this.ctx.me;
     if (!me) return;
+    const { ctx } = this;
+    const admin = me.role === 'admin';
     const status = el('select', { name: 'status' }, ...(['online', 'busy', 'offline'] as const).map((s) => el('option', { value: s, text: s[0].toUpperCase() + s.slice(1) })));
     status.value = me.status;
     status.addEventListener('change', () => void this.setStatus(status.value as OperatorStatus));
@@ -85,62 +119,147 @@ export class ConsoleApp {
     const connection = el('p', { className: 'connection', role: 'status', text: 'Connecting…' });
     const toast = el('p', { className: 'toast', role: 'status', 'aria-live': 'polite' });
     toast.hidden = true;
+    const myName = el('span', { className: 'me-name', text: `${me.name}${admin ? ' (admin)' : ''}` });
 
-    const views: Views = {
-      status,
-      connection,
-      toast,
-      queue: new QueueView((session) => void this.queue.take(session)),
-      tabs: new TabsView((id) => this.tabs.select(id)),
-      conversation: new ConversationView({
-        send: (content, internal) => this.actions.send(content, internal),
-        sendFile: (file, internal) => this.actions.sendFile(file, internal),
-        keystroke: () => this.tabs.typing.keystroke(),
-        close: () => void this.actions.closeSelected(),
-        transfer: (target) => void this.actions.transfer(target),
-        loadOlder: () => void this.tabs.loadOlder(),
-        dismiss: () => this.actions.dismiss(),
-        setLabels: (labels) => void this.actions.setLabels(labels),
-        teamLabels: () => this.ctx.labels,
-        cannedResponses: () => this.ctx.http.call<CannedResponse[]>('GET', '/api/canned-responses'),
-        operatorName: () => this.ctx.me?.name ?? '',
-      }),
-      team: me.role === 'admin' ? new TeamView(() => void this.team.refreshTeam()) : null,
-      settings:
-        me.role === 'admin'
-          ? new SettingsView({
-              load: () => this.ctx.http.call<Settings>('GET', '/api/settings'),
-              save: (change) => this.ctx.http.call<Settings>('PATCH', '/api/settings', change),
-            })
-          : null,
-      search: new SearchView({
-        find: async (q, label, cursor) => {
-          const query = new URLSearchParams({ q, ...(label ? { label } : {}), ...(cursor ? { cursor } : {}) });
-          const page = await this.ctx.http.page<SearchResult[]>('GET', `/api/chat/search?${query.toString()}`);
-          return { results: page.data, nextCursor: typeof page.meta?.nextCursor === 'string' ? page.meta.nextCursor : null };
-        },
-        open: (result) => void this.tabs.open(result.session, result.message?.id ?? null),
-        labels: () => this.ctx.labels,
-      }),
+    const openChat = (session: Session): void => {
+      this.ctx.views?.nav.show('chats');
+      void this.tabs.open(session, null);
     };
-    this.ctx.views = views;
+    const transcript = new TranscriptView(ctx.http, () => ctx.me, () => new Map(this.team.known().map((o) => [o.id, o])), openChat);
+    const history = new HistoryView(ctx.http, transcript);
+    const account = new AccountView(me, {
+      changePassword: async (currentPassword, newPassword) => {
+        const change = ctx.http.call<Login>('PUT', '/api/auth/password', { currentPassword, newPassword });
+        ctx.renewing = change;
+        try {
+          const login = await change;
+          ctx.token = login.token;
+          ctx.me = login.operator;
+          savedToken.set(login.token);
+          return login;
+        } finally {
+          ctx.renewing = null;
+        }
+      },
+      rename: async (name) => {
+        const renamed = await ctx.http.call<Operator>('PATCH', `/api/operators/${me.id}`, { name });
+        if (ctx.me) ctx.me.name = renamed.name;
+        myName.textContent = `${renamed.name}${admin ? ' (admin)' : ''}`;
+        return renamed;
+      },
+    });
+    const team = admin
+      ? new TeamView({
+          save: (id, change) => (id === null ? ctx.http.call<Operator>('POST', '/api/operators', change) : ctx.http.call<Operator>('PATCH', `/api/operators/${id}`, change)),
+          saved: (operator, created) => {
+            ctx.toast(created ? `${operator.name} can now log in.` : `${operator.name} saved.`);
+            void this.team.refreshTeam();
+          },
+          setDisabled: (operator, disabled) => {
+            ctx.http
+              .call<Operator>('PATCH', `/api/operators/${operator.id}`, { disabled })
+              .then((changed) => ctx.toast(`${changed.name} is ${disabled ? 'disabled' : 'enabled again'}.`))
+              .catch((error: unknown) => ctx.problem(error))
+              .finally(() => void this.team.refreshTeam());
+          },
+        })
+      : null;
+    const settings = admin
+      ? new SettingsView({
+          load: () => ctx.http.call<Settings>('GET', '/api/settings'),
+          save: (change) => ctx.http.call<Settings>('PATCH', '/api/settings', change),
+        })
+      : null;
+    const live = admin
+      ? new LiveView(ctx.http, {
+          open: openChat,
+          takeOver: async (session) => {
+            if (await this.actions.takeOver(session)) this.ctx.views?.nav.show('chats');
+          },
+        })
+      : null;
+    const conversation = new ConversationView({
+      send: (content, internal) => this.actions.send(content, internal),
+      sendFile: (file, internal) => this.actions.sendFile(file, internal),
+      keystroke: () => this.tabs.typing.keystroke(),
+      close: () => void this.actions.closeSelected(),
+      transfer: (target) => void this.actions.transfer(target),
+      loadOlder: () => void this.tabs.loadOlder(),
+      dismiss: () => this.actions.dismiss(),
+      setLabels: (labels) => void this.actions.setLabels(labels),
+      teamLabels: () => ctx.labels,
+      cannedResponses: () => ctx.http.call<CannedResponse[]>('GET', '/api/canned-responses'),
+      operatorName: () => ctx.me?.name ?? '',
+      me: () => ctx.me,
+      takeOver: () => {
+        const chat = this.tabs.selectedChat();
+        if (chat) void this.actions.takeOver(chat.session);
+      },
+      customer: {
+        earlier: (session) => this.earlierSessions(session),
+        open: openChat,
+      },
+    });
+    const search = new SearchView({
+      find: async (q, label, cursor) => {
+        const query = new URLSearchParams({ q, ...(label ? { label } : {}), ...(cursor ? { cursor } : {}) });
+        const page = await ctx.http.page<SearchResult[]>('GET', `/api/chat/search?${query.toString()}`);
+        return { results: page.data, nextCursor: typeof page.meta?.nextCursor === 'string' ? page.meta.nextCursor : null };
+      },
+      open: (result) => void this.tabs.open(result.session, result.message?.id ?? null),
+      labels: () => ctx.labels,
+    });
+    const queue = new QueueView((session) => void this.queue.take(session));
+    const tabs = new TabsView((id) => this.tabs.select(id));
+    const chats = el('main', { className: 'layout screen' }, el('aside', { className: 'side' }, queue.root, tabs.root, search.root), conversation.root);
+    const screens: Screen[] = [
+      { name: 'chats', label: 'Chats', root: chats, enter: () => this.tabs.selectedChat() && conversation.focusInput() },
+      { name: 'history', label: 'History', root: history.root, enter: () => void history.enter(this.team.known(), ctx.labels) },
+      ...(live ? [{ name: 'live' as const, label: 'Live chats', root: live.root, enter: () => live.enter(), leave: () => live.leave() }] : []),
+      ...(team ? [{ name: 'team' as const, label: 'Team', root: team.root, enter: () => void this.team.refreshTeam() }] : []),
+      ...(settings ? [{ name: 'settings' as const, label: 'Settings', root: settings.root }] : []),
+      { name: 'account', label: 'My account', root: account.root },
+    ];
+    const nav = new ScreenNav(screens);
+    const views: Views = { status, connection, toast, queue, tabs, conversation, search, history, account, team, settings, live, nav };
+    ctx.views = views;
     replaceChildren(
       this.root,
       el(
         'header',
         { className: 'top' },
         el('h1', { text: 'Operator console' }),
-        el('div', { className: 'me' }, el('span', { className: 'me-name', text: `${me.name}${me.role === 'admin' ? ' (admin)' : ''}` }), field('My status', status), notifications, logout),
+        nav.root,
+        el('div', { className: 'me' }, myName, field('My status', status), notifications, logout),
       ),
       connection,
       toast,
-      el('main', { className: 'layout' }, el('aside', { className: 'side' }, views.queue.root, views.tabs.root, views.search.root), views.conversation.root, views.team ? el('div', { className: 'admin-column' }, views.team.root, views.settings?.root) : null),
+      ...screens.map((screen) => screen.root),
+      el('p', { className: 'shortcuts muted', text: 'Keyboard: Alt+↓ / Alt+↑ next or previous chat · Alt+R reply box · Alt+T take the next waiting chat · Alt+← / Alt+→ screens' }),
     );
-    views.queue.render([]);
+    nav.show('chats');
+    queue.render([], null);
     this.tabs.renderTabs();
     this.team.start();
+    this.queue.start();
     this.socket.connect();
     this.openLinkedSession();
+    // Customers see an operator's name: the first-run admin is asked to choose theirs.
+    if (admin && me.name === FIRST_RUN_NAME) {
+      nav.show('account');
+      account.askName();
+    }
+  }
+
+  /** The customer's other conversations: by their id, else by their email (a search, kept to that exact address). */
+  private async earlierSessions(session: Session): Promise<Session[]> {
+    const { http } = this.ctx;
+    if (session.customerId) return http.call<Session[]>('GET', `/api/users/${encodeURIComponent(session.customerId)}/sessions`);
+    const email = session.customerEmail;
+    if (!email) return [];
+    const found = await http.call<SearchResult[]>('GET', `/api/chat/search?${new URLSearchParams({ q: email, limit: '50' }).toString()}`);
+    const sessions = new Map(found.map((result) => [result.session.id, result.session]));
+    return [...sessions.values()].filter((s) => s.customerEmail?.toLowerCase() === email.toLowerCase());
   }
 
   /** `/console?session=<id>` (the link in a mail about an offline message) opens that conversation. */
@@ -150,7 +269,7 @@ export class ConsoleApp {
     this.ctx.http
       .call<Session>('GET', `/api/chat/sessions/${encodeURIComponent(wanted)}`)
       .then((session) => this.tabs.open(session, null))
-      .catch((error: unknown) => this.ctx.toast(describe(error)));
+      .catch((error: unknown) => this.ctx.problem(error));
   }
 
   private async setStatus(status: OperatorStatus): Promise<void> {
@@ -164,7 +283,7 @@ export class ConsoleApp {
       await this.queue.refresh();
     } catch (error) {
       views.status.value = ctx.me.status;
-      ctx.toast(describe(error));
+      ctx.problem(error);
     }
   }
 
@@ -176,6 +295,8 @@ export class ConsoleApp {
   private signOut(problem: string | null): void {
     this.socket.close();
     this.team.stop();
+    this.queue.stop();
+    this.ctx.views?.live?.leave();
     this.tabs.clear();
     this.ctx.views = null;
     this.ctx.me = null;

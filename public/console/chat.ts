@@ -1,6 +1,9 @@
 import { MessageList } from '../shared/messageList';
 import { Outbox } from '../shared/outbox';
-import type { Session } from '../shared/protocol';
+import type { Message, Session } from '../shared/protocol';
+
+/** The longest message preview (queue rows, live chats). */
+const PREVIEW_CHARS = 120;
 
 /** One session the operator holds: its conversation (kept while other tabs are shown) and its counters. */
 export interface Chat {
@@ -52,4 +55,12 @@ export function movedNote(session: Session): string {
   if (session.operator) return `${name}'s chat was transferred to ${session.operator.name}.`;
   if (session.status === 'waiting') return `${name}'s chat went back to the queue${session.department ? ` (${session.department})` : ''}.`;
   return `${name}'s chat was moved away from you.`;
+}
+
+/** A message as one short line. */
+export function preview(message: Message | undefined): string {
+  if (!message) return '';
+  const text = `${message.internal ? 'Note: ' : ''}${message.attachment ? `File: ${message.attachment.fileName}` : message.content}`;
+  const line = text.replace(/\s+/g, ' ').trim();
+  return line.length > PREVIEW_CHARS ? `${line.slice(0, PREVIEW_CHARS - 1)}…` : line;
 }

@@ -6,7 +6,8 @@ import { ask } from '../shared/socket';
 import { uploadFile } from '../shared/upload';
 import { movedNote, type Chat } from './chat';
 import type { ChatTabs } from './chatTabs';
-import { describe, type ConsoleContext } from './context';
+import type { ConsoleContext } from './context';
+import { describe } from './describe';
 import type { TransferTarget } from './conversationView';
 
 /** What the operator does to the chat in front of them: reply, close it, transfer it, or dismiss it once closed. */
@@ -32,7 +33,7 @@ export class ChatActions {
     if (!chat) return;
     // A pasted screenshot in note mode must not reach the customer as a file.
     if (internal) {
-      this.ctx.toast('A note carries text only: turn Note off to send this file to the customer.');
+      this.ctx.toast('A note carries text only: turn Note off to send this file to the customer.', true);
       return;
     }
     const id = clientMessageId();
@@ -57,7 +58,7 @@ export class ChatActions {
       chat.list.failPending(item.clientMessageId);
       if (error instanceof ApiError && error.code !== 'TIMEOUT') {
         chat.outbox.done(item.clientMessageId);
-        this.ctx.toast(describe(error));
+        this.ctx.problem(error);
       }
     }
   }
@@ -70,7 +71,7 @@ export class ChatActions {
     try {
       this.tabs.closed(await ask<Session>(socket, 'session:close', { sessionId: chat.session.id }));
     } catch (error) {
-      this.ctx.toast(describe(error));
+      this.ctx.problem(error);
     }
   }
 
@@ -84,7 +85,30 @@ export class ChatActions {
       // session:unassigned may have removed the tab already, with the same note.
       if (session.operatorId !== this.ctx.me.id) this.tabs.removeChat(session.id, movedNote(session));
     } catch (error) {
-      this.ctx.toast(describe(error));
+      this.ctx.problem(error);
+    }
+  }
+
+  /**
+   * Takes a chat: from the queue (session:join), or over from its operator (an admin transfers it to
+   * themselves). The tab then holds it like any chat of theirs. Resolves whether it was taken.
+   */
+  async takeOver(session: Session): Promise<boolean> {
+    const socket = this.ctx.socket;
+    const me = this.ctx.me;
+    if (!socket || !me) return false;
+    try {
+      const taken =
+        session.status === 'waiting'
+          ? await ask<Session>(socket, 'session:join', { sessionId: session.id })
+          : await ask<Session>(socket, 'session:transfer', { sessionId: session.id, operatorId: me.id });
+      this.tabs.assigned(taken, false);
+      this.tabs.updated(taken);
+      this.tabs.select(taken.id);
+      return true;
+    } catch (error) {
+      this.ctx.toast(error instanceof ApiError && error.code === 'ALREADY_ASSIGNED' ? 'Another operator took that chat first.' : describe(error), true);
+      return false;
     }
   }
 
@@ -95,7 +119,7 @@ export class ChatActions {
     try {
       this.tabs.updated(await this.ctx.http.call<Session>('PUT', `/api/chat/sessions/${encodeURIComponent(chat.session.id)}/labels`, { labels }));
     } catch (error) {
-      this.ctx.toast(describe(error));
+      this.ctx.problem(error);
       this.ctx.views?.conversation.redrawLabels();
       this.tabs.updated(chat.session);
     }

@@ -2,9 +2,11 @@ import type { Message, Session } from '../shared/protocol';
 import { ask } from '../shared/socket';
 import { TypingSender } from '../shared/typing';
 import { customerName, newChat, type Chat } from './chat';
-import { describe, type ConsoleContext } from './context';
+import type { ConsoleContext } from './context';
 import type { Notifier } from './notify';
 
+/** The console page's own title, behind the unread count. */
+const TITLE = 'Operator console';
 /** Messages per history page. */
 const PAGE = 50;
 /** A conversation opened at a search match shows this many messages before it; older ones load on demand. */
@@ -98,7 +100,7 @@ export class ChatTabs {
         after = last.id;
       }
     } catch (error) {
-      this.ctx.toast(describe(error));
+      this.ctx.problem(error);
     }
   }
 
@@ -112,7 +114,7 @@ export class ChatTabs {
       if (chat.session.id === this.selectedId) this.ctx.views?.conversation.show(chat);
       this.markRead();
     } catch (error) {
-      this.ctx.toast(describe(error));
+      this.ctx.problem(error);
     }
   }
 
@@ -126,7 +128,7 @@ export class ChatTabs {
       chat.hasOlder = page.meta?.hasMore === true;
       this.ctx.views?.conversation.show(chat);
     } catch (error) {
-      this.ctx.toast(describe(error));
+      this.ctx.problem(error);
     }
   }
 
@@ -190,7 +192,19 @@ export class ChatTabs {
     if (sessionId === this.selectedId) this.ctx.views?.conversation.show(chat);
   }
 
+  /** The next (1) or previous (-1) tab, round the end. */
+  step(by: 1 | -1): void {
+    const ids = [...this.chats.keys()];
+    if (ids.length === 0) return;
+    const at = this.selectedId ? ids.indexOf(this.selectedId) : -1;
+    const next = ids[(at + by + ids.length) % ids.length];
+    if (next) this.select(next);
+  }
+
   renderTabs(): void {
+    // The unread count in the browser tab's title, so it shows while the operator is in another tab.
+    const unread = [...this.chats.values()].reduce((sum, chat) => sum + chat.unread, 0);
+    document.title = unread > 0 ? `(${unread}) ${TITLE}` : TITLE;
     this.ctx.views?.tabs.render(
       [...this.chats.values()].map((chat) => ({ id: chat.session.id, name: customerName(chat.session), unread: chat.unread, closed: chat.session.status === 'closed', labels: chat.session.labels })),
       this.selectedId,

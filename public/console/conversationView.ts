@@ -3,6 +3,7 @@ import { el, field, replaceChildren } from '../shared/dom';
 import { fullTime } from '../shared/format';
 import type { CannedResponse, Label, Operator } from '../shared/protocol';
 import { CannedPicker } from './cannedPicker';
+import { CustomerPanel, type CustomerPanelActions } from './customerPanel';
 import { LabelsEditor } from './labelsView';
 import { TypingIndicator } from '../shared/typing';
 import { colleaguesLine, customerName, type Chat } from './chat';
@@ -25,6 +26,11 @@ export interface ConversationActions {
   cannedResponses(): Promise<CannedResponse[]>;
   /** The operator's own name, for {{operator.name}}. */
   operatorName(): string;
+  /** The signed-in operator: who may close, transfer or take over the chat in front. */
+  me(): Operator | null;
+  /** Takes the chat in front: from the queue, or over from its operator (admins). */
+  takeOver(): void;
+  customer: CustomerPanelActions;
 }
 
 /** The selected session: who, the conversation with paging, typing, the composer, close and transfer. */
@@ -45,11 +51,19 @@ export class ConversationView {
   private readonly tools: HTMLElement;
   private readonly target = el('select', { name: 'transfer-target' });
   private readonly closedNote: HTMLElement;
+  private readonly takeOver = el('button', { type: 'button', className: 'primary', text: 'Take over' });
+  private readonly closeButton = el('button', { type: 'button', className: 'danger', text: 'Close chat' });
+  /** "Close this chat?": a chat is closed only once the operator confirms. */
+  private readonly confirmClose: HTMLElement;
+  private readonly customer: CustomerPanel;
+  private readonly me: () => Operator | null;
   private readonly empty = el('p', { className: 'empty', text: 'Select a chat, or take one from the queue.' });
   private readonly body: HTMLElement;
   private readonly labels: LabelsEditor;
   private readonly teamLabels: () => Label[];
   private current: Chat | null = null;
+  /** The chat the note toggle was last set for. */
+  private noteChat: string | null = null;
 
   constructor(actions: ConversationActions) {
     this.older.addEventListener('click', () => actions.loadOlder());
@@ -83,9 +97,29 @@ export class ConversationView {
       if (kind === 'op') actions.transfer({ operatorId: Number(value) });
       else if (kind === 'dep' && value) actions.transfer({ department: value });
     });
-    const close = el('button', { type: 'button', className: 'danger', text: 'Close chat' });
-    close.addEventListener('click', () => actions.close());
-    this.tools = el('div', { className: 'tools' }, transfer, close);
+    const yes = el('button', { type: 'button', className: 'danger', text: 'Yes, close it' });
+    const no = el('button', { type: 'button', className: 'secondary', text: 'Keep it open' });
+    this.confirmClose = el('div', { className: 'confirm', role: 'group', 'aria-label': 'Close this chat?' }, el('span', { text: 'Close this chat? The customer can no longer write in it.' }), yes, no);
+    this.confirmClose.hidden = true;
+    this.closeButton.addEventListener('click', () => {
+      this.confirmClose.hidden = false;
+      yes.focus();
+    });
+    yes.addEventListener('click', () => {
+      this.confirmClose.hidden = true;
+      actions.close();
+    });
+    no.addEventListener('click', () => {
+      this.confirmClose.hidden = true;
+      this.closeButton.focus();
+    });
+    this.confirmClose.addEventListener('keydown', (event) => {
+      if (event.key === 'Escape') no.click();
+    });
+    this.takeOver.addEventListener('click', () => actions.takeOver());
+    this.me = () => actions.me();
+    this.customer = new CustomerPanel(actions.customer);
+    this.tools = el('div', { className: 'tools' }, transfer, this.closeButton);
 
     const dismiss = el('button', { type: 'button', className: 'secondary', text: 'Dismiss' });
     dismiss.addEventListener('click', () => actions.dismiss());
@@ -94,7 +128,8 @@ export class ConversationView {
     this.body = el(
       'div',
       { className: 'conversation-body' },
-      el('header', { className: 'conversation-head' }, el('div', {}, this.title, this.details, this.labels.root), this.tools),
+      el('header', { className: 'conversation-head' }, el('div', {}, this.title, this.details, this.labels.root), el('div', { className: 'head-actions' }, this.takeOver, this.tools)),
+      this.confirmClose,
       this.older,
       this.listSlot,
       this.typing.root,
@@ -103,7 +138,12 @@ export class ConversationView {
       this.composer,
       this.closedNote,
     );
-    this.root = el('section', { id: 'conversation', className: 'conversation', role: 'tabpanel', 'aria-labelledby': 'conversation-title' }, this.empty, this.body);
+    this.root = el(
+      'section',
+      { id: 'conversation', className: 'conversation', role: 'tabpanel', 'aria-labelledby': 'conversation-title' },
+      this.empty,
+      el('div', { className: 'conversation-with-customer' }, this.body, this.customer.root),
+    );
     this.show(null);
   }
 
@@ -112,9 +152,13 @@ export class ConversationView {
     this.current = chat;
     this.empty.hidden = chat !== null;
     this.body.hidden = chat === null;
+    this.customer.root.hidden = chat === null;
     if (!chat) return;
     const { session } = chat;
     const closed = session.status === 'closed';
+    const me = this.me();
+    const holder = session.operatorId !== null && session.operatorId === me?.id;
+    this.customer.show(session);
     this.title.textContent = customerName(session);
     this.details.textContent = [session.offline ? 'Left a message' : null, session.customerEmail, session.department, `started ${fullTime(session.createdAt)}`].filter(Boolean).join(' · ');
     this.older.hidden = !chat.hasOlder;
@@ -122,7 +166,21 @@ export class ConversationView {
     if (this.listSlot.firstChild !== chat.list.root) replaceChildren(this.listSlot, chat.list.root);
     this.composer.hidden = closed;
     this.noteRow.hidden = closed;
-    this.tools.hidden = closed;
+    // Transfer and close are the holder's (and an admin's); anyone else reading along may take it, as the contract lets them.
+    this.tools.hidden = closed || !(holder || me?.role === 'admin');
+    if (this.tools.hidden) this.confirmClose.hidden = true;
+    this.takeOver.hidden = closed || holder || (session.status === 'active' && me?.role !== 'admin');
+    this.takeOver.textContent = session.status === 'waiting' ? 'Take this chat' : 'Take over';
+    // Someone else's chat: an operator may only add notes to it (an admin may also reply).
+    const notesOnly = !holder && me?.role !== 'admin';
+    // Note mode is per visit to a chat: a note meant for one chat never becomes a reply in the next, nor the reverse.
+    const wanted = notesOnly || (this.noteToggle.checked && chat.session.id === this.noteChat);
+    if (wanted !== this.noteToggle.checked) {
+      this.noteToggle.checked = wanted;
+      this.setNoteMode(wanted, false);
+    }
+    this.noteChat = chat.session.id;
+    this.noteToggle.disabled = notesOnly;
     this.closedNote.hidden = !closed;
     this.typing.set(chat.customerTyping && !closed, customerName(session));
     this.colleagues.textContent = colleaguesLine(chat.colleagues);
@@ -134,7 +192,7 @@ export class ConversationView {
     this.labels.forget();
   }
 
-  private setNoteMode(on: boolean): void {
+  private setNoteMode(on: boolean, focus = true): void {
     this.composer.classList.toggle('note-mode', on);
     this.input.placeholder = on ? 'Write a note… only your team sees it' : 'Type a reply… (/ for saved replies)';
     this.input.setAttribute('aria-label', on ? 'Note for your team' : 'Reply');
@@ -142,7 +200,7 @@ export class ConversationView {
     if (send) send.textContent = on ? 'Add note' : 'Send';
     const attach = this.composer.querySelector<HTMLButtonElement>('button.attach');
     if (attach) attach.disabled = on;
-    this.input.focus();
+    if (focus) this.input.focus();
   }
 
   focusInput(): void {

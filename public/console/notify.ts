@@ -1,19 +1,14 @@
 /**
- * Telling an operator a chat arrived while they look elsewhere: a short tone, a desktop notification when
- * allowed, and a counter in the tab's title until the console is looked at again.
+ * Telling an operator a chat arrived while they look elsewhere: a short tone and a desktop notification when
+ * allowed (the unread count in the tab's title is ChatTabs').
  */
 export class Notifier {
   private audio: AudioContext | null = null;
-  private missed = 0;
-  private readonly baseTitle = document.title;
 
   constructor() {
     // Browsers let a page make sound only after the user interacted with it: prepare the audio on the first click.
     document.addEventListener('pointerdown', () => this.unlock(), { once: true });
     document.addEventListener('keydown', () => this.unlock(), { once: true });
-    document.addEventListener('visibilitychange', () => {
-      if (document.visibilityState === 'visible') this.resetTitle();
-    });
   }
 
   get canAsk(): boolean {
@@ -26,10 +21,6 @@ export class Notifier {
 
   notify(title: string, body: string): void {
     this.beep();
-    if (document.visibilityState !== 'visible') {
-      this.missed += 1;
-      document.title = `(${this.missed}) ${this.baseTitle}`;
-    }
     if ('Notification' in window && Notification.permission === 'granted' && document.visibilityState !== 'visible') {
       const note = new Notification(title, { body, tag: 'livechat-console' });
       note.onclick = () => {
@@ -41,11 +32,6 @@ export class Notifier {
 
   private unlock(): void {
     if (!this.audio && 'AudioContext' in window) this.audio = new AudioContext();
-  }
-
-  private resetTitle(): void {
-    this.missed = 0;
-    document.title = this.baseTitle;
   }
 
   private beep(): void {

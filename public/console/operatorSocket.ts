@@ -5,7 +5,7 @@ import { TRANSPORTS, ask, retryRefused } from '../shared/socket';
 import { movedNote, type Chat } from './chat';
 import type { ChatActions } from './chatActions';
 import type { ChatTabs } from './chatTabs';
-import { describe, type ConsoleContext } from './context';
+import type { ConsoleContext } from './context';
 import type { Queue } from './queue';
 import type { TeamRefresh } from './teamRefresh';
 
@@ -28,7 +28,8 @@ export class OperatorSocket {
   connect(): void {
     const { ctx } = this;
     const { tabs, queue, team } = this.parts;
-    const socket = io('/operator', { auth: { token: ctx.token }, reconnectionDelayMax: 5_000, ...TRANSPORTS });
+    // Read at each (re)connect: a password change replaces the token while the console stays open.
+    const socket = io('/operator', { auth: (send) => send({ token: ctx.token }), reconnectionDelayMax: 5_000, ...TRANSPORTS });
     ctx.socket = socket;
     socket.on('connect', () => void this.onConnected());
     socket.on('disconnect', (reason: string) => {
@@ -41,11 +42,28 @@ export class OperatorSocket {
       ctx.setConnection('Reconnecting…');
       retryRefused(socket, error, () => socket === ctx.socket);
     });
-    socket.on('session:new', () => queue.refreshSoon());
-    socket.on('queue:updated', () => queue.refreshSoon());
-    socket.on('session:assigned', ({ session }: { session: Session }) => tabs.assigned(session));
-    socket.on('session:unassigned', ({ session }: { session: Session }) => tabs.removeChat(session.id, movedNote(session)));
-    socket.on('session:closed', ({ session }: { session: Session }) => tabs.closed(session));
+    socket.on('session:new', () => {
+      queue.refreshSoon();
+      team.refreshTeamSoon();
+    });
+    socket.on('queue:updated', () => {
+      queue.refreshSoon();
+      team.refreshTeamSoon();
+    });
+    // Each changes this operator's load: what the queue may offer them, the transfer list, an admin's team.
+    socket.on('session:assigned', ({ session }: { session: Session }) => {
+      tabs.assigned(session);
+      team.refreshOperatorsSoon();
+    });
+    socket.on('session:unassigned', ({ session }: { session: Session }) => {
+      tabs.removeChat(session.id, movedNote(session));
+      team.refreshOperatorsSoon();
+    });
+    socket.on('session:closed', ({ session }: { session: Session }) => {
+      tabs.closed(session);
+      team.refreshOperatorsSoon();
+      team.refreshTeamSoon();
+    });
     socket.on('session:updated', ({ session }: { session: Session }) => tabs.updated(session));
     socket.on('session:viewers', ({ sessionId, operators }: { sessionId: string; operators: Chat['colleagues'] }) => tabs.viewers(sessionId, operators));
     socket.on('message:new', ({ message }: { message: Message }) => tabs.receive(message.sessionId, [message]));
@@ -62,7 +80,8 @@ export class OperatorSocket {
         ctx.views.status.value = status;
       }
       team.refreshOperatorsSoon();
-      if (status === 'online' && operatorId === ctx.me?.id) queue.refreshSoon();
+      team.refreshTeamSoon();
+      if (operatorId === ctx.me?.id) queue.refreshSoon();
     });
   }
 
@@ -107,7 +126,7 @@ export class OperatorSocket {
         }),
       );
     } catch (error) {
-      ctx.toast(describe(error));
+      ctx.problem(error);
     }
     await Promise.all([queue.refresh(), team.refreshOperators(), team.refreshTeam(), this.refreshLabels()]);
   }
@@ -119,12 +138,14 @@ export class OperatorSocket {
       const chat = this.parts.tabs.selectedChat();
       if (chat) this.ctx.views?.conversation.show(chat);
     } catch (error) {
-      this.ctx.toast(describe(error));
+      this.ctx.problem(error);
     }
   }
 
   /** After the server dropped the socket: reconnect if the token still works, else back to the login. */
   private async recheck(socket: Socket): Promise<void> {
+    // This tab's own password change ended the socket: the new token is on its way.
+    await this.ctx.renewing?.catch(() => undefined);
     try {
       await this.ctx.http.call<Operator>('GET', '/api/auth/me');
     } catch (error) {

@@ -1,7 +1,10 @@
 import type { Operator, OperatorStats } from '../shared/protocol';
 import type { ConsoleContext } from './context';
 
-/** Load changes are not pushed to admins; the team table refreshes this often while shown. */
+/**
+ * Status changes and the queue's movements are pushed and redraw the team at once; an operator's own closes are
+ * not pushed to the others, so the figures are also read again this often.
+ */
 const TEAM_REFRESH_MS = 10_000;
 
 /** The other operators: transfer targets for everyone, and for admins the team table with its figures. */
@@ -26,12 +29,23 @@ export class TeamRefresh {
     this.ctx.soon('operators', () => this.refreshOperators());
   }
 
+  /** After an event that moves the figures (a status, the queue): the admin's team table, once per burst. */
+  refreshTeamSoon(): void {
+    if (this.ctx.views?.team) this.ctx.soon('team', () => this.refreshTeam());
+  }
+
+  /** The operators as last read (names for the audit trail, choices for filters). */
+  known(): Operator[] {
+    return this.operators;
+  }
+
   async refreshOperators(): Promise<void> {
     const { ctx } = this;
     if (!ctx.views || !ctx.me) return;
     this.operators = await ctx.http.call<Operator[]>('GET', '/api/operators');
     ctx.views.conversation.setTargets(this.operators, ctx.me.id);
     ctx.views.team?.render(this.operators, this.stats);
+    ctx.views.queue.setMe(this.operators.find((o) => o.id === ctx.me?.id) ?? ctx.me);
   }
 
   async refreshTeam(): Promise<void> {

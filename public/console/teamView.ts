@@ -1,23 +1,41 @@
 import { el, replaceChildren } from '../shared/dom';
 import { shortDuration } from '../shared/format';
 import type { Operator, OperatorStats } from '../shared/protocol';
+import { table } from './table';
+import { OperatorForm, type OperatorFormActions } from './operatorForm';
 
-/** For admins: every operator with live status and load, and GET /api/operators/stats. */
+export interface TeamActions extends OperatorFormActions {
+  /** Disables or enables an operator (PATCH … {disabled}); the team is drawn again from the answer. */
+  setDisabled(operator: Operator, disabled: boolean): void;
+}
+
+/**
+ * For admins: the team with live status, load and today's figures (kept current by the console's events), and
+ * its administration: add an operator, change one (name, role, capacity, departments, a new password), disable
+ * and enable.
+ */
 export class TeamView {
   readonly root: HTMLElement;
   private readonly overall = el('dl', { className: 'overall' });
   private readonly rows = el('tbody');
+  private readonly form: OperatorForm;
 
-  constructor(refresh: () => void) {
-    const button = el('button', { type: 'button', className: 'secondary small', text: 'Refresh' });
-    button.addEventListener('click', refresh);
-    const headers = ['Operator', 'Status', 'Load', 'Closed today', 'Avg first response', 'Avg rating'];
+  constructor(private readonly actions: TeamActions) {
+    this.form = new OperatorForm(actions);
+    const add = el('button', { type: 'button', className: 'primary small', text: 'Add an operator' });
+    add.addEventListener('click', () => this.form.open(null));
+    const headers = ['Operator', 'Role', 'Status', 'Load', 'Departments', 'Closed today', 'Avg first response', 'Avg rating', 'Actions'];
     this.root = el(
       'section',
-      { className: 'panel team', 'aria-labelledby': 'team-title' },
-      el('div', { className: 'panel-head' }, el('h2', { id: 'team-title', text: 'Team' }), button),
-      this.overall,
-      el('div', { className: 'table-wrap' }, el('table', {}, el('thead', {}, el('tr', {}, ...headers.map((h) => el('th', { scope: 'col', text: h })))), this.rows)),
+      { className: 'screen team', 'aria-labelledby': 'team-title' },
+      el(
+        'div',
+        { className: 'panel' },
+        el('div', { className: 'panel-head' }, el('h2', { id: 'team-title', text: 'Team' }), add),
+        this.overall,
+        table(headers, this.rows),
+      ),
+      this.form.root,
     );
   }
 
@@ -38,15 +56,25 @@ export class TeamView {
       this.rows,
       ...operators.map((operator) => {
         const figures = byId.get(operator.id);
+        const edit = el('button', { type: 'button', className: 'secondary small', text: 'Edit', 'aria-label': `Edit ${operator.name}` });
+        edit.addEventListener('click', () => this.form.open(operator));
+        const toggle = el('button', { type: 'button', className: 'secondary small', text: operator.disabled ? 'Enable' : 'Disable', 'aria-label': `${operator.disabled ? 'Enable' : 'Disable'} ${operator.name}` });
+        toggle.addEventListener('click', () => {
+          toggle.disabled = true;
+          this.actions.setDisabled(operator, !operator.disabled);
+        });
         return el(
           'tr',
-          { 'data-operator': operator.id },
-          el('th', { scope: 'row', text: operator.name }),
-          el('td', {}, el('span', { className: `status status-${operator.status}`, text: operator.status })),
+          { 'data-operator': operator.id, className: operator.disabled ? 'row-disabled' : null },
+          el('th', { scope: 'row' }, operator.name, el('span', { className: 'muted', text: ` ${operator.email}` })),
+          el('td', { text: operator.role }),
+          el('td', {}, el('span', { className: `status status-${operator.status}`, text: operator.disabled ? 'disabled' : operator.status })),
           el('td', { text: `${operator.activeSessions}/${operator.maxConcurrentSessions}` }),
+          el('td', { text: operator.departments.join(', ') || '—' }),
           el('td', { text: figures ? String(figures.closedToday) : '—' }),
           el('td', { text: shortDuration(figures?.avgFirstResponseSeconds ?? null) }),
           el('td', { text: figures?.avgRating == null ? '—' : figures.avgRating.toFixed(1) }),
+          el('td', { className: 'row-actions' }, edit, toggle),
         );
       }),
     );

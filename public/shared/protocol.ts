@@ -12,6 +12,7 @@ export type {
   SearchResultDTO as SearchResult,
   SenderType,
   SessionDTO as Session,
+  SessionEventDTO,
   SessionStatus,
   SettingsDTO as Settings,
 } from '../../services/contract';

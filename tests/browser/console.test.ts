@@ -81,14 +81,16 @@ describeBrowser('browser: operator console', () => {
     const adminPage = await (await freshContext(browser)).newPage();
     const adminProblems = watch(adminPage);
     await logIn(adminPage, admin.email);
+    await adminPage.getByRole('navigation', { name: 'Console screens' }).getByRole('button', { name: 'Team' }).click();
     const row = (name: string) => adminPage.getByRole('row', { name: new RegExp(name) });
-    await expectText(row('Olga Operator').locator('td').nth(0), 'online');
-    await expectText(row('Olga Operator').locator('td').nth(1), '1/5');
-    await expectText(row('Otto Other').locator('td').nth(1), '1/5');
+    // Columns: role, status, load.
+    await expectText(row('Olga Operator').locator('td').nth(1), 'online');
+    await expectText(row('Olga Operator').locator('td').nth(2), '1/5');
+    await expectText(row('Otto Other').locator('td').nth(2), '1/5');
     await expectText(adminPage.locator('.overall dd').nth(1), '2');
     await shot(adminPage, 'team');
     await call(otto.socket, 'status:set', { status: 'busy' });
-    await expectText(row('Otto Other').locator('td').nth(0), 'busy');
+    await expectText(row('Otto Other').locator('td').nth(1), 'busy');
     await shot(adminPage, 'team-live-status');
     expect([...problems.errors, ...adminProblems.errors]).toEqual([]);
   }, 120_000);

@@ -113,7 +113,9 @@ describeBrowser('browser: customer and operator, start to rating', (backend) => 
     await shot(customer, 'customer-after-reload');
 
     // The operator closes; the customer is asked for a rating and gives one.
+    // Closing asks first.
     await operator.getByRole('button', { name: 'Close chat' }).click();
+    await operator.getByRole('button', { name: 'Yes, close it' }).click();
     await expectText(operator.locator('.closed-note p'), 'This chat is closed.');
     await operator.getByRole('tab', { name: /Carla Customer.*closed/ }).waitFor();
     await expectText(customer.locator('.lc-status'), 'This chat has ended.');

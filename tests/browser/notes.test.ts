@@ -56,7 +56,7 @@ describeBrowser('browser: internal notes', () => {
     await reply.press('Enter');
     await customer.locator('.msg-text', { hasText: 'Sorry Carla Customer, Ann Archer is on it' }).waitFor();
     // Ann labels the chat; the chip shows in the header and on the tab.
-    await annPage.getByText('Labels', { exact: true }).click();
+    await annPage.locator('.conversation-head').getByText('Labels', { exact: true }).click();
     await annPage.getByRole('checkbox', { name: 'refund' }).check();
     await expectText(annPage.locator('.conversation-head .label-chip'), 'refund');
     await expectText(annPage.getByRole('tab', { name: /Carla Customer/ }).locator('.label-chip'), 'refund');

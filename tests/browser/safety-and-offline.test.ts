@@ -210,6 +210,7 @@ describeBrowser('browser: user text stays text; nobody online', () => {
     const page = await (await freshContext(browser)).newPage();
     const problems = watch(page);
     await logInToConsole(page, url, admin.email);
+    await page.getByRole('navigation', { name: 'Console screens' }).getByRole('button', { name: 'Settings' }).click();
     const settings = page.getByRole('region', { name: 'Settings' });
     await settings.getByLabel(/^Business hours/).check();
     await settings.getByLabel('Time zone').fill('Europe/Paris');
