@@ -127,7 +127,13 @@ export class AuthService implements Authenticator {
 
   private async authenticateOperator(token: string): Promise<Actor> {
     const { operatorId, claims } = await this.verifyOperatorToken(token);
-    const current = await this.currentState(operatorId);
+    let current = await this.currentState(operatorId);
+    // A token newer than this process remembers (a password changed on another process a moment ago): its
+    // signature has been checked, so the row is read again rather than the new token refused.
+    if (current && claims.tv > current.tokenVersion) {
+      this.checked.delete(operatorId);
+      current = await this.currentState(operatorId);
+    }
     if (!current || current.disabled || current.tokenVersion !== claims.tv) throw new UnauthenticatedError('Token no longer valid');
     this.onOperatorSeen(operatorId);
     return { kind: 'operator', operatorId, role: current.role, name: current.name };

@@ -71,6 +71,21 @@ describeCluster('realtime across two processes [mariadb+redis]', () => {
       await dropped;
     });
 
+    it('a password changed on A: the new token works on B at once (B had the old version in memory), the old one nowhere', async () => {
+      const bea = await operatorOn(cluster, cluster.b!, 'Bea on B', { status: 'online' });
+      // B has just checked Bea's token, so it remembers her token version.
+      expectStatus(await request(cluster.b!.url).get('/api/auth/me').set(bearer(bea.token)), 200);
+      const dropped = waitDisconnected(bea.socket, CROSS_MS);
+      const res = await request(cluster.a!.url).put('/api/auth/password').set(bearer(bea.token)).send({ currentPassword: bea.password, newPassword: 'bea-new-password' });
+      expectStatus(res, 200);
+      const fresh = res.body.data.token as string;
+      expectStatus(await request(cluster.b!.url).get('/api/auth/me').set(bearer(fresh)), 200);
+      (await connectOperator(cluster.b!.url, fresh)).disconnect();
+      await dropped;
+      expect(await connectError(cluster.b!.url, '/operator', { token: bea.token })).toBe('UNAUTHENTICATED');
+      expect((await request(cluster.b!.url).get('/api/auth/me').set(bearer(bea.token))).status).toBe(401);
+    });
+
     it('stopping process A leaves the clients of process B connected and chatting', async () => {
       const op = await operatorOn(cluster, cluster.b!, 'Bea on B', { status: 'online' });
       const customer = await createSession(cluster.b!.url);
