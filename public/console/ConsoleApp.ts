@@ -55,8 +55,12 @@ export class ConsoleApp {
   /** The console without a mouse: Alt with an arrow, R or T (shown at the foot of the page). */
   private shortcut(event: KeyboardEvent): void {
     const views = this.ctx.views;
-    if (!views || !event.altKey || event.ctrlKey || event.metaKey) return;
+    if (!views || !event.altKey || event.ctrlKey || event.metaKey || event.isComposing) return;
     const key = event.key.length === 1 ? event.key.toLowerCase() : event.key;
+    // Some Alt+arrows belong to the control: Alt+↑/↓ opens a list box, Alt+←/→ moves by word in text (a Mac).
+    const target = event.target as HTMLElement | null;
+    if ((key === 'ArrowUp' || key === 'ArrowDown') && target?.closest('select')) return;
+    if ((key === 'ArrowLeft' || key === 'ArrowRight') && target?.closest('select, textarea, input')) return;
     const inChats = (): void => views.nav.show('chats');
     const actions: Record<string, () => void> = {
       ArrowDown: () => (inChats(), this.tabs.step(1)),
@@ -66,8 +70,8 @@ export class ConsoleApp {
       r: () => (inChats(), views.conversation.focusInput()),
       t: () => (inChats(), void this.queue.takeNext()),
     };
-    // Alt+R / Alt+T by their physical key too: on some layouts Alt changes the character typed.
-    const action = actions[key] ?? actions[event.code === 'KeyR' ? 'r' : event.code === 'KeyT' ? 't' : ''];
+    // By the character typed: where Alt types a character of its own (Option on a Mac), it stays that character.
+    const action = actions[key];
     if (!action) return;
     event.preventDefault();
     action();
@@ -137,6 +141,12 @@ export class ConsoleApp {
           ctx.me = login.operator;
           savedToken.set(login.token);
           return login;
+        } catch (error) {
+          // A 401 is a wrong current password, unless this login itself has ended (expired, logged out elsewhere).
+          if (error instanceof ApiError && error.status === 401 && !(await ctx.http.call('GET', '/api/auth/me').then(() => true, () => false))) {
+            this.signOut('Your login has ended. Please log in again.');
+          }
+          throw error;
         } finally {
           ctx.renewing = null;
         }
@@ -300,7 +310,8 @@ export class ConsoleApp {
     this.tabs.clear();
     this.ctx.views = null;
     this.ctx.me = null;
-    savedToken.clear();
+    // Another tab may have saved a newer token meanwhile (its own password change): that one stays.
+    if (savedToken.get() === this.ctx.token) savedToken.clear();
     this.showLogin(problem);
   }
 }

@@ -98,10 +98,12 @@ export class ChatActions {
     const me = this.ctx.me;
     if (!socket || !me) return false;
     try {
+      // An admin moves it to themselves whatever it is now (the list they acted on may be seconds old); an operator
+      // takes it from the queue.
       const taken =
-        session.status === 'waiting'
-          ? await ask<Session>(socket, 'session:join', { sessionId: session.id })
-          : await ask<Session>(socket, 'session:transfer', { sessionId: session.id, operatorId: me.id });
+        me.role === 'admin'
+          ? await ask<Session>(socket, 'session:transfer', { sessionId: session.id, operatorId: me.id })
+          : await ask<Session>(socket, 'session:join', { sessionId: session.id });
       this.tabs.assigned(taken, false);
       this.tabs.updated(taken);
       this.tabs.select(taken.id);

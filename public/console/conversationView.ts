@@ -62,8 +62,8 @@ export class ConversationView {
   private readonly labels: LabelsEditor;
   private readonly teamLabels: () => Label[];
   private current: Chat | null = null;
-  /** The chat the note toggle was last set for. */
-  private noteChat: string | null = null;
+  /** The chat, and whether this operator held it and it was closed, when the note toggle was last set. */
+  private noteKey: string | null = null;
 
   constructor(actions: ConversationActions) {
     this.older.addEventListener('click', () => actions.loadOlder());
@@ -164,22 +164,25 @@ export class ConversationView {
     this.older.hidden = !chat.hasOlder;
     this.labels.show(session.labels, this.teamLabels());
     if (this.listSlot.firstChild !== chat.list.root) replaceChildren(this.listSlot, chat.list.root);
-    this.composer.hidden = closed;
-    this.noteRow.hidden = closed;
+    // A closed chat still takes notes (the team's record); only its customer can no longer be answered.
+    this.composer.hidden = false;
+    this.noteRow.hidden = false;
     // Transfer and close are the holder's (and an admin's); anyone else reading along may take it, as the contract lets them.
     this.tools.hidden = closed || !(holder || me?.role === 'admin');
     if (this.tools.hidden) this.confirmClose.hidden = true;
     this.takeOver.hidden = closed || holder || (session.status === 'active' && me?.role !== 'admin');
     this.takeOver.textContent = session.status === 'waiting' ? 'Take this chat' : 'Take over';
-    // Someone else's chat: an operator may only add notes to it (an admin may also reply).
-    const notesOnly = !holder && me?.role !== 'admin';
-    // Note mode is per visit to a chat: a note meant for one chat never becomes a reply in the next, nor the reverse.
-    const wanted = notesOnly || (this.noteToggle.checked && chat.session.id === this.noteChat);
+    // Someone else's chat, or a closed one: an operator may only add notes (an admin may also reply to an open one).
+    const notesOnly = closed || (!holder && me?.role !== 'admin');
+    // Note mode is chosen afresh for each chat, and again when the operator takes it: a note meant for one chat never
+    // becomes a reply in the next, nor the reverse. Someone else's chat starts in note mode (a supervisor's whisper).
+    const noteKey = `${session.id}:${holder}:${closed}`;
+    const wanted = notesOnly || (noteKey === this.noteKey ? this.noteToggle.checked : !holder);
+    this.noteKey = noteKey;
     if (wanted !== this.noteToggle.checked) {
       this.noteToggle.checked = wanted;
       this.setNoteMode(wanted, false);
     }
-    this.noteChat = chat.session.id;
     this.noteToggle.disabled = notesOnly;
     this.closedNote.hidden = !closed;
     this.typing.set(chat.customerTyping && !closed, customerName(session));

@@ -59,6 +59,8 @@ export class CustomerPanel {
       el('h2', { id: 'customer-title', text: 'Customer' }),
       this.facts,
       el('h3', { text: 'Earlier conversations' }),
+      // Without verified identity (IDENTITY_SECRET) an id or email is what the customer typed.
+      el('p', { className: 'muted', text: 'Under the same customer id or email, as given by the customer.' }),
       this.earlier,
     );
   }

@@ -17,6 +17,14 @@ function filterQuery(values: Record<string, string>): URLSearchParams {
   return query;
 }
 
+/** The filters search does not take itself (status, rating, left a message), applied to its sessions. */
+function keeps(session: Session, keep: Record<string, string>): boolean {
+  if (keep.status && session.status !== keep.status) return false;
+  if (keep.rating && session.rating !== Number(keep.rating)) return false;
+  if (keep.offline && session.offline !== (keep.offline === 'true')) return false;
+  return true;
+}
+
 /** A date input's day as the bound of that whole local day, in ISO (the server keeps UTC). */
 function dayBound(day: string, end: boolean): string {
   if (!day) return '';
@@ -44,8 +52,11 @@ export class HistoryView {
   private readonly problem = el('p', { className: 'error', role: 'alert' });
   private readonly count = el('p', { className: 'muted', role: 'status' });
   private cursor: string | null = null;
-  private searching = false;
   private shown = 0;
+  /** What Show asked for: More goes on with it. `keep`: the filters applied here to search's sessions. */
+  private query: { path: string; params: Record<string, string>; keep: Record<string, string> | null } | null = null;
+  /** The latest request: an answer to an earlier one is dropped. */
+  private asked = 0;
 
   constructor(
     private readonly http: Http,
@@ -98,61 +109,59 @@ export class HistoryView {
     };
     fill(this.operator, operators.map((o) => [String(o.id), o.name]));
     fill(this.label, labels.map((l) => [l.name, l.name]));
-    if (this.shown === 0) await this.load(false);
+    // The first visit reads the first page; later visits keep what was shown (and any load on its way).
+    if (!this.query) await this.load(false);
   }
 
+  /**
+   * Show (`next` false) reads the form and starts again; More goes on with the query Show made, whatever the form
+   * says now. An answer to an older request than the latest is dropped, so rows never mix two queries.
+   */
   private async load(next: boolean): Promise<void> {
     this.problem.hidden = true;
+    if (next && !this.query) return;
     if (!next) {
+      const q = this.q.value.trim();
+      if (q !== '' && [...q].length < 2) return this.say('Type at least two letters to search.');
+      const filters = { from: dayBound(this.from.value, false), to: dayBound(this.to.value, true), operatorId: this.operator.value, label: this.label.value, limit: String(PAGE) };
+      this.query =
+        q !== ''
+          ? { path: '/api/chat/search', params: { q, ...filters }, keep: { status: this.status.value, rating: this.rating.value, offline: this.offline.value } }
+          : { path: '/api/chat/sessions/history', params: { ...filters, status: this.status.value, rating: this.rating.value, offline: this.offline.value }, keep: null };
       this.cursor = null;
       this.shown = 0;
       replaceChildren(this.rows);
       this.transcript.hide();
     }
-    const q = this.q.value.trim();
-    this.searching = q !== '';
-    if (this.searching && [...q].length < 2) return this.say('Type at least two letters to search.');
-    const filters = {
-      from: dayBound(this.from.value, false),
-      to: dayBound(this.to.value, true),
-      operatorId: this.operator.value,
-      label: this.label.value,
-      limit: String(PAGE),
-      cursor: next ? (this.cursor ?? '') : '',
-    };
+    const query = this.query;
+    if (!query) return;
+    const ask = ++this.asked;
+    this.more.disabled = true;
     try {
-      let sessions: Session[];
-      if (this.searching) {
-        const page = await this.http.page<SearchResult[]>('GET', `/api/chat/search?${filterQuery({ q, ...filters }).toString()}`);
+      const page = await this.http.page<Array<Session | SearchResult>>('GET', `${query.path}?${filterQuery({ ...query.params, cursor: next ? (this.cursor ?? '') : '' }).toString()}`);
+      if (ask !== this.asked) return;
+      let sessions = page.data.map((item) => ('snippet' in item ? item.session : item));
+      if (query.keep) {
         // Search finds messages: one row per conversation, with what the other filters ask kept.
+        const keep = query.keep;
         const seen = new Set(Array.from(this.rows.querySelectorAll<HTMLElement>('tr[data-session]')).map((row) => row.dataset.session));
-        sessions = page.data.map((result) => result.session).filter((session) => !seen.has(session.id) && (seen.add(session.id), this.keeps(session)));
-        this.cursor = typeof page.meta?.nextCursor === 'string' ? page.meta.nextCursor : null;
-      } else {
-        const page = await this.http.page<Session[]>('GET', `/api/chat/sessions/history?${filterQuery({ ...filters, status: this.status.value, rating: this.rating.value, offline: this.offline.value }).toString()}`);
-        sessions = page.data;
-        this.cursor = typeof page.meta?.nextCursor === 'string' ? page.meta.nextCursor : null;
+        sessions = sessions.filter((session) => !seen.has(session.id) && (seen.add(session.id), keeps(session, keep)));
       }
+      this.cursor = typeof page.meta?.nextCursor === 'string' ? page.meta.nextCursor : null;
       this.rows.append(...sessions.map((session) => this.row(session)));
       this.shown += sessions.length;
       this.count.textContent = this.shown === 0 ? 'No conversations match.' : `${this.shown} conversation${this.shown === 1 ? '' : 's'}${this.cursor ? ', more below' : ''}`;
       this.more.hidden = this.cursor === null;
     } catch (error) {
-      this.say(describe(error));
+      if (ask === this.asked) this.say(describe(error));
+    } finally {
+      if (ask === this.asked) this.more.disabled = false;
     }
   }
 
   private say(problem: string): void {
     this.problem.textContent = problem;
     this.problem.hidden = false;
-  }
-
-  /** The filters search does not take itself (status, rating, left a message), applied to its sessions. */
-  private keeps(session: Session): boolean {
-    if (this.status.value && session.status !== this.status.value) return false;
-    if (this.rating.value && session.rating !== Number(this.rating.value)) return false;
-    if (this.offline.value && session.offline !== (this.offline.value === 'true')) return false;
-    return true;
   }
 
   private row(session: Session): HTMLTableRowElement {

@@ -2,12 +2,14 @@ import { el, replaceChildren } from '../shared/dom';
 import { shortDuration } from '../shared/format';
 import type { Http } from '../shared/http';
 import type { Message, Session } from '../shared/protocol';
-import { table } from './table';
+import { keepingFocus, table } from './table';
 import { customerName, preview } from './chat';
 import { describe } from './describe';
 
 /** While shown, the list is read again this often (waiting times grow; messages are not pushed to a supervisor). */
 const REFRESH_MS = 5_000;
+/** Messages read per chat: enough to find the customer's last words behind a few notes or system lines. */
+const LATEST = 10;
 
 export interface LiveActions {
   /** Opens the conversation in a tab: to read it live, write a note (a whisper) or transfer it. */
@@ -26,6 +28,7 @@ export class LiveView {
   private readonly summary = el('p', { className: 'muted', role: 'status' });
   private readonly problem = el('p', { className: 'error', role: 'alert' });
   private timer: ReturnType<typeof setInterval> | null = null;
+  private reading = false;
 
   constructor(
     private readonly http: Http,
@@ -59,9 +62,14 @@ export class LiveView {
   }
 
   async refresh(): Promise<void> {
+    // A slow server: one reading at a time, the next tick skipped.
+    if (this.reading) return;
+    this.reading = true;
     try {
       const sessions = await this.http.call<Session[]>('GET', '/api/chat/sessions/active');
-      const lasts = await Promise.all(sessions.map((s) => this.http.call<Message[]>('GET', `/api/chat/messages/${encodeURIComponent(s.id)}?limit=1`).then((page) => page[0])));
+      // Each chat's latest messages on their own: one that fails (erased meanwhile) leaves its row without them.
+      const latest = await Promise.allSettled(sessions.map((s) => this.http.call<Message[]>('GET', `/api/chat/messages/${encodeURIComponent(s.id)}?limit=${LATEST}`)));
+      const lasts = latest.map((result) => (result.status === 'fulfilled' ? result.value : []));
       this.problem.hidden = true;
       const waiting = sessions.filter((s) => s.status === 'waiting').length;
       this.summary.textContent = `${sessions.length - waiting} active, ${waiting} waiting`;
@@ -69,14 +77,20 @@ export class LiveView {
         replaceChildren(this.rows, el('tr', {}, el('td', { colspan: 5, className: 'empty', text: 'No live conversations.' })));
         return;
       }
-      replaceChildren(this.rows, ...sessions.map((session, i) => this.row(session, lasts[i])));
+      keepingFocus(this.rows, () => replaceChildren(this.rows, ...sessions.map((session, i) => this.row(session, lasts[i] ?? []))));
     } catch (error) {
       this.problem.textContent = describe(error);
       this.problem.hidden = false;
+    } finally {
+      this.reading = false;
     }
   }
 
-  private row(session: Session, last: Message | undefined): HTMLTableRowElement {
+  private row(session: Session, latest: Message[]): HTMLTableRowElement {
+    const last = latest[latest.length - 1];
+    // Notes and system lines answer nobody: the wait runs from the customer's message the operator has not answered.
+    const said = latest.filter((m) => !m.internal && m.senderType !== 'system');
+    const lastSaid = said[said.length - 1];
     const name = customerName(session);
     const open = el('button', { type: 'button', className: 'secondary small', text: 'Open', 'aria-label': `Open the chat with ${name}` });
     open.addEventListener('click', () => this.actions.open(session));
@@ -86,7 +100,7 @@ export class LiveView {
       void this.actions.takeOver(session).finally(() => void this.refresh());
     });
     // The customer waits for an answer since they were queued, or since their own message went unanswered.
-    const since = session.status === 'waiting' ? session.createdAt : last?.senderType === 'customer' ? last.createdAt : null;
+    const since = session.status === 'waiting' ? session.createdAt : lastSaid?.senderType === 'customer' ? lastSaid.createdAt : null;
     return el(
       'tr',
       { 'data-session': session.id },

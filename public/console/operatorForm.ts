@@ -9,6 +9,8 @@ export interface OperatorFormActions {
   /** Creates (`id` null) or changes an operator; throws what the server refused. */
   save(id: number | null, change: OperatorChange): Promise<Operator>;
   saved(operator: Operator, created: boolean): void;
+  /** Puts the focus back on the button that opened the form, or its redrawn twin. */
+  refocus(opener: HTMLElement): void;
 }
 
 const departmentsOf = (text: string): string[] =>
@@ -37,6 +39,7 @@ export class OperatorForm {
   private readonly disabledField = el('label', { className: 'check' }, this.disabled, el('span', { text: 'Disabled (cannot log in, gets no chats)' }));
   private readonly problem = el('p', { className: 'error', role: 'alert' });
   private editing: Operator | null = null;
+  private opener: HTMLElement | null = null;
 
   constructor(private readonly actions: OperatorFormActions) {
     this.passwordField = field('Password', this.password, 'at least 8 characters');
@@ -66,9 +69,10 @@ export class OperatorForm {
     this.close();
   }
 
-  /** A new operator (null) or one to change. */
-  open(operator: Operator | null): void {
+  /** A new operator (null) or one to change; `opener` gets the focus back when the form closes. */
+  open(operator: Operator | null, opener: HTMLElement): void {
     this.editing = operator;
+    this.opener = opener;
     this.root.hidden = false;
     this.problem.hidden = true;
     this.title.textContent = operator ? `Change ${operator.name}` : 'Add an operator';
@@ -88,8 +92,11 @@ export class OperatorForm {
   }
 
   close(): void {
+    const wasOpen = !this.root.hidden;
     this.editing = null;
     this.root.hidden = true;
+    // The opener's row may have been drawn again meanwhile: then its button of the same name.
+    if (wasOpen && this.opener) this.actions.refocus(this.opener);
   }
 
   private async submit(): Promise<void> {

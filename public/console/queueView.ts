@@ -1,6 +1,7 @@
 import { el, replaceChildren } from '../shared/dom';
 import { shortDuration } from '../shared/format';
 import type { Operator, Session } from '../shared/protocol';
+import { keepingFocus } from './table';
 
 /** Why this operator cannot take a chat now, or null when they can. */
 export function cannotTake(me: Operator | null): string | null {
@@ -47,6 +48,10 @@ export class QueueView {
       replaceChildren(this.list, el('li', { className: 'empty', text: 'Nobody is waiting.' }));
       return;
     }
+    keepingFocus(this.list, () => this.draw(sessions, refusal));
+  }
+
+  private draw(sessions: Session[], refusal: string | null): void {
     replaceChildren(
       this.list,
       ...sessions.map((session) => {

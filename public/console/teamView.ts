@@ -1,10 +1,10 @@
 import { el, replaceChildren } from '../shared/dom';
 import { shortDuration } from '../shared/format';
 import type { Operator, OperatorStats } from '../shared/protocol';
-import { table } from './table';
+import { keepingFocus, table } from './table';
 import { OperatorForm, type OperatorFormActions } from './operatorForm';
 
-export interface TeamActions extends OperatorFormActions {
+export interface TeamActions extends Omit<OperatorFormActions, 'refocus'> {
   /** Disables or enables an operator (PATCH … {disabled}); the team is drawn again from the answer. */
   setDisabled(operator: Operator, disabled: boolean): void;
 }
@@ -21,9 +21,17 @@ export class TeamView {
   private readonly form: OperatorForm;
 
   constructor(private readonly actions: TeamActions) {
-    this.form = new OperatorForm(actions);
+    this.form = new OperatorForm({
+      save: (id, change) => actions.save(id, change),
+      saved: (operator, created) => actions.saved(operator, created),
+      refocus: (opener) => {
+        const name = opener.getAttribute('aria-label') ?? opener.textContent;
+        const twin = opener.isConnected ? opener : Array.from(this.root.querySelectorAll<HTMLButtonElement>('button')).find((b) => (b.getAttribute('aria-label') ?? b.textContent) === name);
+        twin?.focus();
+      },
+    });
     const add = el('button', { type: 'button', className: 'primary small', text: 'Add an operator' });
-    add.addEventListener('click', () => this.form.open(null));
+    add.addEventListener('click', () => this.form.open(null, add));
     const headers = ['Operator', 'Role', 'Status', 'Load', 'Departments', 'Closed today', 'Avg first response', 'Avg rating', 'Actions'];
     this.root = el(
       'section',
@@ -40,6 +48,10 @@ export class TeamView {
   }
 
   render(operators: Operator[], stats: OperatorStats | null): void {
+    keepingFocus(this.rows, () => this.draw(operators, stats));
+  }
+
+  private draw(operators: Operator[], stats: OperatorStats | null): void {
     const byId = new Map(stats?.operators.map((s) => [s.operatorId, s]));
     if (stats) {
       const { waiting, active, avgWaitSeconds } = stats.overall;
@@ -57,7 +69,7 @@ export class TeamView {
       ...operators.map((operator) => {
         const figures = byId.get(operator.id);
         const edit = el('button', { type: 'button', className: 'secondary small', text: 'Edit', 'aria-label': `Edit ${operator.name}` });
-        edit.addEventListener('click', () => this.form.open(operator));
+        edit.addEventListener('click', () => this.form.open(operator, edit));
         const toggle = el('button', { type: 'button', className: 'secondary small', text: operator.disabled ? 'Enable' : 'Disable', 'aria-label': `${operator.disabled ? 'Enable' : 'Disable'} ${operator.name}` });
         toggle.addEventListener('click', () => {
           toggle.disabled = true;

@@ -1,9 +1,17 @@
 import { el } from './dom';
 
 /** Web and mail addresses in message text: http(s) URLs, mailto: links, and bare email addresses. */
-const ADDRESS = /\b(?:https?:\/\/|mailto:)[^\s<>"]+|\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b/gi;
+/** Bidirectional controls end an address: a link's text must read as its target does. */
+const ADDRESS = /\b(?:https?:\/\/|mailto:)[^\s<>"\u202a-\u202e\u2066-\u2069]+|\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b/gi;
 /** Punctuation that ends a sentence rather than the address ("see https://x.example/a." ). */
-const TRAILING = /[.,;:!?)\]}'"]+$/;
+const TRAILING = /[.,;:!?\]}'"]+$/;
+
+/** The address without what closes the sentence: a last ")" only when the address did not open it. */
+function trimmed(address: string): string {
+  let end = address.replace(TRAILING, '');
+  while (end.endsWith(')') && (end.match(/\(/g) ?? []).length < (end.match(/\)/g) ?? []).length) end = end.slice(0, -1).replace(TRAILING, '');
+  return end;
+}
 const SAFE_PROTOCOLS = new Set(['http:', 'https:', 'mailto:']);
 
 /** A link for an address that is http, https or mailto once parsed; null for anything else. */
@@ -29,7 +37,7 @@ export function linkified(text: string): Node[] {
   let at = 0;
   for (const match of text.matchAll(ADDRESS)) {
     const start = match.index ?? 0;
-    const address = match[0].replace(TRAILING, '');
+    const address = trimmed(match[0]);
     const anchor = address ? link(address) : null;
     if (!anchor) continue;
     if (start > at) nodes.push(document.createTextNode(text.slice(at, start)));

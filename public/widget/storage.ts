@@ -1,3 +1,6 @@
+/** How long a customer's name and email are remembered for their next chat on this site. */
+const REMEMBER_CUSTOMER_MS = 30 * 24 * 3600 * 1000;
+
 /** What survives a reload: the session and its token (the token opens only that one session). */
 export interface SavedChat {
   sessionId: string;
@@ -27,8 +30,13 @@ export class ChatStorage {
 
   loadCustomer(): RememberedCustomer | null {
     try {
-      const saved = JSON.parse(localStorage.getItem(this.customerKey) ?? 'null') as Partial<RememberedCustomer> | null;
+      const saved = JSON.parse(localStorage.getItem(this.customerKey) ?? 'null') as (Partial<RememberedCustomer> & { savedAt?: number }) | null;
       if (typeof saved?.customerName !== 'string' || typeof saved.customerEmail !== 'string') return null;
+      // Kept for a while, not for ever: on a shared computer the next person should not find them long after.
+      if (typeof saved.savedAt !== 'number' || Date.now() - saved.savedAt > REMEMBER_CUSTOMER_MS) {
+        localStorage.removeItem(this.customerKey);
+        return null;
+      }
       return { customerName: saved.customerName, customerEmail: saved.customerEmail };
     } catch {
       return null;
@@ -37,7 +45,7 @@ export class ChatStorage {
 
   saveCustomer(customer: RememberedCustomer): void {
     try {
-      localStorage.setItem(this.customerKey, JSON.stringify(customer));
+      localStorage.setItem(this.customerKey, JSON.stringify({ ...customer, savedAt: Date.now() }));
     } catch {
       // Storage refused: the next form starts empty.
     }

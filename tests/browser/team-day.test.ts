@@ -126,15 +126,16 @@ describeBrowser('browser: a support day from the console', () => {
     await reply.press('Enter');
     expect((await nextEvent<{ message: { content: string } }>(carlSocket, 'message:new')).message.content).toBe('Yes, large is in stock.');
     // Web and mail addresses in a message are links (http, https, mailto only), opened apart from the console.
-    await reply.fill('Sizes: https://shop.example/sizes. Or write to help@shop.example, not javascript:alert(1)');
+    await reply.fill('Sizes: https://shop.example/sizes. Or write to help@shop.example, not javascript:alert(1) (fit: https://shop.example/wiki/Fit_(jackets))');
     await reply.press('Enter');
     const bubble = dana.locator('.msg-own .msg-text', { hasText: 'Sizes:' });
     await bubble.getByRole('link', { name: 'https://shop.example/sizes' }).waitFor();
     expect(await bubble.getByRole('link').evaluateAll((links) => links.map((a) => [a.getAttribute('href'), a.getAttribute('rel'), a.getAttribute('target')]))).toEqual([
       ['https://shop.example/sizes', 'noopener noreferrer nofollow', '_blank'],
       ['mailto:help@shop.example', 'noopener noreferrer nofollow', '_blank'],
+      ['https://shop.example/wiki/Fit_(jackets)', 'noopener noreferrer nofollow', '_blank'],
     ]);
-    await expectText(bubble, 'Sizes: https://shop.example/sizes. Or write to help@shop.example, not javascript:alert(1)');
+    await expectText(bubble, 'Sizes: https://shop.example/sizes. Or write to help@shop.example, not javascript:alert(1) (fit: https://shop.example/wiki/Fit_(jackets))');
     await dana.getByLabel('Note').check();
     await dana.getByRole('textbox', { name: 'Note for your team' }).fill('Gold plan: offer free shipping');
     await dana.getByRole('textbox', { name: 'Note for your team' }).press('Enter');
@@ -148,8 +149,17 @@ describeBrowser('browser: a support day from the console', () => {
     await expectText(liveRow.locator('td').nth(0), 'Dana Agent');
     await expectText(liveRow.locator('td').nth(2), 'Note: Gold plan: offer free shipping');
     await shot(admin, 'live-chats');
+    // Opened to read along, someone else's chat starts in note mode: the supervisor's whisper reaches Dana, not Carl.
+    await liveRow.getByRole('button', { name: 'Open the chat with Carl Customer' }).click();
+    const whisper = admin.getByRole('textbox', { name: 'Note for your team' });
+    await whisper.fill('Ada here: well handled');
+    await whisper.press('Enter');
+    await dana.locator('.msg-note .msg-text', { hasText: 'Ada here: well handled' }).waitFor();
+    await screen(admin, 'Live chats').click();
     await liveRow.getByRole('button', { name: 'Take over the chat with Carl Customer' }).click();
     await admin.getByRole('tab', { name: /Carl Customer/, selected: true }).waitFor();
+    // Now hers: the reply box answers Carl again.
+    await admin.getByRole('textbox', { name: 'Reply' }).waitFor();
     await expectText(dana.locator('.toast'), "Carl Customer's chat was transferred to Ada Admin.");
     expect((await nextEvent<SessionMsg>(carlSocket, 'session:transferred')).session.operatorId).not.toBeNull();
 
@@ -160,6 +170,11 @@ describeBrowser('browser: a support day from the console', () => {
     await admin.getByRole('button', { name: 'Close chat' }).click();
     await admin.getByRole('button', { name: 'Yes, close it' }).click();
     await expectText(admin.locator('.closed-note p'), 'This chat is closed.');
+    // A closed chat still takes a note for the team, never a reply.
+    await admin.getByRole('textbox', { name: 'Note for your team' }).fill('Follow up next week');
+    await admin.getByRole('textbox', { name: 'Note for your team' }).press('Enter');
+    await admin.locator('.msg-note .msg-text', { hasText: 'Follow up next week' }).waitFor();
+    expect(await admin.getByRole('checkbox', { name: /^Note/ }).isDisabled()).toBe(true);
     const rated = await call<SessionMsg['session']>(carlSocket, 'session:rate', { rating: 4, comment: 'Helpful, thanks' });
     expect(rated.rating).toBe(4);
 
