@@ -1,6 +1,6 @@
 import { el, field, replaceChildren } from '../shared/dom';
 import { ApiError } from '../shared/http';
-import type { CannedResponse, Operator, OperatorStatus, SearchResult, Session, Settings } from '../shared/protocol';
+import type { CannedResponse, Label, Operator, OperatorStatus, SearchResult, Session, Settings } from '../shared/protocol';
 import { ask } from '../shared/socket';
 import { AccountView } from './accountView';
 import { savedToken, type Login } from './auth';
@@ -10,6 +10,7 @@ import { ConsoleContext, type Views } from './context';
 import { describe } from './describe';
 import { ConversationView } from './conversationView';
 import { HistoryView } from './historyView';
+import { LabelsAdmin } from './labelsAdmin';
 import { LiveView } from './liveView';
 import { loginView } from './loginView';
 import { Notifier } from './notify';
@@ -180,6 +181,16 @@ export class ConsoleApp {
           save: (change) => ctx.http.call<Settings>('PATCH', '/api/settings', change),
         })
       : null;
+    const labelsAdmin = admin
+      ? new LabelsAdmin({
+          list: () => ctx.http.call<Label[]>('GET', '/api/labels'),
+          create: (name, color) => ctx.http.call<Label>('POST', '/api/labels', { name, color }),
+          remove: async (name) => {
+            await ctx.http.call('DELETE', `/api/labels/${encodeURIComponent(name)}`);
+          },
+          changed: () => this.socket.refreshLabels(),
+        })
+      : null;
     const live = admin
       ? new LiveView(ctx.http, {
           open: openChat,
@@ -227,7 +238,9 @@ export class ConsoleApp {
       { name: 'history', label: 'History', root: history.root, enter: () => void history.enter(this.team.known(), ctx.labels) },
       ...(live ? [{ name: 'live' as const, label: 'Live chats', root: live.root, enter: () => live.enter(), leave: () => live.leave() }] : []),
       ...(team ? [{ name: 'team' as const, label: 'Team', root: team.root, enter: () => void this.team.refreshTeam() }] : []),
-      ...(settings ? [{ name: 'settings' as const, label: 'Settings', root: settings.root }] : []),
+      ...(settings && labelsAdmin
+        ? [{ name: 'settings' as const, label: 'Settings', root: el('div', { className: 'screen settings-screen' }, settings.root, labelsAdmin.root), enter: () => void labelsAdmin.reload() }]
+        : []),
       { name: 'account', label: 'My account', root: account.root },
     ];
     const nav = new ScreenNav(screens);

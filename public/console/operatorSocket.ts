@@ -131,7 +131,8 @@ export class OperatorSocket {
     await Promise.all([queue.refresh(), team.refreshOperators(), team.refreshTeam(), this.refreshLabels()]);
   }
 
-  private async refreshLabels(): Promise<void> {
+  /** The team's labels, read again: search and history filters and the label editor offer them. */
+  async refreshLabels(): Promise<void> {
     try {
       this.ctx.labels = await this.ctx.http.call<Label[]>('GET', '/api/labels');
       this.ctx.views?.search.fillLabels();

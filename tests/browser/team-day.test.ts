@@ -230,6 +230,27 @@ describeBrowser('browser: a support day from the console', () => {
     await history.getByRole('button', { name: 'Show' }).click();
     await expectText(history.locator('p.muted[role="status"]'), 'No conversations match.');
 
+    // Labels are the admin's to define (Settings): a bad name is refused in words; an added one is offered as a
+    // history filter; a delete is asked first.
+    await screen(admin, 'Settings').click();
+    const labels = admin.getByRole('region', { name: 'Labels' });
+    await labels.getByLabel(/^New label/).fill('VIP!');
+    await labels.getByRole('button', { name: 'Add label' }).click();
+    await expectText(labels.locator('.form-status.error'), /name: /);
+    await labels.getByLabel(/^New label/).fill('vip');
+    await labels.getByRole('button', { name: 'Add label' }).click();
+    await expectText(labels.locator('.form-status'), 'Label vip added.');
+    await labels.locator('.label-row', { hasText: 'vip' }).waitFor();
+    await shot(admin, 'settings-labels');
+    await screen(admin, 'History').click();
+    await history.getByLabel('Label').locator('option', { hasText: 'vip' }).waitFor({ state: 'attached' });
+    await screen(admin, 'Settings').click();
+    await labels.getByRole('button', { name: 'Delete the label vip' }).click();
+    expect(await labels.locator('.label-row', { hasText: 'vip' }).count()).toBe(1);
+    await labels.getByRole('button', { name: 'Delete the label vip' }).click();
+    await expectText(labels.locator('.form-status'), 'Label vip deleted.');
+    await expectText(labels.locator('.labels-admin li'), 'No labels yet.');
+
     // Disabled, Dana is signed out at once and cannot log in again; enabled, she can.
     await screen(admin, 'Team').click();
     await danaRow.getByRole('button', { name: 'Disable Dana Agent' }).click();
@@ -241,9 +262,10 @@ describeBrowser('browser: a support day from the console', () => {
 
     const created = await request(url).post('/api/auth/login').send({ email: DANA_EMAIL, password: 'danas-own-password' });
     expectStatus(created, 200);
-    // The only failed requests are the refusals this test asked for: the short password, the wrong current one, and
+    // The only failed requests are the refusals this test asked for: the short password, the bad label, the wrong
+    // current password, and
     // Dana's console finding her token ended when she was disabled.
-    expect(adminProblems.errors).toEqual([expect.stringMatching(/status of 400 .*\/api\/operators\)$/)]);
+    expect(adminProblems.errors).toEqual([expect.stringMatching(/status of 400 .*\/api\/operators\)$/), expect.stringMatching(/status of 400 .*\/api\/labels\)$/)]);
     expect(danaProblems.errors).toEqual([expect.stringMatching(/status of 401 .*\/api\/auth\/password\)$/), expect.stringMatching(/status of 401 .*\/api\/auth\/me\)$/)]);
   }, 240_000);
 });
