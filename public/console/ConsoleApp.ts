@@ -59,7 +59,7 @@ export class ConsoleApp {
     if (!views || !event.altKey || event.ctrlKey || event.metaKey || event.isComposing) return;
     const key = event.key.length === 1 ? event.key.toLowerCase() : event.key;
     // Some Alt+arrows belong to the control: Alt+↑/↓ opens a list box, Alt+←/→ moves by word in text (a Mac).
-    const target = event.target as HTMLElement | null;
+    const target = event.target instanceof Element ? event.target : null;
     if ((key === 'ArrowUp' || key === 'ArrowDown') && target?.closest('select')) return;
     if ((key === 'ArrowLeft' || key === 'ArrowRight') && target?.closest('select, textarea, input')) return;
     const inChats = (): void => views.nav.show('chats');
