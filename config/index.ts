@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { readAttachmentConfig, type AttachmentConfig } from './attachments';
@@ -63,6 +64,12 @@ export interface Config {
   sessionIdleTimeoutMinutes: number;
   /** null: only the server's own origin (same-origin requests carry no CORS check). */
   corsOrigins: string[] | null;
+  /**
+   * Express's `trust proxy`: which peers' X-Forwarded-For names the client (every per-IP limit keys on it).
+   * false (the default): nobody's, the socket's own address counts; a hop count; or addresses, CIDRs and the
+   * names loopback, linklocal, uniquelocal.
+   */
+  trustProxy: false | number | string[];
   maxMessageLength: number;
   bodyLimitBytes: number;
   attachments: AttachmentConfig;
@@ -198,6 +205,8 @@ export function loadConfig(env: Env = process.env): Config {
     }
   }
 
+  const trustProxy = readTrustProxy(raw('TRUST_PROXY'), problems);
+
   const clusterInstances = int('CLUSTER_INSTANCES', 1, 1, 256);
   if (clusterInstances > 1 && redis === null) {
     problems.push(`CLUSTER_INSTANCES=${clusterInstances} needs Redis (REDIS_URL or REDIS_HOST): the processes must share the cache and Socket.IO rooms`);
@@ -241,6 +250,7 @@ export function loadConfig(env: Env = process.env): Config {
     operatorPresenceGraceSeconds: int('OPERATOR_PRESENCE_GRACE_SECONDS', 30, 0, 86400),
     sessionIdleTimeoutMinutes: int('SESSION_IDLE_TIMEOUT_MINUTES', 30, 0, 525600),
     corsOrigins,
+    trustProxy,
     maxMessageLength: int('MAX_MESSAGE_LENGTH', 5000, 1, 100000),
     bodyLimitBytes: int('BODY_LIMIT_BYTES', 100 * 1024, 1024, 10 * 1024 * 1024),
     attachments: readAttachmentConfig({ raw, int, oneOf, problems }),
@@ -266,4 +276,33 @@ function isHttpUrl(value: string): boolean {
   } catch {
     return false;
   }
+}
+
+const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/** An IP address, or one with a prefix length that fits it (10.0.0.0/8, fd00::/8). */
+function isAddressOrCidr(entry: string): boolean {
+  const [address = '', prefix, extra] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || extra !== undefined) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
+}
+
+/** TRUST_PROXY: unset, "false" or "none" → false; a whole number → that many hops; else a list of proxies. */
+function readTrustProxy(value: string | undefined, problems: string[]): false | number | string[] {
+  if (value === undefined || value === 'false' || value === 'none') return false;
+  if (/^\d+$/.test(value)) {
+    const hops = Number(value);
+    if (hops >= 1 && hops <= 10) return hops;
+    problems.push(`TRUST_PROXY as a hop count must be from 1 to 10, got "${value}"`);
+    return false;
+  }
+  const entries = value.split(',').map((entry) => entry.trim()).filter(Boolean);
+  const bad = entries.filter((entry) => !PROXY_NAMES.has(entry) && !isAddressOrCidr(entry));
+  if (entries.length === 0 || bad.length > 0) {
+    problems.push(`TRUST_PROXY must be a hop count, or addresses, CIDRs, loopback, linklocal or uniquelocal separated by commas; not "${bad.join(', ') || value}"`);
+    return false;
+  }
+  return entries;
 }

@@ -30,7 +30,9 @@ export function createApp(deps: AppDeps): Express {
   const { config, logger } = deps;
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  // Whose X-Forwarded-For names the client: nobody's unless TRUST_PROXY says (a spoofed header must not pick a
+  // rate-limit bucket).
+  app.set('trust proxy', config.trustProxy);
   // No ETag per API answer: nothing in the contract is a conditional GET, and hashing every body costs CPU
   // on the hottest reads. A function rather than `false`: res.sendFile and express.static (the pages) still
   // make theirs, since the setting stays enabled.
@@ -47,6 +49,12 @@ export function createApp(deps: AppDeps): Express {
     }),
   );
   app.use(cors({ origin: corsOrigin(config.corsOrigins), credentials: false, exposedHeaders: ['Retry-After', 'X-Request-Id'] }));
+  // API answers carry tokens and customers' words: no browser or proxy keeps them (an attachment's own route says
+  // `private` instead, as the contract asks).
+  app.use('/api', (_req, res, next) => {
+    res.setHeader('Cache-Control', 'no-store');
+    next();
+  });
   app.use(express.json({ limit: config.bodyLimitBytes }));
 
   // withDocs adds GET /api/docs(.json): the OpenAPI document of every group, itself included.

@@ -36,6 +36,15 @@ describe('loadConfig refuses bad values with one line per problem, naming the va
     expectOneProblemNaming({ INBOUND_EMAIL_SECRET: 'short' }, 'INBOUND_EMAIL_SECRET');
   });
 
+  it('TRUST_PROXY: not a hop count from 1 to 10, nor addresses, CIDRs or the named ranges', () => {
+    for (const value of ['abc', '0', '11', '10.0.0.0/33', '10.0.0.0/8/1', 'loopback, 300.1.1.1', 'fd00::/129']) expectOneProblemNaming({ TRUST_PROXY: value }, 'TRUST_PROXY');
+    expect(loadConfig({}).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: 'none' }).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: '2' }).trustProxy).toBe(2);
+    expect(loadConfig({ TRUST_PROXY: 'loopback' }).trustProxy).toEqual(['loopback']);
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.0/8, 192.168.1.7,fd00::/8,uniquelocal' }).trustProxy).toEqual(['10.0.0.0/8', '192.168.1.7', 'fd00::/8', 'uniquelocal']);
+  });
+
   it('an unknown DB_DIALECT (oracle)', () => {
     expect(expectOneProblemNaming({ DB_DIALECT: 'oracle' }, 'DB_DIALECT')).toContain('oracle');
   });

@@ -1,0 +1,99 @@
+import { gzipSync } from 'node:zlib';
+import request from 'supertest';
+import { describeEachBackend } from '../helpers/backends';
+import { PASSWORD, bearer, createAdmin, expectError, startApiServer, type Staff } from '../helpers/api';
+import type { TestServer } from '../helpers/testServer';
+
+/**
+ * Findings of a black-box security review (issue: privacy, audit and hardening), each reproduced as it was found:
+ * a broken percent-encoding in a path and a body that does not decompress answered 500; API answers were cacheable;
+ * X-Forwarded-For picked the rate-limit bucket of anyone on loopback.
+ */
+
+describeEachBackend('hardening', (backend) => {
+  describe('with the defaults', () => {
+    let server: TestServer;
+    let admin: Staff;
+    beforeAll(async () => {
+      server = await startApiServer(backend, { RATE_LIMIT_LOGINS_PER_MINUTE: '2' });
+      admin = await createAdmin(server);
+    });
+    afterAll(async () => {
+      await server?.close();
+    });
+
+    it('a path parameter that is not valid percent-encoding (%ff) is 400 VALIDATION_ERROR on every route with one, never a 500', async () => {
+      const { url } = server;
+      const calls = [
+        request(url).get('/api/chat/sessions/%ff'),
+        request(url).get('/api/chat/messages/%ff'),
+        request(url).get('/api/chat/sessions/%ff/events'),
+        request(url).put('/api/chat/sessions/%E0%A4%A/close').send({}),
+        request(url).get('/api/operators/%ff'),
+        request(url).get('/api/users/%ff/sessions'),
+        request(url).delete('/api/labels/%ff'),
+        request(url).get('/api/chat/attachments/%ff'),
+      ];
+      for (const call of calls) {
+        const res = await call.set(bearer(admin.token));
+        expectError(res, 400, 'VALIDATION_ERROR');
+        expect(res.body.error.details).toEqual([{ field: 'path', message: 'not valid percent-encoding' }]);
+      }
+    });
+
+    it('a JSON body whose Content-Encoding (gzip, deflate, br) does not decompress is 400; a real gzip body works', async () => {
+      for (const encoding of ['gzip', 'deflate', 'br']) {
+        const res = await request(server.url).post('/api/chat/sessions').set('Content-Type', 'application/json').set('Content-Encoding', encoding).send('{"customerName":"not compressed"}');
+        expectError(res, 400, 'VALIDATION_ERROR');
+        expect(res.body.error.details).toEqual([{ field: 'body', message: 'does not decompress as its Content-Encoding says' }]);
+      }
+      // fetch, not supertest: supertest would serialise a Buffer under a JSON content type.
+      const gzipped = await fetch(`${server.url}/api/chat/sessions`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', 'Content-Encoding': 'gzip' },
+        body: gzipSync(JSON.stringify({ customerName: 'Gus Gzip' })),
+      });
+      expect(gzipped.status).toBe(201);
+      expect(((await gzipped.json()) as { data: { session: { customerName: string } } }).data.session.customerName).toBe('Gus Gzip');
+    });
+
+    it('every API answer is Cache-Control: no-store (the login, errors, lists); the pages are not', async () => {
+      const { url } = server;
+      const answers = [
+        await request(url).post('/api/auth/login').send({ email: admin.email, password: PASSWORD }),
+        await request(url).get('/api/auth/me').set(bearer(admin.token)),
+        await request(url).get('/api/chat/availability'),
+        await request(url).get('/api/chat/sessions/history').set(bearer(admin.token)),
+        await request(url).get('/api/auth/me'),
+        await request(url).get('/api/no-such-route'),
+        await request(url).post('/api/chat/sessions').set('Content-Type', 'application/json').send('{not json'),
+      ];
+      expect(answers.map((res) => res.status)).toEqual([200, 200, 200, 200, 401, 404, 400]);
+      for (const res of answers) expect(res.headers['cache-control']).toBe('no-store');
+      expect((await request(url).get('/console')).headers['cache-control']).not.toBe('no-store');
+    });
+
+    it('without TRUST_PROXY, X-Forwarded-For does not choose the rate-limit bucket: three "different" clients share one', async () => {
+      const attempts = [];
+      for (const ip of ['203.0.113.1', '203.0.113.2', '203.0.113.3']) {
+        attempts.push(await request(server.url).post('/api/auth/login').set('X-Forwarded-For', ip).send({ email: 'nobody@example.com', password: 'wrong-password' }));
+      }
+      expect(attempts.map((res) => res.status)).toContain(429);
+    });
+  });
+
+  it('with TRUST_PROXY=loopback, each forwarded client has its own bucket, and one client still gets 429', async () => {
+    const server = await startApiServer(backend, { RATE_LIMIT_LOGINS_PER_MINUTE: '2', TRUST_PROXY: 'loopback' });
+    try {
+      const login = (ip: string) => request(server.url).post('/api/auth/login').set('X-Forwarded-For', ip).send({ email: 'nobody@example.com', password: 'wrong-password' });
+      const apart = [];
+      for (const ip of ['198.51.100.1', '198.51.100.2', '198.51.100.3']) apart.push((await login(ip)).status);
+      expect(apart).toEqual([401, 401, 401]);
+      const same = [];
+      for (let i = 0; i < 3; i++) same.push((await login('198.51.100.9')).status);
+      expect(same).toEqual([401, 401, 429]);
+    } finally {
+      await server.close();
+    }
+  });
+});
