@@ -75,6 +75,8 @@ export interface Config {
   attachments: AttachmentConfig;
   rateLimitSessionsPerMinute: number;
   rateLimitLoginsPerMinute: number;
+  /** Failed logins of one account (by email, whether it exists or not) in 15 minutes before it answers 429; 0: off. */
+  loginLockoutFailures: number;
   rateLimitMessagesPer10Seconds: number;
   maxConnectionsPerIp: number;
   logLevel: LogLevel;
@@ -256,6 +258,7 @@ export function loadConfig(env: Env = process.env): Config {
     attachments: readAttachmentConfig({ raw, int, oneOf, problems }),
     rateLimitSessionsPerMinute: int('RATE_LIMIT_SESSIONS_PER_MINUTE', 30, 0, 1_000_000),
     rateLimitLoginsPerMinute: int('RATE_LIMIT_LOGINS_PER_MINUTE', 10, 0, 1_000_000),
+    loginLockoutFailures: int('LOGIN_LOCKOUT_FAILURES', 10, 0, 1_000),
     rateLimitMessagesPer10Seconds: int('RATE_LIMIT_MESSAGES_PER_10_SECONDS', 30, 0, 1_000_000),
     maxConnectionsPerIp: int('MAX_CONNECTIONS_PER_IP', 100, 0, 1_000_000),
     logLevel: oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),

@@ -8,6 +8,11 @@ import { RateLimitedError } from '../services/errors';
 export interface RateLimiters {
   sessions: RequestHandler;
   logins: RequestHandler;
+  /**
+   * Per account: LOGIN_LOCKOUT_FAILURES failed logins of one email in 15 minutes, and that email answers 429 until
+   * the window ends, whatever the IP. Keyed on the email as typed (lower-cased), so an unknown one behaves the same.
+   */
+  accountLogins: RequestHandler;
   /** A customer's messages over REST, per session (a socket has its own limiter); operators are not limited. */
   customerMessages: RequestHandler;
 }
@@ -18,6 +23,8 @@ interface Window {
   /** Whose count a request adds to (default: the client IP). */
   keyGenerator?: (req: Request) => string;
   skip?: (req: Request) => boolean;
+  /** Only refused requests count (a successful login takes its count back). */
+  failuresOnly?: boolean;
 }
 
 const passThrough: RequestHandler = (_req, _res, next) => next();
@@ -37,10 +44,11 @@ export function createRateLimiters(config: Config, redis: Redis | null): RateLim
       return limiter(req, res, next);
     };
   };
-  const create = (name: string, { limit, windowMs, keyGenerator, skip }: Window): RequestHandler =>
+  const create = (name: string, { limit, windowMs, keyGenerator, skip, failuresOnly }: Window): RequestHandler =>
     rateLimit({
       windowMs,
       limit,
+      skipSuccessfulRequests: failuresOnly === true,
       ...(keyGenerator ? { keyGenerator } : {}),
       ...(skip ? { skip } : {}),
       standardHeaders: 'draft-7',
@@ -63,6 +71,15 @@ export function createRateLimiters(config: Config, redis: Redis | null): RateLim
   return {
     sessions: build('sessions', { limit: config.rateLimitSessionsPerMinute, windowMs: 60_000 }),
     logins: build('logins', { limit: config.rateLimitLoginsPerMinute, windowMs: 60_000 }),
+    accountLogins: build('account-logins', {
+      limit: config.loginLockoutFailures,
+      windowMs: 15 * 60_000,
+      keyGenerator: (req) => {
+        const email: unknown = (req.body as { email?: unknown } | undefined)?.email;
+        return typeof email === 'string' ? email.trim().toLowerCase().slice(0, 191) : '';
+      },
+      failuresOnly: true,
+    }),
     customerMessages: build('messages', {
       limit: config.rateLimitMessagesPer10Seconds,
       windowMs: 10_000,

@@ -14,14 +14,14 @@ export function authRoutes({ schemas, limiters, auth, operators }: RouteContext)
         path: '/login',
         summary: 'Operator login: { email, password } → { token, operator }',
         access: access.public,
-        before: [limiters.logins],
+        before: [limiters.logins, limiters.accountLogins],
         schema: schemas.login,
         responds: {
           status: 200,
           schema: 'LoginResult',
           fails: {
             401: 'wrong email or password, or a disabled operator (one answer for all three)',
-            429: 'too many logins from this client IP (RATE_LIMIT_LOGINS_PER_MINUTE); see Retry-After',
+            429: 'too many logins from this client IP (RATE_LIMIT_LOGINS_PER_MINUTE), or 10 failed logins of this account in 15 minutes (whatever the IP, whether the email exists or not); see Retry-After',
           },
         },
         handler: async (req, res) => {

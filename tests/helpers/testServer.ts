@@ -28,6 +28,7 @@ export async function startTestServer(backend: Backend, options: TestServerOptio
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     RATE_LIMIT_SESSIONS_PER_MINUTE: '0',
     RATE_LIMIT_LOGINS_PER_MINUTE: '0',
+    LOGIN_LOCKOUT_FAILURES: '0',
     RATE_LIMIT_MESSAGES_PER_10_SECONDS: '0',
     ...provisioned.env,
     ...options.env,

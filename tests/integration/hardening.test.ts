@@ -96,4 +96,43 @@ describeEachBackend('hardening', (backend) => {
       await server.close();
     }
   });
+
+  it('ten failed logins of one account in 15 minutes lock it (429, whatever the IP, the right password too); an unknown email answers the same; other accounts are untouched', async () => {
+    const server = await startApiServer(backend, { LOGIN_LOCKOUT_FAILURES: '10', TRUST_PROXY: 'loopback' });
+    try {
+      const [target, bystander] = [await createAdmin(server), await createAdmin(server)];
+      const login = (email: string, password: string, ip: string) => request(server.url).post('/api/auth/login').set('X-Forwarded-For', ip).send({ email, password });
+      for (const email of [target.email, 'no-such-operator@example.com']) {
+        for (let i = 0; i < 10; i++) expectError(await login(email, 'wrong-password', `192.0.2.${i + 1}`), 401, 'UNAUTHENTICATED');
+      }
+      const locked = await login(target.email, PASSWORD, '192.0.2.200');
+      const unknown = await login('no-such-operator@example.com', PASSWORD, '192.0.2.201');
+      expectError(locked, 429, 'RATE_LIMITED');
+      expect(unknown.status).toBe(429);
+      expect(unknown.body).toEqual(locked.body);
+      const retryAfter = Number(locked.headers['retry-after']);
+      expect(retryAfter).toBeGreaterThan(800);
+      expect(retryAfter).toBeLessThanOrEqual(900);
+      // The email is the key whatever its case; another account logs in as usual.
+      expect((await login(target.email.toUpperCase(), PASSWORD, '192.0.2.202')).status).toBe(429);
+      expect((await login(bystander.email, PASSWORD, '192.0.2.200')).status).toBe(200);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('successful logins do not count towards the lockout', async () => {
+    const server = await startApiServer(backend, { LOGIN_LOCKOUT_FAILURES: '3' });
+    try {
+      const admin = await createAdmin(server);
+      const login = (password: string) => request(server.url).post('/api/auth/login').send({ email: admin.email, password });
+      for (let i = 0; i < 5; i++) expect((await login(PASSWORD)).status).toBe(200);
+      for (let i = 0; i < 2; i++) expect((await login('wrong-password')).status).toBe(401);
+      expect((await login(PASSWORD)).status).toBe(200);
+      expect((await login('wrong-password')).status).toBe(401);
+      expect((await login(PASSWORD)).status).toBe(429);
+    } finally {
+      await server.close();
+    }
+  });
 });
