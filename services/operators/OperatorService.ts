@@ -16,6 +16,7 @@ import type { OperatorDirectory } from './availability';
 import { hashPassword } from './passwords';
 import { LEASE_MS } from './PresenceService';
 import { operatorStats } from './stats';
+import { requiredName } from '../text/names';
 
 export interface CreateOperatorInput {
   name: string;
@@ -83,7 +84,7 @@ export class OperatorService {
     requireAdmin(actor);
     try {
       const operator = await this.db.models.Operator.create({
-        name: input.name,
+        name: requiredName(input.name),
         email: input.email.toLowerCase(),
         passwordHash: await hashPassword(input.password),
         role: input.role ?? 'operator',
@@ -101,7 +102,7 @@ export class OperatorService {
     requireAdmin(actor);
     const before = await this.row(operatorId);
     const changes: Record<string, unknown> = { version: literal('version + 1') };
-    if (input.name !== undefined) changes.name = input.name;
+    if (input.name !== undefined) changes.name = requiredName(input.name);
     if (input.role !== undefined) changes.role = input.role;
     if (input.maxConcurrentSessions !== undefined) changes.maxConcurrentSessions = input.maxConcurrentSessions;
     if (input.departments !== undefined) changes.departments = input.departments;

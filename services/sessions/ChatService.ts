@@ -20,6 +20,7 @@ import type { Transitions } from './transitions/pipeline';
 import { labelSession } from './transitions/label';
 import { rateSession } from './transitions/rate';
 import { transferSession, type TransferTarget } from './transitions/transfer';
+import { cleanName } from '../text/names';
 
 /** What the actor may see of a session: a customer never sees its labels. */
 const viewFor = (actor: Actor, session: SessionDTO): SessionDTO => (actor.kind === 'customer' ? customerView(session) : session);
@@ -110,8 +111,10 @@ export class ChatService {
     }
     const id = randomUUID();
     const { token, hash } = issueCustomerToken(id);
-    const { customerId, customerName, customerEmail, department, metadata } = input;
+    const { customerId, customerEmail, department, metadata } = input;
     const { message } = input;
+    // Operators read this name beside every message: nothing in it may hide or reorder what they see.
+    const customerName = input.customerName === undefined ? undefined : cleanName(input.customerName) || undefined;
     // Offline: nobody online, or outside business hours (PROTOCOL.md: the "leave a message" path).
     const [anyoneOnline, settings] = await Promise.all([this.operators.anyoneOnline(), this.settings()]);
     const offline = !anyoneOnline || !withinBusinessHours(settings.businessHours, new Date());

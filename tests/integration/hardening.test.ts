@@ -73,6 +73,30 @@ describeEachBackend('hardening', (backend) => {
       expect((await request(url).get('/console')).headers['cache-control']).not.toBe('no-store');
     });
 
+    it('names lose bidi controls and zero-width characters (customers and operators); message text keeps every character', async () => {
+      const { url } = server;
+      const created = await request(url).post('/api/chat/sessions').send({ customerName: ' abc\u202Egnp.exe\u200B  Smith\u2066 ', message: 'see \u202Eabc' });
+      expect(created.status).toBe(201);
+      expect(created.body.data.session.customerName).toBe('abcgnp.exe Smith');
+      const messages = await request(url).get(`/api/chat/messages/${created.body.data.session.id}`).set(bearer(admin.token));
+      const first = messages.body.data.find((m: { senderType: string }) => m.senderType === 'customer');
+      expect(first).toMatchObject({ senderName: 'abcgnp.exe Smith', content: 'see \u202Eabc' });
+      // A name of nothing visible is no name: the session is a Visitor's.
+      const invisible = await request(url).post('/api/chat/sessions').send({ customerName: '\u200B\u202E\uFEFF' });
+      expect(invisible.body.data.session.customerName).toBeNull();
+
+      const operator = await request(url).post('/api/operators').set(bearer(admin.token)).send({ name: 'Eve\u202E\u200Dlyn', email: 'eve-names@example.com', password: PASSWORD });
+      expect(operator.status).toBe(201);
+      expect(operator.body.data.name).toBe('Evelyn');
+      for (const body of [{ name: '\u200B\u200C' }, { name: '\u202E' }]) {
+        const refused = await request(url).patch(`/api/operators/${operator.body.data.id}`).set(bearer(admin.token)).send(body);
+        expectError(refused, 400, 'VALIDATION_ERROR');
+        expect(refused.body.error.details).toEqual([{ field: 'name', message: 'must contain visible characters' }]);
+      }
+      const renamed = await request(url).patch(`/api/operators/${operator.body.data.id}`).set(bearer(admin.token)).send({ name: 'Eve\u2067 Lyn' });
+      expect(renamed.body.data.name).toBe('Eve Lyn');
+    });
+
     it('without TRUST_PROXY, X-Forwarded-For does not choose the rate-limit bucket: three "different" clients share one', async () => {
       const attempts = [];
       for (const ip of ['203.0.113.1', '203.0.113.2', '203.0.113.3']) {

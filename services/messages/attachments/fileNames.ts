@@ -1,11 +1,7 @@
+import { CONTROLS, INVISIBLE } from '../../text/names';
 import { extensionFits, type Detected } from './fileTypes';
 
 const MAX_NAME = 200;
-/** C0 and C1 controls (NUL included), and DEL. */
-// eslint-disable-next-line no-control-regex -- finding control characters is what this expression is for
-const CONTROLS = /[\u0000-\u001f\u007f-\u009f]/gu;
-/** Bidirectional marks, embeddings, overrides and isolates: `invoice\u202Efdp.exe` must not read as `invoiceexe.pdf`. */
-const BIDI = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/gu;
 /** Half of a surrogate pair with no other half: no character at all. */
 const LONE_SURROGATES = /\p{Cs}/gu;
 
@@ -15,7 +11,7 @@ const LONE_SURROGATES = /\p{Cs}/gu;
  */
 export function cleanFileName(given: string | undefined, type: Detected): string {
   const base = (given ?? '').normalize('NFC').split(/[\\/]/).pop() ?? '';
-  let name = base.replace(CONTROLS, '').replace(BIDI, '').replace(LONE_SURROGATES, '').trim().replace(/^\.+/, '').trim();
+  let name = base.replace(CONTROLS, '').replace(INVISIBLE, '').replace(LONE_SURROGATES, '').trim().replace(/^\.+/, '').trim();
   if (name === '') name = 'file';
   const dot = name.lastIndexOf('.');
   const ext = dot > 0 ? name.slice(dot + 1) : '';
