@@ -169,7 +169,9 @@ export function buildSchemas(config: Config): Schemas {
     custom: { options: (v: string) => v.trim().length > 0, errorMessage: 'must not be blank', bail: true },
     isLength: { options: { max: config.maxMessageLength }, errorMessage: `at most ${config.maxMessageLength} characters` },
   };
-  const messageType = oneOf(['text', 'image', 'file']);
+  // An image or a file is a multipart upload, its type decided from its bytes: a JSON or socket message is text, so
+  // no message can claim to be a file it does not carry (the same keyword as before: the fast path still applies).
+  const messageType: Schema[string] = { ...oneOf(['text']), isIn: { options: [['text']], errorMessage: 'text: images and files are sent as a multipart upload, with the file' } };
   const internal: Schema[string] = { in: ['body'], optional: true, isBoolean: { options: { strict: true }, errorMessage: 'must be true or false' } };
   const clientMessageId = (required: boolean): Schema[string] => ({
     in: ['body'],

@@ -1,7 +1,8 @@
 import { gzipSync } from 'node:zlib';
 import request from 'supertest';
 import { describeEachBackend } from '../helpers/backends';
-import { PASSWORD, bearer, createAdmin, expectError, startApiServer, type Staff } from '../helpers/api';
+import { PASSWORD, bearer, createAdmin, expectError, expectStatus, startApiServer, type Staff } from '../helpers/api';
+import { cmid, connectCustomer, connectOperator, emitWithAck, expectAckError } from '../helpers/sockets';
 import type { TestServer } from '../helpers/testServer';
 
 /**
@@ -95,6 +96,28 @@ describeEachBackend('hardening', (backend) => {
       }
       const renamed = await request(url).patch(`/api/operators/${operator.body.data.id}`).set(bearer(admin.token)).send({ name: 'Eve\u2067 Lyn' });
       expect(renamed.body.data.name).toBe('Eve Lyn');
+    });
+
+    it('a message of type image or file without its file is refused (REST and both socket namespaces); text still goes', async () => {
+      const { url } = server;
+      const created = await request(url).post('/api/chat/sessions').send({ customerName: 'Tia Type' });
+      const { session, customerToken } = created.body.data as { session: { id: string }; customerToken: string };
+      for (const type of ['image', 'file']) {
+        for (const token of [customerToken, admin.token]) {
+          const res = await request(url).post(`/api/chat/sessions/${session.id}/messages`).set(bearer(token)).send({ content: 'https://evil.example/x.png', type });
+          expectError(res, 400, 'VALIDATION_ERROR');
+          expect(res.body.error.details).toEqual([{ field: 'type', message: 'text: images and files are sent as a multipart upload, with the file' }]);
+        }
+        const customer = await connectCustomer(url, customerToken);
+        const operator = await connectOperator(url, admin.token);
+        expectAckError(await emitWithAck(customer, 'message:send', { content: 'x', clientMessageId: cmid(), type }), 'VALIDATION_ERROR');
+        expectAckError(await emitWithAck(operator, 'message:send', { sessionId: session.id, content: 'x', clientMessageId: cmid(), type }), 'VALIDATION_ERROR');
+        customer.disconnect();
+        operator.disconnect();
+      }
+      const messages = await request(url).get(`/api/chat/messages/${session.id}`).set(bearer(admin.token));
+      expect(messages.body.data.filter((m: { senderType: string }) => m.senderType !== 'system')).toEqual([]);
+      expectStatus(await request(url).post(`/api/chat/sessions/${session.id}/messages`).set(bearer(customerToken)).send({ content: 'plain', type: 'text' }), 201);
     });
 
     it('without TRUST_PROXY, X-Forwarded-For does not choose the rate-limit bucket: three "different" clients share one', async () => {

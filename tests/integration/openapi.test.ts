@@ -171,7 +171,7 @@ describeEachBackend('OpenAPI document at /api/docs', (backend) => {
     const post = doc.paths['/api/chat/sessions/{sessionId}/messages']?.post;
     const body = post?.requestBody?.content['application/json'].schema;
     expect(body?.required).toEqual(['content']);
-    expect(body?.properties.type).toMatchObject({ type: 'string', enum: ['text', 'image', 'file'] });
+    expect(body?.properties.type).toMatchObject({ type: 'string', enum: ['text'] });
     expect(post?.parameters).toEqual([expect.objectContaining({ name: 'sessionId', in: 'path', schema: { type: 'string', format: 'uuid' } })]);
     expect(Object.keys(post?.responses ?? {})).toEqual(expect.arrayContaining(['201', '400', '401', '404', '409']));
 
