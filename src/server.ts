@@ -127,7 +127,7 @@ export function createServer(config: Config, options: ServerOptions = {}): ChatS
     async (actor, sessionId, content) => (await messages.postMessage(actor, sessionId, { content })).message,
     () => settings.current(),
   );
-  const sessions = new SessionDirectory(db, directory, () => settings.businessHours());
+  const sessions = new SessionDirectory(db, directory, () => settings.businessHours(), config.maxMessageLength);
   const labels = new LabelService(db, transitions);
   const canned = new CannedResponseService(db, config.maxMessageLength);
   const search = new SearchService(db, describeFiles);

@@ -1,6 +1,7 @@
 import { el, field, replaceChildren } from '../shared/dom';
 import { ApiError } from '../shared/http';
-import type { CannedResponse, Label, Operator, OperatorStatus, SearchResult, Session, Settings } from '../shared/protocol';
+import { MessageLimit } from '../shared/composer';
+import type { Availability, CannedResponse, Label, Operator, OperatorStatus, SearchResult, Session, Settings } from '../shared/protocol';
 import { ask } from '../shared/socket';
 import { AccountView } from './accountView';
 import { savedToken, type Login } from './auth';
@@ -40,6 +41,8 @@ export class ConsoleApp {
   private readonly queue = new Queue(this.ctx, this.tabs);
   private readonly team = new TeamRefresh(this.ctx);
   private readonly actions = new ChatActions(this.ctx, this.tabs);
+  /** The longest message the server takes: read from its availability once signed in. */
+  private readonly messageLimit = new MessageLimit();
   private readonly socket = new OperatorSocket(this.ctx, {
     tabs: this.tabs,
     actions: this.actions,
@@ -212,6 +215,7 @@ export class ConsoleApp {
       cannedResponses: () => ctx.http.call<CannedResponse[]>('GET', '/api/canned-responses'),
       operatorName: () => ctx.me?.name ?? '',
       me: () => ctx.me,
+      messageLimit: this.messageLimit,
       takeOver: () => {
         const chat = this.tabs.selectedChat();
         if (chat) void this.actions.takeOver(chat.session);
@@ -267,6 +271,10 @@ export class ConsoleApp {
     this.queue.start();
     this.socket.connect();
     this.openLinkedSession();
+    ctx.http
+      .call<Availability>('GET', '/api/chat/availability')
+      .then((availability) => (this.messageLimit.max = availability.maxMessageLength))
+      .catch(() => undefined);
     // Customers see an operator's name: the first-run admin is asked to choose theirs.
     if (admin && me.name === FIRST_RUN_NAME) {
       nav.show('account');

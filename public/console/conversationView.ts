@@ -1,4 +1,4 @@
-import { composer } from '../shared/composer';
+import { composer, type MessageLimit } from '../shared/composer';
 import { el, field, replaceChildren } from '../shared/dom';
 import { fullTime } from '../shared/format';
 import type { CannedResponse, Label, Operator } from '../shared/protocol';
@@ -26,6 +26,8 @@ export interface ConversationActions {
   cannedResponses(): Promise<CannedResponse[]>;
   /** The operator's own name, for {{operator.name}}. */
   operatorName(): string;
+  /** The longest message the server takes (read from its availability once signed in). */
+  messageLimit: MessageLimit;
   /** The signed-in operator: who may close, transfer or take over the chat in front. */
   me(): Operator | null;
   /** Takes the chat in front: from the queue, or over from its operator (admins). */
@@ -43,7 +45,7 @@ export class ConversationView {
   private readonly typing = new TypingIndicator(el('p', { className: 'typing', 'aria-live': 'polite' }));
   /** Agent collision: colleagues with this chat open or typing in it. */
   private readonly colleagues = el('p', { className: 'colleagues', 'aria-live': 'polite' });
-  private readonly input = el('textarea', { name: 'message', rows: 2, maxlength: 5000, placeholder: 'Type a reply… (/ for saved replies)', 'aria-label': 'Reply' });
+  private readonly input = el('textarea', { name: 'message', rows: 2, placeholder: 'Type a reply… (/ for saved replies)', 'aria-label': 'Reply' });
   private readonly composer: HTMLFormElement;
   /** Note mode: what is sent is a note only the team sees (PROTOCOL.md "Internal notes"). */
   private readonly noteToggle = el('input', { type: 'checkbox', name: 'note' });
@@ -71,7 +73,7 @@ export class ConversationView {
     this.teamLabels = () => actions.teamLabels();
     this.composer = composer(
       this.input,
-      { label: 'Send a reply', className: 'composer', buttonClass: 'primary' },
+      { label: 'Send a reply', className: 'composer', buttonClass: 'primary', limit: actions.messageLimit },
       {
         send: (content) => actions.send(content, this.noteToggle.checked),
         sendFile: (file) => actions.sendFile(file, this.noteToggle.checked),

@@ -8,15 +8,34 @@ export interface ComposerActions {
   keystroke(): void;
 }
 
-/** The composer's buttons in the page's language (the widget's locale); English unless given. */
+/** The composer's words in the page's language (the widget's locale); English unless given. Numbers come formatted. */
 export interface ComposerWords {
   attach: string;
   attachAFile: string;
   attachHint: string;
   send: string;
+  /** Shown as the text nears the limit. */
+  charactersLeft(left: string): string;
+  /** A send refused before it leaves: the message is longer than the server takes. */
+  tooLong(max: string, length: string): string;
 }
 
-const ENGLISH: ComposerWords = { attach: 'Attach', attachAFile: 'Attach a file', attachHint: 'Attach a file (or paste or drop one here)', send: 'Send' };
+const ENGLISH: ComposerWords = {
+  attach: 'Attach',
+  attachAFile: 'Attach a file',
+  attachHint: 'Attach a file (or paste or drop one here)',
+  send: 'Send',
+  charactersLeft: (left) => `${left} characters left`,
+  tooLong: (max, length) => `Too long to send: at most ${max} characters (this one has ${length}).`,
+};
+
+/** The longest message the server takes: 5,000 until the page has read GET /api/chat/availability. */
+export class MessageLimit {
+  max = 5000;
+}
+
+/** The counter appears when this share of the limit is used. */
+const NEAR_LIMIT = 0.9;
 
 /**
  * The message box of both pages: a form around the input, an Attach button and a Send button. Blank text is not
@@ -25,13 +44,24 @@ const ENGLISH: ComposerWords = { attach: 'Attach', attachAFile: 'Attach a file',
  */
 export function composer(
   input: HTMLTextAreaElement,
-  options: { label: string; className: string; buttonClass: string; words?: ComposerWords },
+  options: { label: string; className: string; buttonClass: string; words?: ComposerWords; limit: MessageLimit; locale?: string },
   actions: ComposerActions,
 ): HTMLFormElement {
   const words = options.words ?? ENGLISH;
   const picker = el('input', { type: 'file', className: 'composer-file', hidden: true, tabindex: -1, 'aria-hidden': 'true' });
   const attach = el('button', { type: 'button', className: 'attach', 'aria-label': words.attachAFile, title: words.attachHint, text: words.attach });
-  const form = el('form', { className: options.className, 'aria-label': options.label }, attach, picker, input, el('button', { type: 'submit', className: options.buttonClass, text: words.send }));
+  // The limit is not a maxlength: a pasted text would be cut without a word. It is said, and a longer one not sent.
+  const count = el('p', { className: 'composer-limit', role: 'status', 'aria-live': 'polite' });
+  count.hidden = true;
+  const form = el('form', { className: options.className, 'aria-label': options.label }, attach, picker, input, el('button', { type: 'submit', className: options.buttonClass, text: words.send }), count);
+  const number = (n: number): string => n.toLocaleString(options.locale);
+  const showCount = (refused: boolean): void => {
+    const { max } = options.limit;
+    const length = [...input.value.trim()].length;
+    count.hidden = length < max * NEAR_LIMIT && !refused;
+    count.classList.toggle('composer-limit-over', length > max);
+    count.textContent = length > max ? words.tooLong(number(max), number(length)) : words.charactersLeft(number(max - length));
+  };
   attach.addEventListener('click', () => picker.click());
   picker.addEventListener('change', () => {
     for (const file of Array.from(picker.files ?? [])) actions.sendFile(file);
@@ -48,7 +78,9 @@ export function composer(
     event.preventDefault();
     const content = input.value.trim();
     if (!content) return;
+    if ([...content].length > options.limit.max) return showCount(true);
     input.value = '';
+    showCount(false);
     actions.send(content);
   });
   input.addEventListener('keydown', (event) => {
@@ -57,6 +89,9 @@ export function composer(
       form.requestSubmit();
     }
   });
-  input.addEventListener('input', () => actions.keystroke());
+  input.addEventListener('input', () => {
+    showCount(false);
+    actions.keystroke();
+  });
   return form;
 }

@@ -1,4 +1,4 @@
-import { composer } from '../shared/composer';
+import { composer, type MessageLimit } from '../shared/composer';
 import { el, replaceChildren } from '../shared/dom';
 import { MessageList } from '../shared/messageList';
 import { TypingIndicator } from '../shared/typing';
@@ -26,7 +26,7 @@ export class ChatView {
   private readonly after = el('div', { className: 'lc-after' });
 
   /** `server`: where the chat server is (the links to files are relative to it). */
-  constructor(server: string, locale: Locale, operatorName: (message: Message) => string, actions: ChatViewActions) {
+  constructor(server: string, locale: Locale, limit: MessageLimit, operatorName: (message: Message) => string, actions: ChatViewActions) {
     const { words } = locale;
     this.list = new MessageList('customer', (message) => message.senderType === 'customer', operatorName, words.conversation, server, {
       words,
@@ -37,8 +37,8 @@ export class ChatView {
     this.connection = el('p', { className: 'lc-connection', role: 'status', text: words.reconnecting });
     this.connection.hidden = true;
     // dir="auto": a message in another script than the widget's reads in its own direction.
-    this.input = el('textarea', { name: 'message', rows: 2, maxlength: 5000, placeholder: words.typeAMessage, 'aria-label': words.message, dir: 'auto' });
-    this.composer = composer(this.input, { label: words.sendAMessage, className: 'lc-composer', buttonClass: 'lc-primary', words }, actions);
+    this.input = el('textarea', { name: 'message', rows: 2, placeholder: words.typeAMessage, 'aria-label': words.message, dir: 'auto' });
+    this.composer = composer(this.input, { label: words.sendAMessage, className: 'lc-composer', buttonClass: 'lc-primary', words, limit, locale: locale.intl }, actions);
     this.endButton = el('button', { type: 'button', className: 'lc-secondary', text: words.endChat });
     this.endButton.addEventListener('click', () => actions.end());
     this.root = el(

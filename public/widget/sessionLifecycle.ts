@@ -2,7 +2,8 @@ import { el } from '../shared/dom';
 import { ApiError, Http } from '../shared/http';
 import { clientMessageId } from '../shared/ids';
 import { uploadFile } from '../shared/upload';
-import type { Message, Session } from '../shared/protocol';
+import { MessageLimit } from '../shared/composer';
+import type { Availability, Message, Session } from '../shared/protocol';
 import { ChatView } from './chatView';
 import { Connection } from './connection';
 import { ratingForm } from './forms';
@@ -30,6 +31,8 @@ export class SessionLifecycle {
   private readonly http: Http;
   private readonly storage: ChatStorage;
   private readonly starter: StartChat;
+  /** The longest message the server takes, as its availability says. */
+  private readonly limit = new MessageLimit();
   private readonly estimate: WaitEstimate;
   private readonly connection: Connection;
   private saved: SavedChat | null = null;
@@ -49,7 +52,7 @@ export class SessionLifecycle {
   ) {
     this.http = new Http(server, () => this.saved?.customerToken ?? null);
     this.storage = new ChatStorage(server);
-    this.starter = new StartChat(this.http, departments, locale, this.storage, (...nodes) => panel.setBody(...nodes), (created) => this.begin(created));
+    this.starter = new StartChat(this.http, departments, locale, this.storage, this.limit, (...nodes) => panel.setBody(...nodes), (created) => this.begin(created));
     this.estimate = new WaitEstimate(this.http, () => this.render());
     this.connection = new Connection(server, {
       view: () => this.view,
@@ -128,6 +131,11 @@ export class SessionLifecycle {
       return;
     }
     this.enter(session);
+    // A resumed chat never saw the start form's availability: the server's message limit is read here.
+    this.http
+      .call<Availability>('GET', '/api/chat/availability')
+      .then((availability) => (this.limit.max = availability.maxMessageLength))
+      .catch(() => undefined);
   }
 
   private enter(session: Session): void {
@@ -135,7 +143,7 @@ export class SessionLifecycle {
     this.queuePosition = session.queuePosition ?? null;
     this.connection.resetRead();
     this.shownAfter = 'nothing';
-    this.view = new ChatView(this.server, this.locale, (message) => message.senderName ?? this.operatorName(), {
+    this.view = new ChatView(this.server, this.locale, this.limit, (message) => message.senderName ?? this.operatorName(), {
       send: (content) => this.connection.send(content),
       sendFile: (file) => this.sendFile(file),
       keystroke: () => this.connection.keystroke(),

@@ -1,5 +1,6 @@
 import { el } from '../shared/dom';
 import type { Http } from '../shared/http';
+import type { MessageLimit } from '../shared/composer';
 import type { Availability, Session } from '../shared/protocol';
 import { startForm, type StartFields } from './forms';
 import type { Locale } from './i18n';
@@ -26,6 +27,7 @@ export class StartChat {
     private readonly departments: string[],
     private readonly locale: Locale,
     private readonly storage: ChatStorage,
+    private readonly limit: MessageLimit,
     private readonly setBody: (...nodes: Node[]) => void,
     private readonly created: (created: Created) => void,
   ) {}
@@ -40,6 +42,7 @@ export class StartChat {
       this.setBody(problemView(error, words, () => void this.show()));
       return;
     }
+    this.limit.max = availability.maxMessageLength;
     // Outside business hours the team is closed even if someone is online (PROTOCOL.md: "leave a message").
     const closed = availability.withinBusinessHours === false;
     const kind = availability.online && !closed ? 'chat' : 'leave-message';

@@ -45,6 +45,10 @@ export interface Words extends MessageListWords {
   attach: string;
   attachAFile: string;
   attachHint: string;
+  /** Shown as a message nears the server's limit. */
+  charactersLeft(left: string): string;
+  /** A message longer than the server takes, refused before it is sent. */
+  tooLong(max: string, length: string): string;
   endChat: string;
   isTyping(who: string): string;
   /** Who answers when the operator's name is not known. */

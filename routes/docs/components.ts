@@ -156,6 +156,7 @@ export const SCHEMAS: { [K in keyof Shapes]: ObjectSchemaOf<Shapes[K]> } = {
     estimatedWaitSeconds: int('0 when someone is free now; -1 when nobody is online (offer "leave a message")'),
     withinBusinessHours: bool('True when no business hours are set; outside them the widget offers "leave a message"'),
     nextOpenAt: orNull({ ...time(), description: 'When business hours next open; null while open, when none are set or none come' }),
+    maxMessageLength: int('The longest message the server takes (MAX_MESSAGE_LENGTH): the pages refuse a longer one before sending it'),
   }),
   OperatorStats: shape<OperatorStats>({
     operators: { type: 'array', items: ref('OperatorFigures') },

@@ -113,6 +113,8 @@ export interface Availability {
   estimatedWaitSeconds: number;
   /** True when no business hours are set. */
   withinBusinessHours: boolean;
+  /** The longest message the server takes (MAX_MESSAGE_LENGTH), so a page can refuse a longer one before sending. */
+  maxMessageLength: number;
   /** When business hours next open; null while they are open, when none are set, or when none come. */
   nextOpenAt: string | null;
 }

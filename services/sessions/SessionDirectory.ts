@@ -37,6 +37,8 @@ export class SessionDirectory {
     private readonly operators: OperatorDirectory,
     /** The team's business hours in force (SettingsService), null when none are set. */
     private readonly businessHours: () => Promise<BusinessHours | null>,
+    /** MAX_MESSAGE_LENGTH, told to the pages with the availability. */
+    private readonly maxMessageLength: number,
   ) {}
 
   /** Waiting and active sessions; `mine` keeps the operator's own. */
@@ -114,6 +116,7 @@ export class SessionDirectory {
       estimatedWaitSeconds: Math.max(estimatedWaitSeconds, 0),
       withinBusinessHours: withinBusinessHours(hours, now),
       nextOpenAt: opens ? opens.toISOString() : null,
+      maxMessageLength: this.maxMessageLength,
     };
   }
 }

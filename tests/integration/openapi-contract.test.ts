@@ -83,7 +83,7 @@ const operator: Required<OperatorDTO> = {
   ...{ departments: ['sales'], activeSessions: 1, lastAssignedAt: T, lastSeenAt: T, disabled: false },
 };
 const event: Required<SessionEventDTO> = { id: 1, type: 'assigned', operatorId: 1, detail: { strategy: 'least-busy' }, createdAt: T };
-const availability: Required<Availability> = { online: true, availableOperators: 1, waiting: 0, estimatedWaitSeconds: 0, withinBusinessHours: false, nextOpenAt: T };
+const availability: Required<Availability> = { online: true, availableOperators: 1, waiting: 0, estimatedWaitSeconds: 0, withinBusinessHours: false, nextOpenAt: T, maxMessageLength: 5000 };
 const figures: Required<OperatorFigures> = { operatorId: 1, name: 'Olga', status: 'busy', activeSessions: 1, closedToday: 2, avgFirstResponseSeconds: 3.5, avgRating: 4.5 };
 const stats: Required<OperatorStats> = { operators: [figures], overall: { waiting: 1, active: 2, avgWaitSeconds: 4 } };
 const fieldProblem: Required<FieldProblem> = { field: 'content', message: 'must not be blank' };

@@ -53,6 +53,8 @@ export const ar: Words = {
   attach: 'إرفاق',
   attachAFile: 'إرفاق ملف',
   attachHint: 'إرفاق ملف (أو الصقه أو أفلته هنا)',
+  charactersLeft: (left) => `بقي ${left} حرفًا`,
+  tooLong: (max, length) => `الرسالة أطول من أن تُرسل: ${max} حرف على الأكثر (وفي هذه ${length}).`,
   endChat: 'إنهاء المحادثة',
   sending: 'جارٍ الإرسال…',
   sent: 'أُرسلت',

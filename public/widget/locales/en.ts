@@ -35,6 +35,8 @@ export const en: Words = {
   attach: 'Attach',
   attachAFile: 'Attach a file',
   attachHint: 'Attach a file (or paste or drop one here)',
+  charactersLeft: (left) => `${left} characters left`,
+  tooLong: (max, length) => `Too long to send: at most ${max} characters (this one has ${length}).`,
   endChat: 'End chat',
   ...ENGLISH_MESSAGE_WORDS,
   isTyping: (who) => `${who} is typing…`,

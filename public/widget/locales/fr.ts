@@ -50,6 +50,8 @@ export const fr: Words = {
   attach: 'Joindre',
   attachAFile: 'Joindre un fichier',
   attachHint: 'Joindre un fichier (ou le coller ou le déposer ici)',
+  charactersLeft: (left) => `${left} caractères restants`,
+  tooLong: (max, length) => `Trop long pour être envoyé\u00a0: ${max} caractères au plus (celui-ci en a ${length}).`,
   endChat: 'Terminer',
   sending: 'Envoi…',
   sent: 'Envoyé',
