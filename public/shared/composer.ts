@@ -20,7 +20,8 @@ export interface ComposerWords {
   tooLong(max: string, length: string): string;
 }
 
-const ENGLISH: ComposerWords = {
+/** The composer's words in English: the console's, and the widget's English catalogue. */
+export const ENGLISH_COMPOSER_WORDS: ComposerWords = {
   attach: 'Attach',
   attachAFile: 'Attach a file',
   attachHint: 'Attach a file (or paste or drop one here)',
@@ -47,7 +48,7 @@ export function composer(
   options: { label: string; className: string; buttonClass: string; words?: ComposerWords; limit: MessageLimit; locale?: string },
   actions: ComposerActions,
 ): HTMLFormElement {
-  const words = options.words ?? ENGLISH;
+  const words = options.words ?? ENGLISH_COMPOSER_WORDS;
   const picker = el('input', { type: 'file', className: 'composer-file', hidden: true, tabindex: -1, 'aria-hidden': 'true' });
   const attach = el('button', { type: 'button', className: 'attach', 'aria-label': words.attachAFile, title: words.attachHint, text: words.attach });
   // The limit is not a maxlength: a pasted text would be cut without a word. It is said, and a longer one not sent.

@@ -1,10 +1,11 @@
+import type { ComposerWords } from '../shared/composer';
 import type { MessageListWords } from '../shared/messageList';
 
 /**
  * Everything the widget says, in one language. Words with values in them are functions, so each language puts
  * the value where its grammar wants it; numbers, times and durations come in already formatted for the locale.
  */
-export interface Words extends MessageListWords {
+export interface Words extends MessageListWords, ComposerWords {
   /** The writing direction: the panel is mirrored for right-to-left languages. */
   dir: 'ltr' | 'rtl';
 
@@ -41,14 +42,6 @@ export interface Words extends MessageListWords {
   typeAMessage: string;
   /** The composer's name for screen readers. */
   sendAMessage: string;
-  send: string;
-  attach: string;
-  attachAFile: string;
-  attachHint: string;
-  /** Shown as a message nears the server's limit. */
-  charactersLeft(left: string): string;
-  /** A message longer than the server takes, refused before it is sent. */
-  tooLong(max: string, length: string): string;
   endChat: string;
   isTyping(who: string): string;
   /** Who answers when the operator's name is not known. */

@@ -1,3 +1,4 @@
+import { ENGLISH_COMPOSER_WORDS } from '../../shared/composer';
 import { ENGLISH_MESSAGE_WORDS } from '../../shared/messageList';
 import type { Words } from '../words';
 
@@ -31,12 +32,7 @@ export const en: Words = {
   reconnecting: 'Reconnecting…',
   typeAMessage: 'Type a message…',
   sendAMessage: 'Send a message',
-  send: 'Send',
-  attach: 'Attach',
-  attachAFile: 'Attach a file',
-  attachHint: 'Attach a file (or paste or drop one here)',
-  charactersLeft: (left) => `${left} characters left`,
-  tooLong: (max, length) => `Too long to send: at most ${max} characters (this one has ${length}).`,
+  ...ENGLISH_COMPOSER_WORDS,
   endChat: 'End chat',
   ...ENGLISH_MESSAGE_WORDS,
   isTyping: (who) => `${who} is typing…`,
