@@ -32,7 +32,9 @@ import { connectionsSummary, messagesSummary } from './realtime/summary';
  * (12000), BENCH_MAX_STEPS (5), BENCH_DURATION (seconds per run, 10), BENCH_WARMUP (seconds, 2),
  * BENCH_DRAIN_TIMEOUT (seconds to wait for the last acks after a run, 60), BENCH_SCENARIOS
  * (`connections,messages`), BENCH_BARE_ADAPTER (`redis`, as ours, or `memory`), BENCH_MYSQL_HOST/PORT/USER/
- * PASSWORD (127.0.0.1:3306 root, no password), BENCH_REDIS_URL (redis://127.0.0.1:6379), BENCH_CPU_PROF=1
+ * PASSWORD (127.0.0.1:3306 root, no password), BENCH_REDIS_URL (redis://127.0.0.1:6379), BENCH_MESSAGE_LIMIT
+ * (our server's RATE_LIMIT_MESSAGES_PER_10_SECONDS, default 0: off; set it far above the offer, e.g. 1000000, to
+ * time the per-session limiter), BENCH_CPU_PROF=1
  * (V8 CPU profiles of our server to BENCH_CPU_PROF_DIR, default ./bench-profiles, summarised at the end).
  *
  * Exit code: 0 when it ran (targets met or not: it reports), 1 when it could not run, a socket failed to

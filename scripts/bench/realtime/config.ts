@@ -26,6 +26,8 @@ export const BARE_ADAPTER = process.env.BENCH_BARE_ADAPTER === 'memory' ? 'memor
 /** Which servers scenario 2 exercises (both by default; one alone is for profiling). */
 export const SERVERS = new Set((process.env.BENCH_SERVERS ?? 'ours,bare').split(',').map((s) => s.trim()));
 export const CPU_PROF = process.env.BENCH_CPU_PROF === '1';
+/** RATE_LIMIT_MESSAGES_PER_10_SECONDS for our server (0: off, as every other limit): set it high to time the limiter's own work. */
+export const MESSAGE_LIMIT = Math.floor(number('BENCH_MESSAGE_LIMIT', 0, 0));
 export const PROFILE_DIR = path.resolve(process.env.BENCH_CPU_PROF_DIR ?? 'bench-profiles');
 
 export const TARGET_KB_PER_CONNECTION = 20;

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { summarizeProfile } from '../cpuProfile';
 import { BenchRun, UNLIMITED_ENV, redisUrl, type Started } from '../harness';
-import { BARE_ADAPTER, CPU_PROF, PROFILE_DIR } from './config';
+import { BARE_ADAPTER, CPU_PROF, MESSAGE_LIMIT, PROFILE_DIR } from './config';
 import { closeSockets, openSockets } from './sockets';
 
 /**
@@ -18,7 +18,7 @@ export const bench = new BenchRun({ databaseStem: 'chat_bench', redisStem: 'benc
 
 export function ourEnv(tag: string): Record<string, string> {
   // One Redis prefix per server process: each builds its cache from the database as it starts.
-  return { ...bench.chatServerEnv(JWT_SECRET, `${bench.redisPrefix}${tag}:`), LOG_LEVEL: 'error', ...UNLIMITED_ENV };
+  return { ...bench.chatServerEnv(JWT_SECRET, `${bench.redisPrefix}${tag}:`), LOG_LEVEL: 'error', ...UNLIMITED_ENV, RATE_LIMIT_MESSAGES_PER_10_SECONDS: String(MESSAGE_LIMIT) };
 }
 
 export async function startOurs(tag: string): Promise<Started> {
