@@ -13,16 +13,119 @@ export interface RateLimiters {
    * the window ends, whatever the IP. Keyed on the email as typed (lower-cased), so an unknown one behaves the same.
    */
   accountLogins: RequestHandler;
-  /** A customer's messages over REST, per session (a socket has its own limiter); operators are not limited. */
+  /** A customer's messages over REST: the session's message bucket (below); operators are not limited. */
   customerMessages: RequestHandler;
+  /**
+   * Per session, whatever carries it: a customer's messages (REST and every socket of the session together), and
+   * their typing and read marks. With Redis one count serves every process.
+   */
+  sessionBuckets: { messages: SessionBucket; signals: SessionBucket };
 }
+
+/** One count per session per window. */
+export interface SessionBucket {
+  /** Counts one event of the session: null when it may go, else the seconds until the window ends. */
+  take(sessionId: string): Promise<number | null>;
+}
+
+/** What a session bucket counts with: Redis's store (every process), or LocalWindows (this one). */
+interface Counter {
+  increment(key: string): Promise<{ totalHits: number; resetTime?: Date }>;
+}
+
+/** Entries kept before the expired ones are swept. */
+const LOCAL_SWEEP_AT = 10_000;
+
+/**
+ * Fixed windows in this process. (express-rate-limit's MemoryStore answers every increment with the same
+ * object, so events counted at once would all read the last count.)
+ */
+class LocalWindows implements Counter {
+  private readonly windows = new Map<string, { hits: number; resetAt: number }>();
+
+  constructor(private readonly windowMs: number) {}
+
+  increment(key: string): Promise<{ totalHits: number; resetTime: Date }> {
+    const now = Date.now();
+    if (this.windows.size >= LOCAL_SWEEP_AT) for (const [k, w] of this.windows) if (w.resetAt <= now) this.windows.delete(k);
+    let window = this.windows.get(key);
+    if (!window || window.resetAt <= now) {
+      window = { hits: 0, resetAt: now + this.windowMs };
+      this.windows.set(key, window);
+    }
+    window.hits += 1;
+    return Promise.resolve({ totalHits: window.hits, resetTime: new Date(window.resetAt) });
+  }
+}
+
+/**
+ * Fixed windows in Redis, shared by every process, counted in batches: the events of one turn of the event loop
+ * go in one pipeline (per session: start the window if none, add the events, read what is left of it), so a
+ * busy message path pays one round trip per batch rather than one per message. Each event learns its own place
+ * in the count.
+ */
+class RedisWindows implements Counter {
+  private waiting = new Map<string, Array<{ resolve: (hits: { totalHits: number; resetTime: Date }) => void; reject: (error: unknown) => void }>>();
+  private scheduled = false;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+    private readonly windowMs: number,
+  ) {}
+
+  increment(key: string): Promise<{ totalHits: number; resetTime: Date }> {
+    return new Promise((resolve, reject) => {
+      const waiters = this.waiting.get(key);
+      if (waiters) waiters.push({ resolve, reject });
+      else this.waiting.set(key, [{ resolve, reject }]);
+      if (this.scheduled) return;
+      this.scheduled = true;
+      setImmediate(() => void this.flush());
+    });
+  }
+
+  private async flush(): Promise<void> {
+    const batch = this.waiting;
+    this.waiting = new Map();
+    this.scheduled = false;
+    const pipeline = this.redis.pipeline();
+    for (const [key, waiters] of batch) {
+      const redisKey = `${this.prefix}${key}`;
+      pipeline.set(redisKey, 0, 'PX', this.windowMs, 'NX');
+      pipeline.incrby(redisKey, waiters.length);
+      pipeline.pttl(redisKey);
+    }
+    try {
+      const results = (await pipeline.exec()) ?? [];
+      const now = Date.now();
+      let at = 0;
+      for (const waiters of batch.values()) {
+        const [failed, total] = results[at + 1] ?? [];
+        const [, ttl] = results[at + 2] ?? [];
+        at += 3;
+        if (failed || typeof total !== 'number') {
+          for (const waiter of waiters) waiter.reject(failed ?? new Error('no count from Redis'));
+          continue;
+        }
+        const resetTime = new Date(now + Math.max(0, Number(ttl)));
+        // The batch's events took the last places of the count, in the order they came.
+        waiters.forEach((waiter, i) => waiter.resolve({ totalHits: Number(total) - waiters.length + i + 1, resetTime }));
+      }
+    } catch (error) {
+      for (const waiters of batch.values()) for (const waiter of waiters) waiter.reject(error);
+    }
+  }
+}
+
+/** Typing and read marks a session may send in 10 s, per message it may send (a typing flag per keystroke burst). */
+const SIGNALS_PER_MESSAGE = 3;
 
 interface Window {
   limit: number;
   windowMs: number;
   /** Whose count a request adds to (default: the client IP). */
   keyGenerator?: (req: Request) => string;
-  skip?: (req: Request) => boolean;
   /** Only refused requests count (a successful login takes its count back). */
   failuresOnly?: boolean;
 }
@@ -44,13 +147,12 @@ export function createRateLimiters(config: Config, redis: Redis | null): RateLim
       return limiter(req, res, next);
     };
   };
-  const create = (name: string, { limit, windowMs, keyGenerator, skip, failuresOnly }: Window): RequestHandler =>
+  const create = (name: string, { limit, windowMs, keyGenerator, failuresOnly }: Window): RequestHandler =>
     rateLimit({
       windowMs,
       limit,
       skipSuccessfulRequests: failuresOnly === true,
       ...(keyGenerator ? { keyGenerator } : {}),
-      ...(skip ? { skip } : {}),
       standardHeaders: 'draft-7',
       legacyHeaders: false,
       passOnStoreError: true,
@@ -68,7 +170,34 @@ export function createRateLimiters(config: Config, redis: Redis | null): RateLim
         next(new RateLimitedError(retryAfter, 'Too many requests; try again later'));
       },
     });
+  /** A counter of its own per name, shared by every process through Redis (else in this process). */
+  const sessionBucket = (name: string, limit: number, windowMs: number): SessionBucket => {
+    const counter: Counter = redis ? new RedisWindows(redis, `rl:${name}:`, windowMs) : new LocalWindows(windowMs);
+    return {
+      async take(sessionId) {
+        if (limit === 0) return null;
+        try {
+          const { totalHits, resetTime } = await counter.increment(sessionId);
+          if (totalHits <= limit) return null;
+          return resetTime ? Math.max(1, Math.ceil((resetTime.getTime() - Date.now()) / 1000)) : Math.ceil(windowMs / 1000);
+        } catch {
+          // A limiter outage must not take chat down: the event goes.
+          return null;
+        }
+      },
+    };
+  };
+  const messages = sessionBucket('messages', config.rateLimitMessagesPer10Seconds, 10_000);
+  const signals = sessionBucket('signals', config.rateLimitMessagesPer10Seconds * SIGNALS_PER_MESSAGE, 10_000);
   return {
+    sessionBuckets: { messages, signals },
+    customerMessages: (req, _res, next) => {
+      if (req.actor?.kind !== 'customer') return next();
+      messages.take(String(req.params.sessionId)).then(
+        (wait) => next(wait === null ? undefined : new RateLimitedError(wait, 'Too many messages; slow down')),
+        (error: unknown) => next(error),
+      );
+    },
     sessions: build('sessions', { limit: config.rateLimitSessionsPerMinute, windowMs: 60_000 }),
     logins: build('logins', { limit: config.rateLimitLoginsPerMinute, windowMs: 60_000 }),
     accountLogins: build('account-logins', {
@@ -79,12 +208,6 @@ export function createRateLimiters(config: Config, redis: Redis | null): RateLim
         return typeof email === 'string' ? email.trim().toLowerCase().slice(0, 191) : '';
       },
       failuresOnly: true,
-    }),
-    customerMessages: build('messages', {
-      limit: config.rateLimitMessagesPer10Seconds,
-      windowMs: 10_000,
-      keyGenerator: (req) => String(req.params.sessionId),
-      skip: (req) => req.actor?.kind !== 'customer',
     }),
   };
 }

@@ -153,11 +153,13 @@ export function createServer(config: Config, options: ServerOptions = {}): ChatS
   const schemas = buildSchemas(config);
   // A caption is counted in characters (MAX_MESSAGE_LENGTH), a field in bytes: room for four bytes a character.
   const uploads = multipartUpload({ maxFileBytes: config.attachments.maxUploadBytes, maxFieldBytes: config.maxMessageLength * 4 + 1024, atOnce: UPLOADS_AT_ONCE });
-  const routes = { schemas, limiters: createRateLimiters(config, redis), auth, chat, sessions, messages, files, uploads, operators, labels, canned, search, settings, inbound, transcripts };
+  // One set for REST and sockets: a customer's session has one message count, whichever way its messages come.
+  const limiters = createRateLimiters(config, redis);
+  const routes = { schemas, limiters, auth, chat, sessions, messages, files, uploads, operators, labels, canned, search, settings, inbound, transcripts };
   const metricsEndpoint = { render: () => clusterMetrics.render(), contentType: clusterMetrics.contentType, token: config.metricsToken };
   const app = createApp({ config, logger, health: new HealthService(db, cache), isAccepting: () => accepting, routes, metrics: { record: httpMetrics(metrics), endpoint: metricsEndpoint } });
   const httpServer = http.createServer(app);
-  const realtime = createRealtime(httpServer, { config, logger, schemas, auth, chat, messages, sessions, operators, presence, transcripts });
+  const realtime = createRealtime(httpServer, { config, logger, schemas, auth, chat, messages, sessions, operators, presence, transcripts, sessionBuckets: limiters.sessionBuckets });
   const outbox = config.mail ? new OutboxWorker(db, smtpTransport(config.mail.smtpUrl, config.mail.from), logger) : null;
   const replyMails = config.mail
     ? new ReplyMailer(db, config.mail, config.jwtSecret, config.mail.replyDelaySeconds, (sessionId) => realtime.customerConnected(sessionId), logger)

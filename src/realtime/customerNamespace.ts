@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { TranscriptService } from '../../services/mail/TranscriptService';
+import type { RateLimiters, SessionBucket } from '../../middleware/rateLimits';
 import type { Schemas } from '../../middleware/schemas';
 import { access, type CustomerActor } from '../../services/access';
 import type { CustomerClientEvents } from '../../services/contract';
@@ -9,7 +10,7 @@ import type { ChatService } from '../../services/sessions/ChatService';
 import type { SessionDirectory } from '../../services/sessions/SessionDirectory';
 import { authenticateSocket, type SocketAuthenticator } from './auth';
 import { rooms, type CustomerNamespace } from './events';
-import { WindowLimiter, event, eventTable, serveEvents, tracker, type EventSpec } from './handler';
+import { event, eventTable, serveEvents, tracker, type EventSpec } from './handler';
 
 export interface NamespaceDeps {
   logger: Logger;
@@ -18,35 +19,43 @@ export interface NamespaceDeps {
   chat: ChatService;
   messages: MessageService;
   sessions: SessionDirectory;
-  /** RATE_LIMIT_MESSAGES_PER_10_SECONDS (0: none), counted here per socket; REST counts per session (middleware/rateLimits.ts). */
-  messagesPer10Seconds: number;
+  /** RATE_LIMIT_MESSAGES_PER_10_SECONDS (0: none) per session, every socket and REST together (middleware/rateLimits.ts). */
+  sessionBuckets: RateLimiters['sessionBuckets'];
   /** Work a connection started (presence, what it is told on connect); awaited on shutdown before the database closes. */
   pending: Set<Promise<void>>;
   transcripts: TranscriptService;
 }
 
-/** What a customer socket's events act as and on: its one session, and its own message rate. */
+/** What a customer socket's events act as and on: its one session. */
 export interface CustomerContext {
   actor: CustomerActor;
   sessionId: string;
-  messages: WindowLimiter;
 }
 
 /** Every /customer event is its own session's customer's (the socket is bound to it). */
 const own = access.sessionCustomer();
 
 /** `/customer`'s events: every one the contract names, each with its access rule (the table refuses one without). */
-export function customerEvents({ schemas, chat, messages, transcripts }: Pick<NamespaceDeps, 'schemas' | 'chat' | 'messages' | 'transcripts'>): ReadonlyMap<string, EventSpec<CustomerContext>> {
+export function customerEvents({ schemas, chat, messages, transcripts, sessionBuckets }: Pick<NamespaceDeps, 'schemas' | 'chat' | 'messages' | 'transcripts' | 'sessionBuckets'>): ReadonlyMap<string, EventSpec<CustomerContext>> {
+  /** Counts the event in the session's bucket; over it, RATE_LIMITED with the seconds to wait. */
+  const within = async (bucket: SessionBucket, sessionId: string, what: string): Promise<void> => {
+    const wait = await bucket.take(sessionId);
+    if (wait !== null) throw new RateLimitedError(wait, `Too many ${what}; slow down`);
+  };
   return eventTable<CustomerContext, keyof CustomerClientEvents>('/customer', {
-    'message:send': event(own, schemas.socketSend, async ({ actor, sessionId, messages: limiter }, input: PostMessageInput) => {
-      if (!limiter.take()) throw new RateLimitedError(10, 'Too many messages; slow down');
+    'message:send': event(own, schemas.socketSend, async ({ actor, sessionId }, input: PostMessageInput) => {
+      await within(sessionBuckets.messages, sessionId, 'messages');
       return (await messages.postMessage(actor, sessionId, input)).message;
     }),
     'messages:sync': event(own, schemas.socketSync, async ({ actor, sessionId }, { afterId }: { afterId: number }) => ({
       messages: await messages.syncMessages(actor, sessionId, afterId),
     })),
-    typing: event(own, schemas.socketTyping, ({ actor, sessionId }, { isTyping }: { isTyping: boolean }) => messages.typing(actor, sessionId, isTyping)),
+    typing: event(own, schemas.socketTyping, async ({ actor, sessionId }, { isTyping }: { isTyping: boolean }) => {
+      await within(sessionBuckets.signals, sessionId, 'typing and read marks');
+      await messages.typing(actor, sessionId, isTyping);
+    }),
     'messages:read': event(own, schemas.socketRead, async ({ actor, sessionId }, { upToId }: { upToId: number }) => {
+      await within(sessionBuckets.signals, sessionId, 'typing and read marks');
       await messages.markRead(actor, sessionId, upToId);
     }),
     'session:close': event(own, schemas.socketClose, ({ actor, sessionId }, { reason }: { reason?: string }) => chat.close(actor, sessionId, reason)),
@@ -78,6 +87,6 @@ export function registerCustomerNamespace(nsp: CustomerNamespace, deps: Namespac
       'the queue position on connect',
     );
 
-    serveEvents<CustomerContext>(socket, { actor, sessionId, messages: new WindowLimiter(deps.messagesPer10Seconds, 10_000) }, events, logger);
+    serveEvents<CustomerContext>(socket, { actor, sessionId }, events, logger);
   });
 }

@@ -90,26 +90,3 @@ export function tracker(pending: Set<Promise<void>>, logger: Logger): (work: Pro
     pending.add(tracked);
   };
 }
-
-/** A fixed-window counter: at most `limit` events per window (0: no limit). */
-export class WindowLimiter {
-  private count = 0;
-  private windowStart = Date.now();
-
-  constructor(
-    private readonly limit: number,
-    private readonly windowMs: number,
-  ) {}
-
-  /** True when one more event is allowed now. */
-  take(): boolean {
-    if (this.limit === 0) return true;
-    const now = Date.now();
-    if (now - this.windowStart >= this.windowMs) {
-      this.windowStart = now;
-      this.count = 0;
-    }
-    this.count++;
-    return this.count <= this.limit;
-  }
-}

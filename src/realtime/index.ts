@@ -5,6 +5,7 @@ import { createAdapter } from '@socket.io/redis-adapter';
 import type Redis from 'ioredis';
 import type { Config } from '../../config';
 import { closeRedis, createRedis } from '../../config/redis';
+import type { RateLimiters } from '../../middleware/rateLimits';
 import type { Schemas } from '../../middleware/schemas';
 import type { MessageService } from '../../services/messages/MessageService';
 import type { ChatService } from '../../services/sessions/ChatService';
@@ -34,6 +35,8 @@ export interface RealtimeDeps {
   operators: OperatorService;
   presence: PresenceService;
   transcripts: TranscriptService;
+  /** A customer's messages, typing and read marks, counted per session with REST's (middleware/rateLimits.ts). */
+  sessionBuckets: RateLimiters['sessionBuckets'];
 }
 
 export interface Realtime {
@@ -146,7 +149,7 @@ export function createRealtime(httpServer: http.Server, deps: RealtimeDeps): Rea
   // A session's holder, who hears of its viewers whether viewing or not (a read as the server itself).
   const holderOf = async (sessionId: string): Promise<number | null> => (await deps.chat.getSession(SYSTEM, sessionId)).operatorId;
   const viewers = new Viewers(operators, holderOf, logger);
-  const namespaceDeps = { ...deps, pending, viewers, messagesPer10Seconds: config.rateLimitMessagesPer10Seconds };
+  const namespaceDeps = { ...deps, pending, viewers };
   registerCustomerNamespace(customers, namespaceDeps);
   registerOperatorNamespace(operators, namespaceDeps);
 

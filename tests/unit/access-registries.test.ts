@@ -53,7 +53,7 @@ describe('who may call what, declared everywhere', () => {
   });
 
   it('/customer: every contract event is in the table, each for its own session’s customer only', () => {
-    const table = customerEvents({ schemas, chat: unused(), messages: unused(), transcripts: unused() });
+    const table = customerEvents({ schemas, chat: unused(), messages: unused(), transcripts: unused(), sessionBuckets: unused() });
     expect([...table.keys()].sort()).toEqual(Object.keys(CUSTOMER_EVENTS).sort());
     for (const [name, spec] of table) expect({ name, rule: spec.access }).toEqual({ name, rule: { kind: 'sessionCustomer', param: 'sessionId' } });
   });
