@@ -100,7 +100,7 @@ class RedisWindows implements Counter {
       const results = (await pipeline.exec()) ?? [];
       const now = Date.now();
       let at = 0;
-      for (const waiters of batch.values()) {
+      for (const [key, waiters] of batch) {
         const [failed, total] = results[at + 1] ?? [];
         const [, ttl] = results[at + 2] ?? [];
         at += 3;
@@ -108,7 +108,10 @@ class RedisWindows implements Counter {
           for (const waiter of waiters) waiter.reject(failed ?? new Error('no count from Redis'));
           continue;
         }
-        const resetTime = new Date(now + Math.max(0, Number(ttl)));
+        // The window ended between the SET and the INCRBY, which then made a key with no end: give it one, or
+        // the session would stay over its limit for good.
+        if (Number(ttl) < 0) void this.redis.pexpire(`${this.prefix}${key}`, this.windowMs).catch(() => undefined);
+        const resetTime = new Date(now + (Number(ttl) > 0 ? Number(ttl) : this.windowMs));
         // The batch's events took the last places of the count, in the order they came.
         waiters.forEach((waiter, i) => waiter.resolve({ totalHits: Number(total) - waiters.length + i + 1, resetTime }));
       }

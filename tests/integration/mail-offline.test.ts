@@ -7,6 +7,7 @@ import { createAdmin, createSession, bearer, sessionEvents, type Staff } from '.
 import { onlineOperator } from '../helpers/scenarios';
 import { startMailbox, type Mailbox } from '../helpers/smtpServer';
 import { startTestServer, type TestServer } from '../helpers/testServer';
+import { waitFor } from '../helpers/wait';
 
 /**
  * Offline messages by mail (PROTOCOL.md "Email"), through a real SMTP server (STARTTLS, AUTH): a session
@@ -58,8 +59,9 @@ describeEachBackend('offline messages by mail', (backend) => {
     expect(mail.html).toContain('Nina &#60;b&#62;Night&#60;/b&#62;');
     expect(mail.html).toContain('&#60;script&#62;alert(1)&#60;/script&#62;');
     expect(mail.html).not.toContain('<script>');
-    const events = await sessionEvents(server.url, admin.token, customer.session.id);
-    expect(events.find((e) => e.type === 'mailed')?.detail).toEqual({ kind: 'offline_message', recipients: 2 });
+    // The outbox records the send once the mail server's "250" is back, a moment after the mail is in the box.
+    const mailed = await waitFor(async () => (await sessionEvents(server.url, admin.token, customer.session.id)).find((e) => e.type === 'mailed'), 10_000, 'the mailed event');
+    expect(mailed.detail).toEqual({ kind: 'offline_message', recipients: 2 });
   });
 
   it('the department’s list first, then the team’s, then OFFLINE_NOTIFY_EMAILS; nobody is mailed while someone is online', async () => {
