@@ -4,3 +4,9 @@ import { ApiError } from '../shared/http';
 export function describe(error: unknown): string {
   return error instanceof ApiError ? error.message : 'Something went wrong. Please try again.';
 }
+
+/** A refused save, for the form that made it: the server's words and each field it named, else `fallback`. */
+export function refusal(error: unknown, fallback: string): string {
+  const details = error instanceof ApiError ? error.details.map((d) => `${d.field}: ${d.message}`) : [];
+  return [error instanceof Error ? error.message : fallback, ...details].join(' — ');
+}

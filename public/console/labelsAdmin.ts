@@ -1,5 +1,5 @@
 import { el, field, replaceChildren } from '../shared/dom';
-import { ApiError } from '../shared/http';
+import { refusal } from './describe';
 import type { Label } from '../shared/protocol';
 import { keepingFocus } from './table';
 
@@ -71,8 +71,7 @@ export class LabelsAdmin {
       await this.actions.changed();
       await this.reload();
     } catch (error) {
-      const details = error instanceof ApiError ? error.details.map((d) => `${d.field}: ${d.message}`) : [];
-      this.say([error instanceof Error ? error.message : 'The label could not be added.', ...details].join(' — '), true);
+      this.say(refusal(error, 'The label could not be added.'), true);
     }
   }
 

@@ -1,5 +1,5 @@
 import { el, field } from '../shared/dom';
-import { ApiError } from '../shared/http';
+import { refusal } from './describe';
 import type { Operator } from '../shared/protocol';
 
 /** What the form sends: POST /api/operators (a new one) or PATCH /api/operators/:id (only what changed). */
@@ -125,8 +125,7 @@ export class OperatorForm {
       this.close();
       this.actions.saved(saved, before === null);
     } catch (error) {
-      const details = error instanceof ApiError ? error.details.map((d) => `${d.field}: ${d.message}`) : [];
-      this.problem.textContent = [error instanceof Error ? error.message : 'The operator could not be saved.', ...details].join(' — ');
+      this.problem.textContent = refusal(error, 'The operator could not be saved.');
       this.problem.hidden = false;
     }
   }

@@ -1,5 +1,5 @@
 import { el, field } from '../shared/dom';
-import { ApiError } from '../shared/http';
+import { refusal } from './describe';
 import type { Settings } from '../shared/protocol';
 
 const DAYS = [
@@ -108,8 +108,7 @@ export class SettingsView {
       this.show(await this.actions.save(change));
       this.say('Saved.', false);
     } catch (error) {
-      const details = error instanceof ApiError ? error.details.map((d) => `${d.field}: ${d.message}`) : [];
-      this.say(error instanceof Error ? [error.message, ...details].join(' — ') : 'The settings could not be saved.', true);
+      this.say(refusal(error, 'The settings could not be saved.'), true);
     }
   }
 
