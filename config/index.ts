@@ -62,6 +62,8 @@ export interface Config {
   requeueOnOffline: boolean;
   operatorPresenceGraceSeconds: number;
   sessionIdleTimeoutMinutes: number;
+  /** Closed sessions older than this many days are erased by the sweeper (0: kept). */
+  messageRetentionDays: number;
   /** null: only the server's own origin (same-origin requests carry no CORS check). */
   corsOrigins: string[] | null;
   /**
@@ -251,6 +253,7 @@ export function loadConfig(env: Env = process.env): Config {
     requeueOnOffline: bool('REQUEUE_ON_OFFLINE', true),
     operatorPresenceGraceSeconds: int('OPERATOR_PRESENCE_GRACE_SECONDS', 30, 0, 86400),
     sessionIdleTimeoutMinutes: int('SESSION_IDLE_TIMEOUT_MINUTES', 30, 0, 525600),
+    messageRetentionDays: int('MESSAGE_RETENTION_DAYS', 0, 0, 36500),
     corsOrigins,
     trustProxy,
     maxMessageLength: int('MAX_MESSAGE_LENGTH', 5000, 1, 100000),

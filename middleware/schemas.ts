@@ -55,7 +55,7 @@ const messageId = (where: 'query' | 'body', optional = true): Schema[string] => 
 });
 
 /** Page sizes; the default for a missing limit is in DEFAULT_LIMITS. */
-export const DEFAULT_LIMITS = { messages: 50, history: 20, search: 20 };
+export const DEFAULT_LIMITS = { messages: 50, history: 20, search: 20, audit: 50 };
 
 const boundedLimit = (max: number): Schema[string] => ({
   in: ['query'],
@@ -140,6 +140,7 @@ export interface Schemas {
   setStatus: Schema;
   assign: Schema;
   customerParam: Schema;
+  audit: Schema;
   /** Socket payloads: `/customer` events (the session is the socket's own). */
   socketSend: Schema;
   socketSync: Schema;
@@ -348,6 +349,7 @@ export function buildSchemas(config: Config): Schemas {
       operatorId: positiveId('body', true),
     },
     customerParam: { customerId: { in: ['params'], isLength: { options: { min: 1, max: 191 }, errorMessage: 'at most 191 characters' } } },
+    audit: { limit: boundedLimit(100), cursor: optionalString(500, 'query') },
     socketSend: { content, type: messageType, clientMessageId: clientMessageId(true), internal },
     socketSync: { afterId: messageId('body', false) },
     socketTyping: { isTyping: { in: ['body'], isBoolean: { options: { strict: true }, errorMessage: 'must be true or false' } } },

@@ -40,6 +40,8 @@ export class ChatSession extends Model<InferAttributes<ChatSession>, InferCreati
   declare ratingComment: CreationOptional<string | null>;
   /** Its labels' names (PROTOCOL.md "Labels"), kept with session_labels in one transaction (services/sessions/transitions/label.ts). */
   declare labels: CreationOptional<string[]>;
+  /** When its content and its customer's details were erased (PROTOCOL.md "Customer data"); null: never. */
+  declare erasedAt: CreationOptional<Date | null>;
   declare createdAt: CreationOptional<Date>;
   declare updatedAt: CreationOptional<Date>;
 
@@ -77,6 +79,7 @@ export class ChatSession extends Model<InferAttributes<ChatSession>, InferCreati
         rating: { type: DataTypes.INTEGER, allowNull: true },
         ratingComment: { type: DataTypes.TEXT, allowNull: true },
         labels: { type: DataTypes.STRING(800), allowNull: false, defaultValue: '[]', ...jsonText<string[]>('labels', []) },
+        erasedAt: { type: DataTypes.DATE(3), allowNull: true },
         createdAt: DataTypes.DATE(3),
         updatedAt: DataTypes.DATE(3),
       },

@@ -21,7 +21,8 @@ export type SessionEventType =
   | 'labelled'
   | 'mailed'
   | 'mail_failed'
-  | 'transcript';
+  | 'transcript'
+  | 'erased';
 
 /** One line of a session's audit trail (PROTOCOL.md: GET /sessions/:id/events). */
 export class SessionEvent extends Model<InferAttributes<SessionEvent>, InferCreationAttributes<SessionEvent>> {

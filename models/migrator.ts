@@ -10,6 +10,7 @@ import * as search from './migrations/007-search';
 import * as settings from './migrations/008-settings';
 import * as mailOutbox from './migrations/009-mail-outbox';
 import * as replyMails from './migrations/010-reply-mails';
+import * as privacyAndAudit from './migrations/011-privacy-and-audit';
 
 /** Listed, not globbed, so the same list runs from TypeScript under jest and from compiled JavaScript. */
 const MIGRATIONS = [
@@ -23,6 +24,7 @@ const MIGRATIONS = [
   { name: '008-settings', module: settings },
   { name: '009-mail-outbox', module: mailOutbox },
   { name: '010-reply-mails', module: replyMails },
+  { name: '011-privacy-and-audit', module: privacyAndAudit },
 ];
 
 export type Migrator = Umzug<QueryInterface>;

@@ -13,7 +13,7 @@ import { sendFile } from './files';
 
 type SessionParam = { sessionId: string };
 
-export function chatRoutes({ schemas, limiters, chat, sessions, messages, files, uploads, search, transcripts }: RouteContext): RouteGroup {
+export function chatRoutes({ schemas, limiters, chat, sessions, messages, files, uploads, search, transcripts, privacy }: RouteContext): RouteGroup {
   const download = (variant: Variant): RouteSpec['handler'] => async (req, res) => {
     const { attachmentId } = inputOf<{ attachmentId: string }>(req);
     const file = await files.open(actorOf(req), attachmentId, variant, { exp: req.query.exp, sig: req.query.sig });
@@ -131,6 +131,16 @@ export function chatRoutes({ schemas, limiters, chat, sessions, messages, files,
         handler: async (req, res) => {
           sendData(res, await chat.getSession(actorOf(req), inputOf<SessionParam>(req).sessionId));
         },
+      },
+      {
+        method: 'delete',
+        path: '/sessions/:sessionId',
+        summary:
+          "Erase one session (admin; an open one is closed first): its messages, notes, files, rating and comment are deleted, its customer's id, name, email and metadata blanked; it stays as an anonymous count. Twice is harmless (zeros)",
+        access: access.admin,
+        schema: schemas.sessionParam,
+        responds: { status: 200, schema: 'Erasure' },
+        handler: async (req, res) => sendData(res, await privacy.eraseSession(actorOf(req), inputOf<SessionParam>(req).sessionId)),
       },
       {
         method: 'put',

@@ -13,6 +13,8 @@ import type { SearchService } from '../services/messages/SearchService';
 import type { SettingsService } from '../services/settings/SettingsService';
 import type { InboundMail } from '../services/mail/InboundMail';
 import type { TranscriptService } from '../services/mail/TranscriptService';
+import type { PrivacyService } from '../services/privacy/PrivacyService';
+import type { AuditLog } from '../services/audit/AuditLog';
 
 /** What the routers need: the services they call, the schemas they validate with. */
 export interface RouteContext {
@@ -32,6 +34,8 @@ export interface RouteContext {
   settings: SettingsService;
   inbound: InboundMail;
   transcripts: TranscriptService;
+  privacy: PrivacyService;
+  audit: AuditLog;
 }
 
 /** The validated input of a request (set by the validation middleware), typed by the caller. */

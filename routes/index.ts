@@ -1,3 +1,4 @@
+import { auditRoutes } from './audit';
 import { authRoutes } from './auth';
 import { chatRoutes } from './chat';
 import { labelRoutes } from './labels';
@@ -11,5 +12,5 @@ import { userRoutes } from './users';
 
 /** Every REST group of the contract; the app mounts these and the OpenAPI document describes them. */
 export function apiGroups(context: RouteContext): RouteGroup[] {
-  return [authRoutes(context), chatRoutes(context), operatorRoutes(context), userRoutes(context), labelRoutes(context), cannedRoutes(context), settingsRoutes(context), inboundRoutes(context)];
+  return [authRoutes(context), chatRoutes(context), operatorRoutes(context), userRoutes(context), labelRoutes(context), cannedRoutes(context), settingsRoutes(context), auditRoutes(context), inboundRoutes(context)];
 }

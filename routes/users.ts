@@ -4,7 +4,9 @@ import type { RouteContext } from './context';
 import { inputOf } from './context';
 import type { RouteGroup } from './registry';
 
-export function userRoutes({ schemas, sessions }: RouteContext): RouteGroup {
+type CustomerParam = { customerId: string };
+
+export function userRoutes({ schemas, sessions, privacy }: RouteContext): RouteGroup {
   return {
     prefix: '/api/users',
     tag: 'users',
@@ -16,7 +18,26 @@ export function userRoutes({ schemas, sessions }: RouteContext): RouteGroup {
         access: access.operator,
         schema: schemas.customerParam,
         responds: { status: 200, schema: { arrayOf: 'Session' } },
-        handler: async (req, res) => sendData(res, await sessions.customerSessions(actorOf(req), inputOf<{ customerId: string }>(req).customerId)),
+        handler: async (req, res) => sendData(res, await sessions.customerSessions(actorOf(req), inputOf<CustomerParam>(req).customerId)),
+      },
+      {
+        method: 'get',
+        path: '/:customerId/export',
+        summary: "Everything held of one customer as one document (admin): every session, message (notes included), attachment link, event and rating; recorded in the audit log",
+        access: access.admin,
+        schema: schemas.customerParam,
+        responds: { status: 200, schema: 'CustomerExport' },
+        handler: async (req, res) => sendData(res, await privacy.exportCustomer(actorOf(req), inputOf<CustomerParam>(req).customerId)),
+      },
+      {
+        method: 'delete',
+        path: '/:customerId',
+        summary:
+          "Erase a customer (admin): their sessions' messages, notes, files, ratings and comments are deleted, their id, name, email and metadata blanked; the sessions stay as anonymous counts. Twice is harmless (zeros)",
+        access: access.admin,
+        schema: schemas.customerParam,
+        responds: { status: 200, schema: 'Erasure' },
+        handler: async (req, res) => sendData(res, await privacy.eraseCustomer(actorOf(req), inputOf<CustomerParam>(req).customerId)),
       },
     ],
   };

@@ -29,6 +29,7 @@ export function toSessionDTO(session: ChatSession, queuePosition?: number): Sess
     ratingComment: session.ratingComment ?? null,
     labels: session.labels ?? [],
     offline: Boolean(session.offline),
+    erasedAt: iso(session.erasedAt),
   };
   if (session.status === 'waiting' && queuePosition !== undefined) dto.queuePosition = queuePosition;
   return dto;

@@ -27,6 +27,9 @@ import { MessageReader } from '../services/messages/MessageReader';
 import { MessageService } from '../services/messages/MessageService';
 import { MessageWriter } from '../services/messages/MessageWriter';
 import { AttachmentFiles } from '../services/messages/attachments/AttachmentFiles';
+import { AuditLog } from '../services/audit/AuditLog';
+import { PrivacyService } from '../services/privacy/PrivacyService';
+import { RetentionJob } from '../services/jobs/RetentionJob';
 import { DatabaseFileStore } from '../services/messages/attachments/DatabaseFileStore';
 import { DiskFileStore } from '../services/messages/attachments/DiskFileStore';
 import { AttachmentLinks } from '../services/messages/attachments/links';
@@ -78,6 +81,9 @@ export interface ChatServer {
   auth: AuthService;
   presence: PresenceService;
   sweeper: Sweeper;
+  privacy: PrivacyService;
+  audit: AuditLog;
+  retention: RetentionJob;
   realtime: Realtime;
   /** Migrates (when configured), bootstraps the admin, builds the cache, listens. Resolves with the port. */
   start(): Promise<number>;
@@ -115,9 +121,11 @@ export function createServer(config: Config, options: ServerOptions = {}): ChatS
   const files = new AttachmentFiles(db, fileStores, config.attachments, new AttachmentLinks(config.jwtSecret, config.attachments.urlTtlSeconds), logger);
   const describeFiles = (ids: string[]) => files.describe(ids);
   const writer = new MessageWriter(db, describeFiles, logger);
-  const messages = new MessageService(db, writer, new MessageReader(db, describeFiles), events, files, config.maxMessageLength);
+  const reader = new MessageReader(db, describeFiles);
+  const messages = new MessageService(db, writer, reader, events, files, config.maxMessageLength);
+  const audit = new AuditLog(db);
   const directory = new OperatorDirectory(db, cache);
-  const settings = new SettingsService(db);
+  const settings = new SettingsService(db, audit);
   const chat = new ChatService(
     db,
     transitions,
@@ -128,12 +136,15 @@ export function createServer(config: Config, options: ServerOptions = {}): ChatS
     () => settings.current(),
   );
   const sessions = new SessionDirectory(db, directory, () => settings.businessHours(), config.maxMessageLength);
-  const labels = new LabelService(db, transitions);
+  const labels = new LabelService(db, transitions, audit);
   const canned = new CannedResponseService(db, config.maxMessageLength);
   const search = new SearchService(db, describeFiles);
   const inbound = new InboundMail(config.mail, config.jwtSecret, messages, config.maxMessageLength);
   const transcripts = new TranscriptService(db, config.mail);
-  const operators = new OperatorService(db, operatorCache, directory, events, assigner);
+  const operators = new OperatorService(db, operatorCache, directory, events, assigner, audit);
+  // Notes included: an export is everything held of the customer.
+  const privacy = new PrivacyService(db, transitions, (sessionId) => reader.since(sessionId, 0, true), files, audit, events, logger);
+  const retention = new RetentionJob(db, privacy, config.messageRetentionDays, logger);
   const presence = new PresenceService(db, operatorCache, assigner, events, config, logger);
   const sweeper = new Sweeper(db, chat, assigner, presence, config, logger);
   const auth = new AuthService(db, chat, config.jwtSecret, events, (operatorId) => {
@@ -155,7 +166,7 @@ export function createServer(config: Config, options: ServerOptions = {}): ChatS
   const uploads = multipartUpload({ maxFileBytes: config.attachments.maxUploadBytes, maxFieldBytes: config.maxMessageLength * 4 + 1024, atOnce: UPLOADS_AT_ONCE });
   // One set for REST and sockets: a customer's session has one message count, whichever way its messages come.
   const limiters = createRateLimiters(config, redis);
-  const routes = { schemas, limiters, auth, chat, sessions, messages, files, uploads, operators, labels, canned, search, settings, inbound, transcripts };
+  const routes = { schemas, limiters, auth, chat, sessions, messages, files, uploads, operators, labels, canned, search, settings, inbound, transcripts, privacy, audit };
   const metricsEndpoint = { render: () => clusterMetrics.render(), contentType: clusterMetrics.contentType, token: config.metricsToken };
   const app = createApp({ config, logger, health: new HealthService(db, cache), isAccepting: () => accepting, routes, metrics: { record: httpMetrics(metrics), endpoint: metricsEndpoint } });
   const httpServer = http.createServer(app);
@@ -209,6 +220,7 @@ export function createServer(config: Config, options: ServerOptions = {}): ChatS
     void sweeper.tick();
     outbox?.start();
     replyMails?.start();
+    retention.start();
     const port = (httpServer.address() as AddressInfo).port;
     logger.info({ port, database: db.dialect, cache: cache.kind }, 'chat server listening');
     return port;
@@ -219,6 +231,7 @@ export function createServer(config: Config, options: ServerOptions = {}): ChatS
     { name: 'readiness', deadlineMs: STEP_DEADLINE_MS, run: () => (accepting = false) },
     { name: 'sweeper', deadlineMs: STEP_DEADLINE_MS, run: () => sweeper.stop() },
     { name: 'reply mails', deadlineMs: STEP_DEADLINE_MS, run: () => replyMails?.stop() },
+    { name: 'retention', deadlineMs: STEP_DEADLINE_MS, run: () => retention.stop() },
     { name: 'sockets', deadlineMs: STEP_DEADLINE_MS, run: () => realtime.disconnectAll() },
     { name: 'http', deadlineMs: drainTimeoutMs + 1_000, run: () => drainHttp(httpServer, drainTimeoutMs) },
     // A publish still running may start a drain, and a drain's passes publish: news first, then routing, then again.
@@ -250,7 +263,7 @@ export function createServer(config: Config, options: ServerOptions = {}): ChatS
     return stopping;
   }
 
-  return { app, httpServer, db, cache, logger, events, transitions, assigner, chat, sessions, labels, canned, search, settings, inbound, transcripts, messages, files, operators, auth, presence, sweeper, realtime, start, stop };
+  return { app, httpServer, db, cache, logger, events, transitions, assigner, chat, sessions, labels, canned, search, settings, inbound, transcripts, messages, files, operators, auth, presence, sweeper, privacy, audit, retention, realtime, start, stop };
 }
 
 /**

@@ -4,10 +4,12 @@ import { MessageLimit } from '../shared/composer';
 import type { Availability, CannedResponse, Label, Operator, OperatorStatus, SearchResult, Session, Settings } from '../shared/protocol';
 import { ask } from '../shared/socket';
 import { AccountView } from './accountView';
+import { AuditView } from './auditView';
 import { savedToken, type Login } from './auth';
 import { ChatActions } from './chatActions';
 import { ChatTabs } from './chatTabs';
 import { ConsoleContext, type Views } from './context';
+import { CustomerData } from './customerData';
 import { describe } from './describe';
 import { ConversationView } from './conversationView';
 import { HistoryView } from './historyView';
@@ -32,7 +34,8 @@ const FIRST_RUN_NAME = 'Administrator';
 /**
  * The operator console: login, own status, and its screens: chats (the queue, one tab per held session, the
  * conversation with the customer beside it), history, the operator's account, and for admins the live chats,
- * the team and the settings. Socket.IO /operator carries everything live; REST loads lists and history.
+ * the team, the settings and the audit log. Socket.IO /operator carries everything live; REST loads lists and
+ * history.
  */
 export class ConsoleApp {
   private readonly ctx = new ConsoleContext();
@@ -41,6 +44,7 @@ export class ConsoleApp {
   private readonly queue = new Queue(this.ctx, this.tabs);
   private readonly team = new TeamRefresh(this.ctx);
   private readonly actions = new ChatActions(this.ctx, this.tabs);
+  private readonly customerData = new CustomerData(this.ctx, this.tabs, () => this.queue.refreshSoon());
   /** The longest message the server takes: read from its availability once signed in. */
   private readonly messageLimit = new MessageLimit();
   private readonly socket = new OperatorSocket(this.ctx, {
@@ -133,7 +137,8 @@ export class ConsoleApp {
       this.ctx.views?.nav.show('chats');
       void this.tabs.open(session, null);
     };
-    const transcript = new TranscriptView(ctx.http, () => ctx.me, () => new Map(this.team.known().map((o) => [o.id, o])), openChat);
+    const operatorsById = (): Map<number, Operator> => new Map(this.team.known().map((o) => [o.id, o]));
+    const transcript = new TranscriptView(ctx.http, () => ctx.me, operatorsById, openChat);
     const history = new HistoryView(ctx.http, transcript);
     const account = new AccountView(me, {
       changePassword: async (currentPassword, newPassword) => {
@@ -194,6 +199,7 @@ export class ConsoleApp {
           changed: () => this.socket.refreshLabels(),
         })
       : null;
+    const audit = admin ? new AuditView(ctx.http, operatorsById) : null;
     const live = admin
       ? new LiveView(ctx.http, {
           open: openChat,
@@ -223,6 +229,7 @@ export class ConsoleApp {
       customer: {
         earlier: (session) => this.earlierSessions(session),
         open: openChat,
+        privacy: admin ? this.customerData : null,
       },
     });
     const search = new SearchView({
@@ -245,6 +252,7 @@ export class ConsoleApp {
       ...(settings && labelsAdmin
         ? [{ name: 'settings' as const, label: 'Settings', root: el('div', { className: 'screen settings-screen' }, settings.root, labelsAdmin.root), enter: () => void labelsAdmin.reload() }]
         : []),
+      ...(audit ? [{ name: 'audit' as const, label: 'Audit log', root: audit.root, enter: () => void audit.enter() }] : []),
       { name: 'account', label: 'My account', root: account.root },
     ];
     const nav = new ScreenNav(screens);

@@ -220,6 +220,19 @@ export class ChatTabs {
     this.renderTabs();
   }
 
+  /**
+   * A held chat whose contents were taken away under it (erased): drawn afresh from `session` and the server's
+   * messages. A new list, since the old one is labelled with the customer's name and holds their words.
+   */
+  async reload(session: Session): Promise<void> {
+    if (!this.chats.has(session.id) || !this.ctx.me) return;
+    const chat = newChat(session, this.ctx.me.id);
+    this.chats.set(session.id, chat);
+    if (session.id === this.selectedId) this.ctx.views?.conversation.show(chat);
+    this.renderTabs();
+    await this.loadLatest(chat);
+  }
+
   closed(session: Session): void {
     const chat = this.chats.get(session.id);
     if (!chat) {

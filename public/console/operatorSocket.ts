@@ -64,7 +64,11 @@ export class OperatorSocket {
       team.refreshOperatorsSoon();
       team.refreshTeamSoon();
     });
-    socket.on('session:updated', ({ session }: { session: Session }) => tabs.updated(session));
+    socket.on('session:updated', ({ session }: { session: Session }) => {
+      // Erased by an admin (here or in another console): what this console had loaded of it goes too.
+      if (session.erasedAt !== null && tabs.chats.has(session.id)) void tabs.reload(session);
+      else tabs.updated(session);
+    });
     socket.on('session:viewers', ({ sessionId, operators }: { sessionId: string; operators: Chat['colleagues'] }) => tabs.viewers(sessionId, operators));
     socket.on('message:new', ({ message }: { message: Message }) => tabs.receive(message.sessionId, [message]));
     socket.on('typing', ({ sessionId, isTyping }: { sessionId: string; isTyping: boolean }) => {

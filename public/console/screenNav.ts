@@ -1,6 +1,6 @@
 import { el } from '../shared/dom';
 
-export type ScreenName = 'chats' | 'history' | 'live' | 'team' | 'settings' | 'account';
+export type ScreenName = 'chats' | 'history' | 'live' | 'team' | 'settings' | 'audit' | 'account';
 
 export interface Screen {
   name: ScreenName;

@@ -1,4 +1,5 @@
 import type { Operator, SessionEventDTO } from '../shared/protocol';
+import { counted } from './erasure';
 
 /** A session's audit trail (GET …/events) as sentences: who got it, why, where it went, how it ended. */
 export function trailLine(event: SessionEventDTO, operators: Map<number, Operator>): string {
@@ -30,5 +31,8 @@ export function trailLine(event: SessionEventDTO, operators: Map<number, Operato
       return `Mail could not be sent${text('kind') ? ` (${text('kind') ?? ''})` : ''}`;
     case 'transcript':
       return 'Transcript sent by email';
+    case 'erased':
+      // Its messages and the customer's details went; the counts say how much, never what.
+      return `Erased ${event.operatorId ? `by ${who(event.operatorId)}` : 'when it expired'}${typeof detail.messages === 'number' && typeof detail.attachments === 'number' ? ` (${counted(detail.messages, 'message', 'messages')}, ${counted(detail.attachments, 'file', 'files')})` : ''}`;
   }
 }

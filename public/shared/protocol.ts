@@ -1,8 +1,11 @@
 /** PROTOCOL.md's shapes as the pages read them: the server's own contract module (services/contract), renamed. */
 export type {
   AckReply,
+  AuditEntryDTO as AuditEntry,
   Availability,
   CannedResponseDTO as CannedResponse,
+  CustomerExportDTO as CustomerExport,
+  ErasureDTO as Erasure,
   ErrorBody,
   LabelDTO as Label,
   MessageDTO as Message,

@@ -1,4 +1,6 @@
 import {
+  AUDIT_ACTIONS,
+  AUDIT_TARGET_TYPES,
   ERROR_STATUS,
   MESSAGE_TYPES,
   OPERATOR_ROLES,
@@ -6,6 +8,9 @@ import {
   SESSION_EVENT_TYPES,
   SESSION_STATUSES,
   type AssignmentDTO,
+  type AuditEntryDTO,
+  type CustomerExportDTO,
+  type ErasureDTO,
   type AttachmentDTO,
   type CannedResponseDTO,
   type Availability,
@@ -70,6 +75,7 @@ const Session = shape<SessionDTO>(
     queuePosition: { ...int('Place in the queue (1 = next); only while waiting'), minimum: 1 },
     labels: { type: 'array', items: str(), description: 'Operators only: a customer always sees []' },
     offline: bool('Created while no operator was online (the "leave a message" path); stays true once picked up'),
+    erasedAt: orNull(time()),
   },
   { queuePosition: true },
 );
@@ -190,6 +196,34 @@ export const SCHEMAS: { [K in keyof Shapes]: ObjectSchemaOf<Shapes[K]> } = {
     snippet: str('Plain text around the first match (never HTML)'),
   }),
   Transcript: shape<TranscriptDTO>({ email: str('Where the transcript is being mailed (it waits in the outbox until sent)') }),
+  CustomerExport: shape<CustomerExportDTO>({
+    customerId: str(),
+    exportedAt: time(),
+    sessions: {
+      type: 'array',
+      description: 'Oldest first; none once the customer is erased',
+      items: shape<CustomerExportDTO['sessions'][number]>({
+        session: ref('Session'),
+        messages: { type: 'array', description: 'Every message, notes and files (fresh links) included', items: ref('Message') },
+        events: { type: 'array', items: ref('SessionEvent') },
+      }),
+    },
+  }),
+  Erasure: shape<ErasureDTO>({
+    customerId: orNull(str('The customer erased; null for one session')),
+    sessionId: orNull(str('The session erased; null for a customer')),
+    sessions: int('Sessions erased now (0 when they had been already)'),
+    messages: int('Messages deleted, notes and system lines included'),
+    attachments: int('Files deleted'),
+  }),
+  AuditEntry: shape<AuditEntryDTO>({
+    id: int(),
+    at: time(),
+    actor: shape<AuditEntryDTO['actor']>({ id: orNull(int('null: the system (retention)')), name: orNull(str('The operator’s name when they did it')) }),
+    action: oneOf(AUDIT_ACTIONS),
+    target: shape<AuditEntryDTO['target']>({ type: oneOf(AUDIT_TARGET_TYPES), id: orNull(str('Operator id, label name, customer id or session id')) }),
+    detail: orNull(anyObject('What changed (field names, counts); never a password or token')),
+  }),
   Settings: shape<SettingsDTO>({
     businessHours: orNull(
       shape<BusinessHours>({

@@ -1,5 +1,8 @@
 import type {
   AssignmentDTO,
+  AuditEntryDTO,
+  CustomerExportDTO,
+  ErasureDTO,
   AttachmentDTO,
   CannedResponseDTO,
   Availability,
@@ -44,6 +47,9 @@ export interface Shapes {
   SearchResult: SearchResultDTO;
   Settings: SettingsDTO;
   Transcript: TranscriptDTO;
+  CustomerExport: CustomerExportDTO;
+  Erasure: ErasureDTO;
+  AuditEntry: AuditEntryDTO;
   FieldProblem: FieldProblem;
   ErrorBody: ErrorBody;
   /** The failure envelope, `{ success: false, error }`. */

@@ -47,6 +47,8 @@ export interface SessionDTO {
   labels: string[];
   /** Created while no operator was online: the "leave a message" path. */
   offline: boolean;
+  /** When its content and its customer's details were erased (PROTOCOL.md "Customer data"); null: never. */
+  erasedAt: string | null;
 }
 
 export interface AttachmentDTO {
@@ -94,8 +96,21 @@ export interface OperatorDTO {
   disabled: boolean;
 }
 
-export type SessionEventType = 'created' | 'queued' | 'assigned' | 'transferred' | 'requeued' | 'unassigned' | 'closed' | 'rated' | 'labelled' | 'mailed' | 'mail_failed' | 'transcript';
-export const SESSION_EVENT_TYPES: readonly SessionEventType[] = ['created', 'queued', 'assigned', 'transferred', 'requeued', 'unassigned', 'closed', 'rated', 'labelled', 'mailed', 'mail_failed', 'transcript'];
+export type SessionEventType =
+  | 'created'
+  | 'queued'
+  | 'assigned'
+  | 'transferred'
+  | 'requeued'
+  | 'unassigned'
+  | 'closed'
+  | 'rated'
+  | 'labelled'
+  | 'mailed'
+  | 'mail_failed'
+  | 'transcript'
+  | 'erased';
+export const SESSION_EVENT_TYPES: readonly SessionEventType[] = ['created', 'queued', 'assigned', 'transferred', 'requeued', 'unassigned', 'closed', 'rated', 'labelled', 'mailed', 'mail_failed', 'transcript', 'erased'];
 
 export interface SessionEventDTO {
   id: number;
@@ -201,4 +216,61 @@ export interface CannedResponseDTO {
   scope: 'shared' | 'personal';
   department: string | null;
   ownerId: number | null;
+}
+
+/** PROTOCOL.md "Customer data": one customer's data as one document (GET /api/users/:customerId/export). */
+export interface CustomerExportDTO {
+  customerId: string;
+  exportedAt: string;
+  sessions: Array<{ session: SessionDTO; messages: MessageDTO[]; events: SessionEventDTO[] }>;
+}
+
+/** What an erasure deleted: of a customer (sessionId null) or of one session (customerId null). */
+export interface ErasureDTO {
+  customerId: string | null;
+  sessionId: string | null;
+  sessions: number;
+  messages: number;
+  attachments: number;
+}
+
+export type AuditAction =
+  | 'operator.created'
+  | 'operator.updated'
+  | 'operator.disabled'
+  | 'operator.enabled'
+  | 'operator.password_reset'
+  | 'settings.updated'
+  | 'label.created'
+  | 'label.deleted'
+  | 'customer.exported'
+  | 'customer.erased'
+  | 'session.erased'
+  | 'sessions.expired';
+export const AUDIT_ACTIONS: readonly AuditAction[] = [
+  'operator.created',
+  'operator.updated',
+  'operator.disabled',
+  'operator.enabled',
+  'operator.password_reset',
+  'settings.updated',
+  'label.created',
+  'label.deleted',
+  'customer.exported',
+  'customer.erased',
+  'session.erased',
+  'sessions.expired',
+];
+export type AuditTargetType = 'operator' | 'settings' | 'label' | 'customer' | 'session';
+export const AUDIT_TARGET_TYPES: readonly AuditTargetType[] = ['operator', 'settings', 'label', 'customer', 'session'];
+
+/** One line of the audit log (GET /api/audit): who did what to what, when; never a secret. */
+export interface AuditEntryDTO {
+  id: number;
+  at: string;
+  /** The operator as they were named then; id and name null: the system (retention). */
+  actor: { id: number | null; name: string | null };
+  action: AuditAction;
+  target: { type: AuditTargetType; id: string | null };
+  detail: Record<string, unknown> | null;
 }

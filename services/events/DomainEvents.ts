@@ -2,6 +2,19 @@ import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import type { MessageDTO, OperatorDTO, SessionDTO } from '../contract';
 
+/** What an erasure took (the `customer.erased` webhook's data): integrations forget the same. */
+export interface CustomerErasure {
+  /** Whose data went; null for sessions that had no customer id. */
+  customerId: string | null;
+  sessionIds: string[];
+  /** The admin who asked; null when retention erased expired sessions. */
+  erasedBy: { id: number; name: string } | null;
+  reason: 'request' | 'retention';
+  sessions: number;
+  messages: number;
+  attachments: number;
+}
+
 /** Enough of a session to know who should hear about it. */
 export type SessionRef = Pick<SessionDTO, 'id' | 'status' | 'operatorId'>;
 
@@ -19,6 +32,10 @@ export interface DomainEventMap {
   'session.rated': { session: SessionDTO };
   /** Details operators see changed (labels). */
   'session.updated': { session: SessionDTO };
+  /** A session's content and its customer's details were erased (the session as it is left: anonymous). */
+  'session.erased': { session: SessionDTO };
+  /** An erasure finished (by an admin, or retention): what the webhook tells integrations to forget too. */
+  'customer.erased': CustomerErasure;
   /** The waiting queue changed (a session joined or left it): positions may have moved. */
   'queue.changed': Record<string, never>;
   'message.created': { message: MessageDTO; session: SessionRef };

@@ -29,6 +29,8 @@ export interface Audience {
   setInQueue(operatorId: number, inQueue: boolean): void;
   /** Ends every connection of an operator (logout, disabled). */
   disconnectOperator(operatorId: number): void;
+  /** Ends every customer connection of a session (its data erased: its token no longer opens it). */
+  disconnectCustomer(sessionId: string): void;
 }
 
 const QUEUE_PUSH_DELAY_MS = 50;
@@ -117,6 +119,12 @@ export class NotificationService {
       }),
     );
     on(events.on('operator.signed_out', ({ operatorId }) => audience.disconnectOperator(operatorId)));
+    on(
+      events.on('session.erased', ({ session }) => {
+        audience.disconnectCustomer(session.id);
+        audience.operators('session:updated', { session });
+      }),
+    );
     on(events.on('queue.changed', () => this.scheduleQueuePush()));
   }
 

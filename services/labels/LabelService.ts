@@ -2,6 +2,7 @@ import { UniqueConstraintError } from 'sequelize';
 import type { Db } from '../../models/db';
 import { deleteLabel, insertLabel, labelsOf, selectLabels, sessionsLabelled } from '../../models/queries/labels';
 import { requireAdmin, requireOperator, type Actor } from '../access';
+import type { AuditLog } from '../audit/AuditLog';
 import type { LabelDTO } from '../contract';
 import { ConflictError, NotFoundError } from '../errors';
 import type { Transitions } from '../sessions/transitions/pipeline';
@@ -15,6 +16,7 @@ export class LabelService {
   constructor(
     private readonly db: Db,
     private readonly transitions: Transitions,
+    private readonly audit: AuditLog,
   ) {}
 
   async list(actor: Actor): Promise<LabelDTO[]> {
@@ -26,7 +28,10 @@ export class LabelService {
     requireAdmin(actor);
     const label = { name: input.name, color: input.color?.toLowerCase() ?? null };
     try {
-      await insertLabel(this.db, label, new Date());
+      await this.db.transaction(async (transaction) => {
+        await insertLabel(this.db, label, new Date(), transaction);
+        await this.audit.record(actor, { action: 'label.created', target: { type: 'label', id: label.name }, detail: { color: label.color } }, transaction);
+      });
     } catch (error) {
       if (error instanceof UniqueConstraintError) throw new ConflictError('CONFLICT', `A label named ${input.name} exists`);
       throw error;
@@ -45,6 +50,7 @@ export class LabelService {
       // concurrent relabelling is not overwritten with a list read before it.
       for (const sessionId of sessionIds) await step.lock(sessionId);
       await deleteLabel(this.db, name, step.transaction);
+      await this.audit.record(actor, { action: 'label.deleted', target: { type: 'label', id: name }, detail: { sessions: sessionIds.length } }, step.transaction);
       const remaining = await labelsOf(this.db, sessionIds, step.transaction);
       for (const [sessionId, labels] of remaining) {
         await step.update(sessionId, { labels });

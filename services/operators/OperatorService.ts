@@ -8,6 +8,7 @@ import type { OperatorCache } from '../cache/OperatorCache';
 import type { AssignmentDTO, OperatorDTO, OperatorRole, OperatorStats, OperatorStatus, SessionDTO } from '../contract';
 import { toOperatorDTO } from '../dto';
 import { ConflictError, NotFoundError } from '../errors';
+import type { AuditLog, AuditRecord } from '../audit/AuditLog';
 import type { DomainEvents } from '../events/DomainEvents';
 import type { Assigner } from '../routing/Assigner';
 import { requireWaiting } from '../sessions/transitions/claim';
@@ -37,6 +38,7 @@ export class OperatorService {
     private readonly directory: OperatorDirectory,
     private readonly events: DomainEvents,
     private readonly assigner: Assigner,
+    private readonly audit: AuditLog,
   ) {}
 
   async list(actor: Actor): Promise<OperatorDTO[]> {
@@ -83,13 +85,18 @@ export class OperatorService {
   async create(actor: Actor, input: CreateOperatorInput): Promise<OperatorDTO> {
     requireAdmin(actor);
     try {
-      const operator = await this.db.models.Operator.create({
+      const fields = {
         name: requiredName(input.name),
         email: input.email.toLowerCase(),
-        passwordHash: await hashPassword(input.password),
         role: input.role ?? 'operator',
         maxConcurrentSessions: input.maxConcurrentSessions ?? 5,
         departments: input.departments ?? [],
+      };
+      const passwordHash = await hashPassword(input.password);
+      const operator = await this.db.transaction(async (transaction) => {
+        const created = await this.db.models.Operator.create({ ...fields, passwordHash }, { transaction });
+        await this.audit.record(actor, { action: 'operator.created', target: { type: 'operator', id: created.id }, detail: fields }, transaction);
+        return created;
       });
       return toOperatorDTO(await this.operatorCache.refreshOne(operator.id));
     } catch (error) {
@@ -127,6 +134,7 @@ export class OperatorService {
       // One statement with the check (invariant 1): an assignment committing meanwhile cannot slip past it.
       const [rows] = await Operator.update(changes, { where: max === undefined ? { id: operatorId } : { id: operatorId, activeSessions: { [Op.lte]: max } }, transaction });
       if (rows !== 1) throw new ConflictError('CONFLICT', `The operator holds more than ${String(max)} active sessions: close or transfer some first`);
+      for (const entry of auditEntries(operatorId, before, input)) await this.audit.record(actor, entry, transaction);
     });
     const after = toOperatorDTO(await this.operatorCache.refreshOne(operatorId));
     this.events.emit('operator.updated', { operator: after, previousRole: before.role, previousName: before.name });
@@ -187,4 +195,15 @@ export class OperatorService {
     if (!operator) throw new NotFoundError('Operator not found');
     return operator;
   }
+}
+
+/** What an operator's change records in the audit log: one line per kind of change; a new password is only "reset". */
+function auditEntries(operatorId: number, before: Operator, input: UpdateOperatorInput): AuditRecord[] {
+  const target = { type: 'operator' as const, id: operatorId };
+  const entries: AuditRecord[] = [];
+  const fields = (['name', 'role', 'maxConcurrentSessions', 'departments'] as const).filter((field) => input[field] !== undefined);
+  if (fields.length > 0) entries.push({ action: 'operator.updated', target, detail: { changed: fields, ...Object.fromEntries(fields.map((field) => [field, input[field]])) } });
+  if (input.password !== undefined) entries.push({ action: 'operator.password_reset', target });
+  if (input.disabled !== undefined && input.disabled !== before.disabled) entries.push({ action: input.disabled ? 'operator.disabled' : 'operator.enabled', target });
+  return entries;
 }

@@ -3,6 +3,7 @@ import type { Db } from '../../models/db';
 import { selectSettings, writeSettings } from '../../models/queries/settings';
 import { requireAdmin, requireOperator, type Actor } from '../access';
 import type { BusinessHours, FieldProblem, SettingsDTO } from '../contract';
+import type { AuditLog } from '../audit/AuditLog';
 import { ValidationError } from '../errors';
 import { businessHoursProblems } from './businessHours';
 
@@ -18,7 +19,10 @@ const DEPARTMENT = /^[\w .-]{1,64}$/;
  * unless all of it is valid.
  */
 export class SettingsService {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly audit: AuditLog,
+  ) {}
 
   async get(actor: Actor): Promise<SettingsDTO> {
     requireOperator(actor);
@@ -29,7 +33,10 @@ export class SettingsService {
     requireAdmin(actor);
     const problems = settingsProblems(change);
     if (problems.length > 0) throw new ValidationError('Invalid settings: nothing was changed', problems);
-    await this.db.transaction((transaction) => writeSettings(this.db, change, new Date(), transaction));
+    await this.db.transaction(async (transaction) => {
+      await writeSettings(this.db, change, new Date(), transaction);
+      await this.audit.record(actor, { action: 'settings.updated', target: { type: 'settings', id: null }, detail: { changed: Object.keys(change).sort() } }, transaction);
+    });
     return this.read();
   }
 

@@ -101,5 +101,8 @@ export function roomAudience(
     disconnectOperator(operatorId: number) {
       inOrder(() => operators.in(rooms.operator(operatorId)).disconnectSockets(true));
     },
+    disconnectCustomer(sessionId: string) {
+      inOrder(() => customers.in(rooms.session(sessionId)).disconnectSockets(true));
+    },
   };
 }

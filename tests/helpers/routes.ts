@@ -14,6 +14,8 @@ import type { CannedResponseService } from '../../services/canned/CannedResponse
 import type { SearchService } from '../../services/messages/SearchService';
 import type { SettingsService } from '../../services/settings/SettingsService';
 import type { InboundMail } from '../../services/mail/InboundMail';
+import type { PrivacyService } from '../../services/privacy/PrivacyService';
+import type { AuditLog } from '../../services/audit/AuditLog';
 import type { TranscriptService } from '../../services/mail/TranscriptService';
 import type { OperatorService } from '../../services/operators/OperatorService';
 import { PASSWORD, bearer, uniqueEmail } from './http';
@@ -67,6 +69,8 @@ export function registeredRoutes(server?: TestServer): RegisteredRoute[] {
     settings: server?.server.settings ?? unused<SettingsService>('settings'),
     inbound: server?.server.inbound ?? unused<InboundMail>('inbound'),
     transcripts: server?.server.transcripts ?? unused<TranscriptService>('transcripts'),
+    privacy: server?.server.privacy ?? unused<PrivacyService>('privacy'),
+    audit: server?.server.audit ?? unused<AuditLog>('audit'),
   });
   return groups.flatMap((group) =>
     group.routes.map((spec) => {

@@ -24,6 +24,9 @@ import {
   type SearchResultDTO,
   type SettingsDTO,
   type TranscriptDTO,
+  type CustomerExportDTO,
+  type ErasureDTO,
+  type AuditEntryDTO,
   type SessionDTO,
   type SessionEventDTO,
   type SessionTicketDTO,
@@ -73,6 +76,7 @@ const session: Required<SessionDTO> = {
   queuePosition: 1,
   labels: ['vip'],
   offline: false,
+  erasedAt: null,
 };
 const message: Required<MessageDTO> = {
   ...{ id: 1, sessionId: session.id, senderType: 'operator', senderId: '1', senderName: 'Olga', type: 'image', content: 'see' },
@@ -106,6 +110,11 @@ const SAMPLES: Record<string, { sample: object; optional?: string[] }> = {
   CannedResponse: { sample: { id: 1, shortcut: 'hello', content: 'Hello {{customer.name}}', scope: 'shared', department: null, ownerId: null } satisfies Required<CannedResponseDTO> },
   Label: { sample: { name: 'billing', color: '#ff8800' } satisfies Required<LabelDTO> },
   Transcript: { sample: { email: 'nina@example.com' } satisfies Required<TranscriptDTO> },
+  CustomerExport: { sample: { customerId: 'c-1', exportedAt: T, sessions: [{ session, messages: [message], events: [event] }] } satisfies Required<CustomerExportDTO> },
+  Erasure: { sample: { customerId: 'c-1', sessionId: null, sessions: 2, messages: 14, attachments: 1 } satisfies Required<ErasureDTO> },
+  AuditEntry: {
+    sample: { id: 1, at: T, actor: { id: 1, name: 'Ada' }, action: 'customer.erased', target: { type: 'customer', id: 'c-1' }, detail: { sessions: 2 } } satisfies Required<AuditEntryDTO>,
+  },
   Settings: {
     sample: {
       businessHours: { timezone: 'Europe/Paris', week: [{ day: 'mon', open: '09:00', close: '17:30' }], closedDates: ['2026-12-25'] },

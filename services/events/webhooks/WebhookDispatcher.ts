@@ -6,7 +6,7 @@ import type { DomainEventMap, DomainEvents } from '../DomainEvents';
 import { signWebhookBody } from './signature';
 
 /** The domain events posted to WEBHOOK_URL, with the DTOs they carry as `data`. */
-export const WEBHOOK_EVENTS = ['session.created', 'session.assigned', 'session.transferred', 'session.closed', 'message.created', 'operator.status_changed'] as const;
+export const WEBHOOK_EVENTS = ['session.created', 'session.assigned', 'session.transferred', 'session.closed', 'message.created', 'operator.status_changed', 'customer.erased'] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
 
 /** delivered; retry: an attempt failed and another follows; failed: attempts exhausted; dropped: queue full or stopping. */
@@ -39,6 +39,10 @@ interface Delivery {
 function orderingKey<K extends WebhookEvent>(event: K, payload: DomainEventMap[K]): string {
   if (event === 'operator.status_changed') return `operator:${(payload as DomainEventMap['operator.status_changed']).operator.id}`;
   if (event === 'message.created') return `session:${(payload as DomainEventMap['message.created']).message.sessionId}`;
+  if (event === 'customer.erased') {
+    const erasure = payload as DomainEventMap['customer.erased'];
+    return erasure.customerId === null ? `session:${erasure.sessionIds[0] ?? ''}` : `customer:${erasure.customerId}`;
+  }
   return `session:${(payload as { session: { id: string } }).session.id}`;
 }
 
