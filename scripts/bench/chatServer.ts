@@ -28,9 +28,11 @@ server.start().then(
   },
 );
 // The parent asks for this process's CPU time around each run: CPU per request, whatever else loads the machine;
-// and for its memory (bench:realtime, after a full GC when the child runs with --expose-gc).
+// for its memory (bench:realtime, after a full GC when the child runs with --expose-gc); and for what its retention
+// job did (bench:retention).
 process.on('message', (message: { type?: string }) => {
   if (message.type === 'cpu') process.send?.({ type: 'cpu', usage: process.cpuUsage() });
+  if (message.type === 'retention') process.send?.({ type: 'retention', usage: server.retention.counts });
   if (message.type === 'memory') {
     global.gc?.();
     global.gc?.();

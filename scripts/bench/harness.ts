@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Redis from 'ioredis';
 import mysql from 'mysql2/promise';
+import type { RetentionCounts } from '../../services/jobs/RetentionJob';
 
 /**
  * What the benchmarks share: server children, the MariaDB database and Redis keys a run creates and removes,
@@ -182,7 +183,7 @@ async function deleteRedisKeys(prefix: string): Promise<void> {
 }
 
 /** One IPC question to a child, answered with a message of the same type (see chatServer.ts). */
-function ask<T>(child: ChildProcess, type: 'cpu' | 'memory'): Promise<T> {
+function ask<T>(child: ChildProcess, type: 'cpu' | 'memory' | 'retention'): Promise<T> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no ${type} reading from a server`)), 10_000);
     const listener = (message: { type?: string; usage?: T }): void => {
@@ -204,6 +205,9 @@ export async function cpuMs(child: ChildProcess): Promise<number> {
 
 /** Read after a full GC when the child runs with --expose-gc, so garbage is not counted as held memory. */
 export const memoryUsage = (child: ChildProcess): Promise<NodeJS.MemoryUsage> => ask<NodeJS.MemoryUsage>(child, 'memory');
+
+/** What the child's retention job has done so far (services/jobs/RetentionJob.ts). */
+export const retentionCounts = (child: ChildProcess): Promise<RetentionCounts> => ask<RetentionCounts>(child, 'retention');
 
 export interface Envelope<T> {
   success: boolean;
