@@ -365,7 +365,11 @@ export function buildSchemas(config: Config): Schemas {
     socketStatus: { status: oneOf(OPERATOR_STATUSES, 'body', false) },
     operatorSend: { sessionId: sessionInBody, content, type: messageType, clientMessageId: clientMessageId(true), internal },
     operatorSync: { sessionId: sessionInBody, afterId: messageId('body', false) },
-    operatorTyping: { sessionId: sessionInBody, isTyping: { in: ['body'], isBoolean: { options: { strict: true }, errorMessage: 'must be true or false' } } },
+    operatorTyping: {
+      sessionId: sessionInBody,
+      isTyping: { in: ['body'], isBoolean: { options: { strict: true }, errorMessage: 'must be true or false' } },
+      internal: { in: ['body'], optional: true, isBoolean: { options: { strict: true }, errorMessage: 'must be true or false' } },
+    },
     operatorRead: { sessionId: sessionInBody, upToId: messageId('body', false) },
     operatorClose: { sessionId: sessionInBody, reason: optionalString(500) },
     operatorTransfer: { sessionId: sessionInBody, operatorId: positiveId('body', true), department: departmentField(), _target: transferTarget },

@@ -211,7 +211,7 @@ export class ConsoleApp {
     const conversation = new ConversationView({
       send: (content, internal) => this.actions.send(content, internal),
       sendFile: (file, internal) => this.actions.sendFile(file, internal),
-      keystroke: () => this.tabs.typing.keystroke(),
+      keystroke: (note) => this.tabs.keystroke(note),
       close: () => void this.actions.closeSelected(),
       transfer: (target) => void this.actions.transfer(target),
       loadOlder: () => void this.tabs.loadOlder(),

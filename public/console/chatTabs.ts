@@ -21,9 +21,12 @@ const MAX_PAGES_FROM_MATCH = 10;
 export class ChatTabs {
   readonly chats = new Map<string, Chat>();
   private selectedId: string | null = null;
+  /** What the operator is typing: a note (colleagues are told, the customer never) or a reply. */
+  private typingNote = false;
   readonly typing = new TypingSender((isTyping) => {
     const socket = this.ctx.socket;
-    if (socket?.connected && this.selectedId) ask(socket, 'typing', { sessionId: this.selectedId, isTyping }).catch(() => undefined);
+    const note = this.typingNote ? { internal: true } : {};
+    if (socket?.connected && this.selectedId) ask(socket, 'typing', { sessionId: this.selectedId, isTyping, ...note }).catch(() => undefined);
   });
 
   constructor(
@@ -32,6 +35,15 @@ export class ChatTabs {
     /** The queue may have changed: refresh it after the burst. */
     private readonly queueChanged: () => void,
   ) {}
+
+  /** A keystroke in the reply box; switching between note and reply ends what was being typed first. */
+  keystroke(note: boolean): void {
+    if (note !== this.typingNote) {
+      this.typing.stop();
+      this.typingNote = note;
+    }
+    this.typing.keystroke();
+  }
 
   get selected(): string | null {
     return this.selectedId;

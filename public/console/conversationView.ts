@@ -14,7 +14,8 @@ export interface ConversationActions {
   /** `internal`: written in note mode, for the team only. */
   send(content: string, internal: boolean): void;
   sendFile(file: File, internal: boolean): void;
-  keystroke(): void;
+  /** `note`: in note mode (the server tells colleagues, never the customer). */
+  keystroke(note: boolean): void;
   close(): void;
   transfer(target: TransferTarget): void;
   loadOlder(): void;
@@ -77,10 +78,7 @@ export class ConversationView {
       {
         send: (content) => actions.send(content, this.noteToggle.checked),
         sendFile: (file) => actions.sendFile(file, this.noteToggle.checked),
-        // The customer is not told of a note being written.
-        keystroke: () => {
-          if (!this.noteToggle.checked) actions.keystroke();
-        },
+        keystroke: () => actions.keystroke(this.noteToggle.checked),
       },
     );
     const picker = new CannedPicker(this.input, () => actions.cannedResponses(), () => ({

@@ -44,7 +44,8 @@ export interface OperatorClientEvents {
   'session:join': (payload: { sessionId: string }, ack: Ack<SessionDTO>) => void;
   'message:send': (payload: MessageSendPayload & { sessionId: string }, ack: Ack<MessageDTO>) => void;
   'messages:sync': (payload: { sessionId: string; afterId: number }, ack: Ack<{ messages: MessageDTO[] }>) => void;
-  typing: (payload: { sessionId: string; isTyping: boolean }, ack: Ack<null>) => void;
+  /** `internal`: a note is being written (colleagues are told through session:viewers, the customer never). */
+  typing: (payload: { sessionId: string; isTyping: boolean; internal?: boolean }, ack: Ack<null>) => void;
   'messages:read': (payload: { sessionId: string; upToId: number }, ack: Ack<null>) => void;
   'session:close': (payload: { sessionId: string; reason?: string }, ack: Ack<SessionDTO>) => void;
   'session:transfer': (payload: { sessionId: string; operatorId?: number; department?: string }, ack: Ack<SessionDTO>) => void;

@@ -2,7 +2,7 @@ import validator from 'validator';
 import type { Db } from '../../models/db';
 import type { MessageType } from '../../models';
 import { selectByKeys, selectSessions, senderKeyOf, toSessionState, type SessionState } from '../../models/queries/messages';
-import { canKnow, canParticipate, type Actor } from '../access';
+import { canKnow, canParticipate, requireOperator, type Actor } from '../access';
 import type { MessageDTO } from '../contract';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors';
 import type { DomainEvents } from '../events/DomainEvents';
@@ -181,6 +181,15 @@ export class MessageService {
     const changed = await this.reader.markRead(sessionId, by, upToId);
     this.events.emit('messages.read', { sessionId, operatorId: session.operatorId, by, upToId });
     return changed;
+  }
+
+  /**
+   * An operator writing a note: checked like a note (any operator, any session that exists, closed too). Nobody is
+   * told here: a customer never hears of a note, and colleagues learn of it from session:viewers (realtime).
+   */
+  async noteTyping(actor: Actor, sessionId: string): Promise<void> {
+    requireOperator(actor);
+    await this.readable(actor, sessionId);
   }
 
   /** A typing indicator, checked like a message (the customer, the assigned operator or an admin) but not stored. */

@@ -34,9 +34,11 @@ export function operatorEvents({ schemas, chat, messages, operators, viewers }: 
     'messages:sync': event(staff, schemas.operatorSync, async ({ actor }, { sessionId, afterId }: SessionRef & { afterId: number }) => ({
       messages: await messages.syncMessages(actor, sessionId, afterId),
     })),
-    typing: event(staff, schemas.operatorTyping, ({ actor, socket }, { sessionId, isTyping }: SessionRef & { isTyping: boolean }) =>
+    // `internal`: typing a note. The customer is not told; the colleagues are, as for a reply (session:viewers).
+    typing: event(staff, schemas.operatorTyping, ({ actor, socket }, { sessionId, isTyping, internal }: SessionRef & { isTyping: boolean; internal?: boolean }) =>
       viewers.inOrder(socket, async () => {
-        await messages.typing(actor, sessionId, isTyping);
+        if (internal === true) await messages.noteTyping(actor, sessionId);
+        else await messages.typing(actor, sessionId, isTyping);
         await viewers.set(socket, sessionId, { typing: isTyping });
       }),
     ),

@@ -123,9 +123,13 @@ describeBrowser('browser: files and images in a chat', () => {
 
 /** A paste of one file into the widget's message box (inside its shadow root), as the clipboard hands a screenshot over. */
 async function paste(page: Page, name: string, type: string, bytes: Buffer): Promise<void> {
+  // The chat's own message box, beside the attach button: until the chat is drawn, the start form's message box
+  // (which takes no files) is the one there, and a paste into it would be lost.
+  const box = `document.querySelector('.livechat-widget')?.shadowRoot?.querySelector('form:has(button.attach) textarea[name="message"]')`;
+  await page.waitForFunction(`${box} !== null`, undefined, { timeout: 30_000 });
   await page.evaluate(
     `(() => {
-      const box = document.querySelector('.livechat-widget').shadowRoot.querySelector('textarea[name="message"]');
+      const box = ${box};
       const data = new DataTransfer();
       data.items.add(new File([Uint8Array.from(${JSON.stringify([...bytes])})], ${JSON.stringify(name)}, { type: ${JSON.stringify(type)} }));
       box.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));

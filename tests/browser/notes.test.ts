@@ -73,12 +73,12 @@ describeBrowser('browser: internal notes', () => {
     await expectText(benPage.getByRole('tab', { name: /Carla Customer/ }).locator('.label-chip'), 'refund');
     await shot(benPage, 'ben-reads-the-note');
 
-    // Ada (an admin) opens the same chat and starts typing: Ben is warned above his reply box.
+    // Ada (an admin) opens the same chat and starts writing a note: Ben is warned above his reply box.
     const sessionId = await widgetSessionId(customer, url);
     const ada = await connectOperator(url, admin.token);
     await call(ada, 'session:viewing', { sessionId, viewing: true });
     await expectText(benPage.locator('.colleagues'), 'Ada Admin is viewing');
-    await call(ada, 'typing', { sessionId, isTyping: true });
+    await call(ada, 'typing', { sessionId, isTyping: true, internal: true });
     await expectText(benPage.locator('.colleagues'), 'Ada Admin is typing');
     await shot(benPage, 'ben-warned-ada-is-typing');
     ada.disconnect();
@@ -96,6 +96,14 @@ describeBrowser('browser: internal notes', () => {
     await expectText(annPage.locator('.msg-found'), /My parcel never came/);
     await expectText(annPage.locator('#conversation-title'), 'Carla Customer');
     await shot(annPage, 'ann-finds-the-chat-by-label-and-word');
+
+    // The chat is Ben's now: Ann's reply box is for notes, and while she writes one Ben sees her typing; the customer
+    // is told nothing (no "typing" in the widget).
+    expect(await annPage.getByRole('checkbox', { name: /Note/ }).isChecked()).toBe(true);
+    await annPage.getByRole('textbox', { name: 'Note for your team' }).pressSequentially('Ben, she was promised a refund');
+    await expectText(benPage.locator('.colleagues'), 'Ann Archer is typing');
+    await shot(benPage, 'ben-sees-ann-writing-a-note');
+    expect(await customer.getByText(/is typing/).allTextContents()).toEqual([]);
     await search.getByLabel('Search chats').fill('kumquat');
     await search.getByRole('button', { name: 'Search' }).click();
     await expectText(annPage.locator('.search-results'), 'Nothing found.');

@@ -62,6 +62,31 @@ describeEachBackend('agent collision', (backend) => {
     await nextEvent<MessageMsg>(ann.socket, 'message:new', undefined, (p) => p.message.content === 'still there?');
   });
 
+  it('writing a note shows as typing to the colleagues, whoever holds the chat, and never to the customer', async () => {
+    const { url, admin } = stage;
+    const { op: ann, customer } = await liveChat(url, admin.token, { operator: { name: 'Ann' } });
+    const dana = await connectedOperator(url, admin.token, { name: 'Dana' });
+    const id = customer.session.id;
+    await call(dana.socket, 'session:viewing', { sessionId: id, viewing: true });
+    await expectViewers([ann.socket, dana.socket], id, ['Dana']);
+
+    // Dana does not hold the chat: a reply's typing is refused her, a note's is not, and Ann sees her at it.
+    await refused(dana.socket, 'typing', { sessionId: id, isTyping: true }, 'FORBIDDEN');
+    await call(dana.socket, 'typing', { sessionId: id, isTyping: true, internal: true });
+    await expectViewers([ann.socket, dana.socket], id, ['Dana (typing)']);
+    await call(dana.socket, 'typing', { sessionId: id, isTyping: false, internal: true });
+    await expectViewers([ann.socket, dana.socket], id, ['Dana']);
+    // Ann writes a note in her own chat: Dana sees her typing; the customer hears of neither.
+    await call(ann.socket, 'typing', { sessionId: id, isTyping: true, internal: true });
+    await expectViewers([ann.socket, dana.socket], id, ['Ann (typing)', 'Dana']);
+    await expectNoEvent(customer.socket, 'typing', 400);
+    // A note may be written in a closed chat too; an unknown session is refused.
+    await call(ann.socket, 'session:close', { sessionId: id });
+    await call(dana.socket, 'typing', { sessionId: id, isTyping: true, internal: true });
+    await refused(dana.socket, 'typing', { sessionId: '00000000-0000-4000-8000-000000000000', isTyping: true, internal: true }, 'NOT_FOUND');
+    await refused(dana.socket, 'typing', { sessionId: id, isTyping: true, internal: 'yes' }, 'VALIDATION_ERROR');
+  });
+
   it('a quick open-and-close (a tab switch) ends closed: the operator hears the chat no more', async () => {
     const { url, admin } = stage;
     const { customer } = await liveChat(url, admin.token);

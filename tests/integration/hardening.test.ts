@@ -58,6 +58,19 @@ describeEachBackend('hardening', (backend) => {
       expect(((await gzipped.json()) as { data: { session: { customerName: string } } }).data.session.customerName).toBe('Gus Gzip');
     });
 
+    it('a new session from a body that is not JSON (text/plain, a form: what another site can send without a preflight) is 415 and creates nothing', async () => {
+      const { url } = server;
+      const before = (await request(url).get('/api/chat/sessions/history?limit=100').set(bearer(admin.token))).body.data.length as number;
+      const plain = await request(url).post('/api/chat/sessions').set('Content-Type', 'text/plain').send('{"customerName":"Cross Site"}');
+      expectError(plain, 415, 'UNSUPPORTED_MEDIA_TYPE');
+      const form = await request(url).post('/api/chat/sessions').type('form').send({ customerName: 'Cross Site' });
+      expectError(form, 415, 'UNSUPPORTED_MEDIA_TYPE');
+      const multipart = await request(url).post('/api/chat/sessions').field('customerName', 'Cross Site');
+      expectError(multipart, 415, 'UNSUPPORTED_MEDIA_TYPE');
+      expect((await request(url).get('/api/chat/sessions/history?limit=100').set(bearer(admin.token))).body.data).toHaveLength(before);
+      expectStatus(await request(url).post('/api/chat/sessions').send({ customerName: 'Same Site' }), 201);
+    });
+
     it('every API answer is Cache-Control: no-store (the login, errors, lists); the pages are not', async () => {
       const { url } = server;
       const answers = [
