@@ -39,12 +39,15 @@ export class SettingsView {
   private readonly closed = el('textarea', { name: 'closed-dates', rows: 2, placeholder: '2026-12-25' });
   private readonly team = el('textarea', { name: 'notify-team', rows: 2, placeholder: 'team@example.com' });
   private readonly departments = el('textarea', { name: 'notify-departments', rows: 2, placeholder: 'sales: sales@example.com' });
-  private readonly status = el('p', { className: 'settings-status', role: 'status' });
+  private readonly status = el('p', { className: 'settings-status', role: 'status', text: 'Loading the settings…' });
+  /**
+   * Closed until the settings are read: what is typed before would be overwritten when they arrive, and a save
+   * would then send what was there instead of what was typed.
+   */
+  private readonly fields = el('fieldset', { className: 'settings-fields', disabled: true });
 
   constructor(private readonly actions: SettingsActions) {
-    const form = el(
-      'form',
-      { className: 'settings-form', 'aria-labelledby': 'settings-title' },
+    this.fields.append(
       el('label', { className: 'check' }, this.useHours, el('span', { text: 'Business hours (outside them the widget takes messages)' })),
       field('Time zone', this.timezone),
       ...DAYS.map(([day, name]) => field(name, this.days.get(day) as HTMLInputElement, day === 'mon' ? 'e.g. 09:00-12:30, 13:30-17:00; empty: closed' : undefined)),
@@ -52,8 +55,8 @@ export class SettingsView {
       field('Tell of offline messages (emails)', this.team),
       field('Per department (name: emails, one a line)', this.departments),
       el('button', { type: 'submit', className: 'primary small', text: 'Save settings' }),
-      this.status,
     );
+    const form = el('form', { className: 'settings-form', 'aria-labelledby': 'settings-title' }, this.fields, this.status);
     form.addEventListener('submit', (event) => {
       event.preventDefault();
       void this.save();
@@ -65,6 +68,8 @@ export class SettingsView {
   private async reload(): Promise<void> {
     try {
       this.show(await this.actions.load());
+      this.fields.disabled = false;
+      this.say('', false);
     } catch (error) {
       this.say(error instanceof Error ? error.message : 'The settings could not be read.', true);
     }
