@@ -39,6 +39,8 @@ export interface DomainEventMap {
   /** The waiting queue changed (a session joined or left it): positions may have moved. */
   'queue.changed': Record<string, never>;
   'message.created': { message: MessageDTO; session: SessionRef };
+  /** A message stored earlier, told again to the session's sockets (a retry of it came). */
+  'message.retold': { message: MessageDTO; session: SessionRef };
   /** An operator answered a session for the first time since it was assigned. */
   'session.first_response': { sessionId: string; operatorId: number | null; seconds: number };
   'operator.status_changed': { operator: OperatorDTO; previous: string };

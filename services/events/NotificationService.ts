@@ -94,6 +94,9 @@ export class NotificationService {
       events.on('message.created', ({ message, session }) => audience.message(session.id, session.operatorId, message)),
     );
     on(
+      events.on('message.retold', ({ message, session }) => audience.message(session.id, session.operatorId, message)),
+    );
+    on(
       events.on('typing', ({ sessionId, operatorId, senderType, isTyping }) => {
         if (senderType === 'operator') audience.customer(sessionId, 'typing', { senderType, isTyping });
         else audience.sessionStaff(sessionId, operatorId, 'typing', { sessionId, senderType, isTyping });

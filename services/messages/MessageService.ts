@@ -33,6 +33,9 @@ function customersWriteNoNotes(actor: Actor, internal: boolean | undefined): voi
   if (internal === true && actor.kind === 'customer') throw new ForbiddenError('Customers cannot write internal notes');
 }
 
+/** How long after a message was stored a retry of it is told again (see announce). */
+const RETELL_AFTER_MS = 1_000;
+
 /** A conversation's messages: sent (stored before acknowledged), paged, synced after a reconnect, read; typing. */
 export class MessageService {
   constructor(
@@ -153,14 +156,32 @@ export class MessageService {
     }
   }
 
-  /** Tells everyone else of a message just stored (nothing for a retry's first message). */
+  /**
+   * Tells everyone else of a message just stored. A retry that comes once its sender has had time to reconnect
+   * (RETELL_AFTER_MS) is told again: no acknowledgement came because the process that stored it stopped, maybe
+   * before telling anyone (a host that died between its commit and its news). A quick retry (a double send, two
+   * tabs racing) is not: the first telling is on its way. Clients keep one copy per message id anyway.
+   */
   private announce(result: StoredMessage): void {
-    if (!result.created || !result.session) return;
+    if (!result.created) {
+      // Not told again when the database does not answer: a sync still finds it, as before this retry.
+      if (Date.now() - Date.parse(result.message.createdAt) >= RETELL_AFTER_MS) this.retell(result.message).catch(() => undefined);
+      return;
+    }
+    if (!result.session) return;
     const { id, status, operatorId: holder } = result.session;
     this.events.emit('message.created', { message: result.message, session: { id, status, operatorId: holder } });
     if (result.firstResponseSeconds !== undefined) {
       this.events.emit('session.first_response', { sessionId: id, operatorId: holder, seconds: result.firstResponseSeconds });
     }
+  }
+
+  /** Sockets only (message.retold): integrations had the first telling's webhook, or get it from the retry's answer. */
+  private async retell(message: MessageDTO): Promise<void> {
+    const [row] = await selectSessions(this.db, [message.sessionId]);
+    if (!row) return;
+    const { id, status, operatorId } = toSessionState(row);
+    this.events.emit('message.retold', { message, session: { id, status, operatorId } });
   }
 
   async listMessages(actor: Actor, sessionId: string, options: { after?: number; before?: number; limit: number }): Promise<MessagePage> {

@@ -76,6 +76,8 @@ export class PresenceService {
     const gone = { status: { [Op.ne]: 'offline' }, [Op.or]: [{ presentUntil: null }, { presentUntil: { [Op.lt]: cutoff } }] };
     const stale = await Operator.findAll({ attributes: ['id', 'status'], where: gone });
     const wentOffline: number[] = [];
+    // Every one of them offline first, then their chats back in the queue: the operators of a host that died
+    // expire together, and a chat requeued from one must not be routed to the next one still marked online.
     for (const { id, status } of stale) {
       if (this.connections.has(id)) continue;
       const [rows] = await Operator.update({ status: 'offline', version: literal('version + 1') }, { where: { id, ...gone } });
@@ -84,10 +86,11 @@ export class PresenceService {
       const operator = await this.operatorCache.refreshOne(id);
       this.logger.info({ operatorId: id }, 'operator offline: no connection within the grace period');
       this.events.emit('operator.status_changed', { operator: toOperatorDTO(operator), previous: status });
-      if (this.config.requeueOnOffline) {
-        const sessions = await ChatSession.findAll({ attributes: ['id'], where: { operatorId: id, status: 'active' } });
-        for (const session of sessions) await this.assigner.requeue(session.id, id, 'requeued: operator went offline');
-      }
+    }
+    if (!this.config.requeueOnOffline) return wentOffline;
+    for (const id of wentOffline) {
+      const sessions = await ChatSession.findAll({ attributes: ['id'], where: { operatorId: id, status: 'active' } });
+      for (const session of sessions) await this.assigner.requeue(session.id, id, 'requeued: operator went offline');
     }
     return wentOffline;
   }

@@ -41,10 +41,12 @@ export interface ServerProcess {
 
 /**
  * Runs `node <entry>` the way a person would, with only the given environment (plus PATH and HOME) so that
- * nothing from the shell running the tests leaks in, in `cwd` (no stray .env there is read by dotenv).
+ * nothing from the shell running the tests leaks in, in `cwd` (no stray .env there is read by dotenv). `within`:
+ * a command that runs it elsewhere (`ip netns exec <host>`: another test host), which must exec it in its place.
  */
-export function spawnServer(entry: string, env: Record<string, string>, cwd: string): ServerProcess {
-  const child = spawn(process.execPath, [entry], {
+export function spawnServer(entry: string, env: Record<string, string>, cwd: string, within: string[] = []): ServerProcess {
+  const [command = process.execPath, ...args] = [...within, process.execPath, entry];
+  const child = spawn(command, args, {
     cwd,
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? cwd, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

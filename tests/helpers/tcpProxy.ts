@@ -12,7 +12,8 @@ export interface TcpProxy {
   close(): Promise<void>;
 }
 
-export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
+/** `listenOn`: the address it takes connections on (the machine's own address on a test network, say). */
+export async function startTcpProxy(target: { host: string; port: number }, listenOn = '127.0.0.1'): Promise<TcpProxy> {
   const open = new Set<net.Socket>();
   const clients = new Set<net.Socket>();
   let holding = false;
@@ -33,7 +34,7 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
   const listen = (port: number): Promise<number> =>
     new Promise((resolve, reject) => {
       server.once('error', reject);
-      server.listen(port, '127.0.0.1', () => {
+      server.listen(port, listenOn, () => {
         server.off('error', reject);
         resolve((server.address() as net.AddressInfo).port);
       });

@@ -53,6 +53,19 @@ describeEachBackend('realtime /customer', (backend) => {
       expect((await messagesOf(customer.session.id)).filter((m) => m.clientMessageId === clientMessageId)).toHaveLength(1);
     });
 
+    it('a retry that comes after a reconnect (over a second later) is told again, with the same id, and stored once', async () => {
+      const { op, customer } = await chatting();
+      const clientMessageId = cmid();
+      const first = await call<MessageBody>(customer.socket, 'message:send', { content: 'did this arrive?', clientMessageId });
+      expect((await nextEvent<MessageMsg>(op.socket, 'message:new')).message.id).toBe(first.id);
+      await new Promise((resolve) => setTimeout(resolve, 1_100));
+      // As a widget whose host died before telling anyone would: reconnected, it sends again what had no ack.
+      const again = await call<MessageBody>(customer.socket, 'message:send', { content: 'did this arrive?', clientMessageId });
+      expect(again).toEqual(first);
+      expect((await nextEvent<MessageMsg>(op.socket, 'message:new')).message).toEqual(first);
+      expect((await messagesOf(customer.session.id)).filter((m) => m.clientMessageId === clientMessageId)).toHaveLength(1);
+    });
+
     it('message:new reaches every tab and the operator, each in id order', async () => {
       const { op, customer } = await chatting();
       const tab = await connectCustomer(stage.url, customer.customerToken);
