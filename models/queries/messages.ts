@@ -115,6 +115,7 @@ export interface SessionRow {
   customerName: string | null;
   assignedAt: Date | string | null;
   firstResponseAt: Date | string | null;
+  erasedAt: Date | string | null;
 }
 
 /** A session as a message's checks see it. */
@@ -124,6 +125,8 @@ export interface SessionState {
   operatorId: number | null;
   customerId: string | null;
   customerName: string | null;
+  /** Its content was erased: nothing more is kept in it, not even a note. */
+  erased: boolean;
 }
 
 export const toSessionState = (row: SessionRow): SessionState => ({
@@ -132,13 +135,14 @@ export const toSessionState = (row: SessionRow): SessionState => ({
   operatorId: row.operatorId === null ? null : Number(row.operatorId),
   customerId: row.customerId ?? null,
   customerName: row.customerName ?? null,
+  erased: row.erasedAt !== null && row.erasedAt !== undefined,
 });
 
 /** The group's sessions, by primary key. */
 export async function selectSessions(db: Db, ids: string[], transaction?: Transaction): Promise<SessionRow[]> {
   if (ids.length === 0) return [];
   return db.selectRows<SessionRow>(
-    'SELECT id, status, operator_id AS operatorId, customer_id AS customerId, customer_name AS customerName, assigned_at AS assignedAt, first_response_at AS firstResponseAt FROM chat_sessions WHERE id IN (?)',
+    'SELECT id, status, operator_id AS operatorId, customer_id AS customerId, customer_name AS customerName, assigned_at AS assignedAt, first_response_at AS firstResponseAt, erased_at AS erasedAt FROM chat_sessions WHERE id IN (?)',
     [ids],
     transaction,
   );

@@ -69,7 +69,7 @@ export class RetentionJob {
     try {
       while (!this.stopping) {
         const cutoff = new Date(Date.now() - this.retentionDays * 86_400_000);
-        const batch = await this.privacy.eraseExpired(cutoff, BATCH);
+        const batch = await this.privacy.eraseExpired(cutoff, BATCH, () => this.stopping);
         this.counts.batches += 1;
         this.counts.selected += batch.selected;
         this.counts.erased += batch.erased;

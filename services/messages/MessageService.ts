@@ -73,7 +73,11 @@ export class MessageService {
     const senderKey = this.senderKey(actor);
     if (input.clientMessageId !== undefined) {
       const [earlier] = (await selectByKeys(this.db, [{ sessionId, senderKey, clientMessageId: input.clientMessageId }])).values();
-      if (earlier) return { message: (await withAttachments([earlier], (ids) => this.files.describe(ids)))[0] as MessageDTO, created: false };
+      if (earlier) {
+        const message = (await withAttachments([earlier], (ids) => this.files.describe(ids)))[0] as MessageDTO;
+        this.announce({ message, created: false, session: null });
+        return { message, created: false };
+      }
     }
     if (session.status === 'closed') throw new ConflictError('SESSION_CLOSED', 'The session is closed');
     const caption = input.content ?? '';
@@ -138,6 +142,7 @@ export class MessageService {
     const { content } = message;
     const admit: Admit = (session) => {
       if (!session || actor.kind !== 'operator') throw new NotFoundError('Session not found');
+      if (session.erased) throw new ConflictError('SESSION_CLOSED', 'The session was erased: nothing more is kept in it');
       if (content.trim() === '') throw new ValidationError('Note is blank', [{ field: 'content', message: 'must not be blank' }]);
       this.checkLength(content);
       return { senderId: String(actor.operatorId) };
@@ -176,7 +181,11 @@ export class MessageService {
     }
   }
 
-  /** Sockets only (message.retold): integrations had the first telling's webhook, or get it from the retry's answer. */
+  /**
+   * Sockets only (message.retold), never a second webhook: a receiver that had the first would count the message
+   * twice. When the host died before sending the first, integrations miss it, as they miss any event of a process
+   * that stops (webhooks are delivered from memory, docs/API.md).
+   */
   private async retell(message: MessageDTO): Promise<void> {
     const [row] = await selectSessions(this.db, [message.sessionId]);
     if (!row) return;

@@ -15,8 +15,11 @@ import type { Transitions } from '../sessions/transitions/pipeline';
 /** Every message of a session, notes included, with fresh attachment links (MessageReader.since from 0). */
 export type AllMessages = (sessionId: string) => Promise<MessageDTO[]>;
 
-/** Where the files of a session are deleted from every store (AttachmentFiles.removeSession). */
+/** Where the files of a session are deleted from every store (AttachmentFiles). */
 export interface SessionFiles {
+  /** The bytes only: the rows stay, for the erasure to count and delete. */
+  removeSessionBytes(sessionId: string): Promise<void>;
+  /** The bytes and the rows. */
   removeSession(sessionId: string): Promise<void>;
 }
 
@@ -65,16 +68,22 @@ export class PrivacyService {
     return { customerId, exportedAt: new Date().toISOString(), sessions };
   }
 
-  /** Erases every session of the customer (open ones are closed first). Twice is harmless: the second finds none. */
+  /**
+   * Erases every session of the customer (open ones are closed first). Twice is harmless: the second finds none.
+   * Should one session fail, what was erased before it is still recorded and told, and the error answered: a
+   * retry finds only the sessions left (their customer id is still there).
+   */
   async eraseCustomer(actor: Actor, customerId: string): Promise<ErasureDTO> {
     requireAdmin(actor);
     const rows = await findSessions(this.db, { customerId }, [['createdAt', 'ASC'], ['id', 'ASC']]);
     const erasures: SessionErasure[] = [];
-    for (const { id } of rows) erasures.push(await this.eraseOne(actor, id));
-    const result = { customerId, sessionId: null, ...totals(erasures) };
-    await this.audit.record(actor, { action: 'customer.erased', target: { type: 'customer', id: customerId }, detail: totals(erasures) });
-    this.told(actor, customerId, erasures);
-    return result;
+    try {
+      for (const { id } of rows) erasures.push(await this.eraseOne(actor, id));
+    } finally {
+      await this.audit.record(actor, { action: 'customer.erased', target: { type: 'customer', id: customerId }, detail: totals(erasures) });
+      this.told(actor, customerId, erasures);
+    }
+    return { customerId, sessionId: null, ...totals(erasures) };
   }
 
   /** Erases one session (404 for one that does not exist). */
@@ -87,13 +96,21 @@ export class PrivacyService {
   }
 
   /**
-   * Retention: erases up to `limit` sessions closed before the cutoff, oldest first. The caller (RetentionJob)
-   * makes sure one process at a time does it.
+   * Retention: erases up to `limit` sessions closed before the cutoff, oldest first, until `stopping` says so. The
+   * caller (RetentionJob) makes sure one process at a time does it. A session that fails is logged and left for the
+   * next pass; the others go on.
    */
-  async eraseExpired(cutoff: Date, limit: number): Promise<ExpiredBatch> {
+  async eraseExpired(cutoff: Date, limit: number, stopping: () => boolean): Promise<ExpiredBatch> {
     const ids = await expiredSessionIds(this.db, cutoff, limit);
     const erasures: SessionErasure[] = [];
-    for (const id of ids) erasures.push(await this.eraseOne(SYSTEM, id));
+    for (const id of ids) {
+      if (stopping()) break;
+      try {
+        erasures.push(await this.eraseOne(SYSTEM, id));
+      } catch (error) {
+        this.logger.error({ err: error, sessionId: id }, 'retention: a session could not be erased; tried again next pass');
+      }
+    }
     const done = erasures.filter((e) => e.erased);
     if (done.length > 0) {
       await this.audit.record(SYSTEM, { action: 'sessions.expired', target: { type: 'session', id: null }, detail: totals(erasures) });
@@ -104,8 +121,12 @@ export class PrivacyService {
     return { selected: ids.length, erased: done.length };
   }
 
-  /** One session's transition, then its files wherever they are (again on a second erasure, should a delete have failed). */
+  /**
+   * One session's file bytes, its transition, then its files again (one uploaded meanwhile). Bytes first: a failure
+   * between the two leaves rows pointing at no file, never a file no row leads to (that nobody would delete).
+   */
   private async eraseOne(actor: Actor, sessionId: string): Promise<SessionErasure> {
+    await this.files.removeSessionBytes(sessionId);
     const erasure = await this.transitions.run((step) => eraseSession(step, actor, sessionId));
     await this.files.removeSession(sessionId);
     return erasure;

@@ -107,6 +107,13 @@ describeEachBackend('files in chats', (backend) => {
         expect(x.body.data.id).toBe(y.body.data.id);
         expect((await storedFiles(stage.server.server.db, dir)).rows).toBe(2);
         expect((await listMessages(stage.url, op.token, customer.session.id)).filter((m) => m.attachment !== null)).toHaveLength(2);
+        // A retry once its sender could have reconnected (over a second later) is told again; the file stays stored once.
+        const isFirst = (p: { message: MessageBody }): boolean => p.message.id === first.body.data.id;
+        await nextEvent(op.socket, 'message:new', undefined, isFirst);
+        await sleep(1_100);
+        expect((await send()).status).toBe(200);
+        expect((await nextEvent<{ message: MessageBody }>(op.socket, 'message:new', undefined, isFirst)).message.attachment?.id).toBe(first.body.data.attachment.id);
+        expect((await storedFiles(stage.server.server.db, dir)).rows).toBe(2);
 
         const served = await fetchLink(stage.url, first.body.data.attachment.url);
         expect(served.headers['content-type']).toBe('text/plain; charset=utf-8');

@@ -203,7 +203,9 @@ describeEachBackend('customer data: erasing sessions', (backend) => {
     const erased = await eraseSession(admin.token, id);
     expect(erased.status).toBe(200);
     expect(erased.body.data).toEqual({ customerId: null, sessionId: id, sessions: 1, messages: expect.any(Number), attachments: 0 });
-    expect((await nextEvent<{ session: SessionBody }>(customer.socket, 'session:closed')).session.id).toBe(id);
+    // The news of the close already carries nothing of the customer (it is also what webhooks are sent).
+    expect((await nextEvent<{ session: SessionBody }>(customer.socket, 'session:closed')).session).toMatchObject({ id, customerName: null, customerEmail: null });
+    expect((await nextEvent<{ session: SessionBody }>(ann.socket, 'session:closed', undefined, (p) => p.session.id === id)).session).toMatchObject({ customerName: null });
     expect(await gone).toBe('io server disconnect');
     // The operator's console hears the session as it is left: closed, anonymous.
     const told = await nextEvent<{ session: SessionBody }>(ann.socket, 'session:updated', undefined, (p) => p.session.id === id && p.session.customerName === null);
@@ -215,6 +217,11 @@ describeEachBackend('customer data: erasing sessions', (backend) => {
     const prefix = stage.server.config.redis?.keyPrefix;
     if (prefix) expect(await redisText(prefix)).not.toContain(id);
     expect(await auditOf(admin.token)).toEqual(expect.arrayContaining([expect.objectContaining({ action: 'session.erased', target: { type: 'session', id } })]));
+
+    // Nothing more is kept in it: not even a note an operator writes in the chat still open in their console.
+    const note = await request(url).post(`/api/chat/sessions/${id}/messages`).set(bearer(ann.token)).send({ content: `${PERSON.name} phoned again`, internal: true, clientMessageId: randomUUID() });
+    expectError(note, 409, 'SESSION_CLOSED');
+    expect(await getData<MessageBody[]>(url, admin.token, `/api/chat/messages/${id}`)).toEqual([]);
 
     expectError(await eraseSession(admin.token, randomUUID()), 404, 'NOT_FOUND');
     expectError(await eraseSession(admin.token, 'not-a-session'), 400, 'VALIDATION_ERROR');

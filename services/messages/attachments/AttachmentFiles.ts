@@ -148,9 +148,14 @@ export class AttachmentFiles {
     return { attachment: row, variant, contentType, size: variant === 'original' ? row.size : null, stream };
   }
 
-  /** Deletes every file of a session, from every store (erasure and retention). */
-  async removeSession(sessionId: string): Promise<void> {
+  /** Deletes the bytes of every file of a session, from every store; their rows stay (erasure, first step). */
+  async removeSessionBytes(sessionId: string): Promise<void> {
     for (const store of Object.values(this.stores)) await store.removeSession(sessionId);
+  }
+
+  /** Deletes every file of a session, from every store, and their rows (erasure and retention). */
+  async removeSession(sessionId: string): Promise<void> {
+    await this.removeSessionBytes(sessionId);
     await deleteAttachmentRows(this.db, await selectSessionAttachmentIds(this.db, sessionId));
   }
 }

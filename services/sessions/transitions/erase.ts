@@ -22,20 +22,13 @@ export interface SessionErasure {
  *
  * Decided under the session's lock, so two erasures of one session (two admins, two retention passes) erase it
  * once. A session erased before is swept again (a note added since, say) without a second `erased` event when
- * nothing was left to delete. The files on disk go after the commit (PrivacyService).
+ * nothing was left to delete. The files on disk go before and after the transition (PrivacyService).
  */
 export async function eraseSession(step: CommitStep, actor: Actor, sessionId: string): Promise<SessionErasure> {
   requireAdmin(actor);
   const row = await step.lock(sessionId);
-  const closingNow = row.status !== 'closed';
-  if (closingNow) await closeSession(step, actor, sessionId, undefined);
-  const content = await eraseSessionContent(step.db, sessionId, step.transaction);
-  // The close line just written is this erasure's own, not what the customer's chat held: not counted.
-  const messages = content.messages - (closingNow ? 1 : 0);
-  const { attachments } = content;
   const customerId = row.customerId ?? null;
-  if (row.erasedAt && messages === 0 && attachments === 0) return { sessionId, customerId, erased: false, messages, attachments };
-  await step.update(sessionId, {
+  const blank = {
     customerId: null,
     customerName: null,
     customerEmail: null,
@@ -45,8 +38,20 @@ export async function eraseSession(step: CommitStep, actor: Actor, sessionId: st
     closeReason: null,
     // Not a SHA-256 hash of anything: no customer token matches it again.
     customerTokenHash: '',
-    erasedAt: step.now,
-  });
+  };
+  // Blanked before an open session is closed, so that the news of the close (sockets, webhooks) carries nothing of
+  // the customer either.
+  const closingNow = row.status !== 'closed';
+  if (closingNow) {
+    await step.update(sessionId, blank);
+    await closeSession(step, actor, sessionId, undefined);
+  }
+  const content = await eraseSessionContent(step.db, sessionId, step.transaction);
+  // The close line just written is this erasure's own, not what the customer's chat held: not counted.
+  const messages = content.messages - (closingNow ? 1 : 0);
+  const { attachments } = content;
+  if (row.erasedAt && messages === 0 && attachments === 0) return { sessionId, customerId, erased: false, messages, attachments };
+  await step.update(sessionId, { ...blank, erasedAt: step.now });
   await step.log(sessionId, 'erased', actor.kind === 'operator' ? actor.operatorId : null, { by: actor.kind === 'operator' ? 'admin' : 'retention', messages, attachments });
   step.emit('session.erased', { session: await step.view(sessionId) });
   return { sessionId, customerId, erased: true, messages, attachments };
