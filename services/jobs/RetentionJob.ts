@@ -39,7 +39,6 @@ export class RetentionJob {
     private readonly privacy: PrivacyService,
     private readonly retentionDays: number,
     private readonly logger: Logger,
-    private readonly pauseMs = PAUSE_MS,
   ) {}
 
   start(): void {
@@ -73,8 +72,9 @@ export class RetentionJob {
         this.counts.batches += 1;
         this.counts.selected += batch.selected;
         this.counts.erased += batch.erased;
-        if (batch.selected < BATCH || !(await this.lease())) return;
-        await new Promise((resolve) => setTimeout(resolve, this.pauseMs));
+        // A whole batch that failed (sessions that cannot be erased now) waits for the next look, not a tight loop.
+        if (batch.selected < BATCH || batch.erased === 0 || !(await this.lease())) return;
+        await new Promise((resolve) => setTimeout(resolve, PAUSE_MS));
       }
     } finally {
       await releaseLease(this.db, 'retention', this.holder);
