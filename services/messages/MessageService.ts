@@ -170,7 +170,7 @@ export class MessageService {
   private announce(result: StoredMessage): void {
     if (!result.created) {
       // Not told again when the database does not answer: a sync still finds it, as before this retry.
-      if (Date.now() - Date.parse(result.message.createdAt) >= RETELL_AFTER_MS) this.retell(result.message).catch(() => undefined);
+      if (Date.now() - Date.parse(result.message.createdAt) >= RETELL_AFTER_MS) this.retell(result).catch(() => undefined);
       return;
     }
     if (!result.session) return;
@@ -186,11 +186,12 @@ export class MessageService {
    * twice. When the host died before sending the first, integrations miss it, as they miss any event of a process
    * that stops (webhooks are delivered from memory, docs/API.md).
    */
-  private async retell(message: MessageDTO): Promise<void> {
-    const [row] = await selectSessions(this.db, [message.sessionId]);
-    if (!row) return;
-    const { id, status, operatorId } = toSessionState(row);
-    this.events.emit('message.retold', { message, session: { id, status, operatorId } });
+  private async retell({ message, session }: StoredMessage): Promise<void> {
+    // The group's read of the session when it made one (a retry after a close); else one read of it now.
+    const [row] = session ? [] : await selectSessions(this.db, [message.sessionId]);
+    const state = session ?? (row ? toSessionState(row) : null);
+    if (!state) return;
+    this.events.emit('message.retold', { message, session: { id: state.id, status: state.status, operatorId: state.operatorId } });
   }
 
   async listMessages(actor: Actor, sessionId: string, options: { after?: number; before?: number; limit: number }): Promise<MessagePage> {

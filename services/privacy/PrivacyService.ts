@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Db } from '../../models/db';
+import type { ChatSession } from '../../models';
 import { expiredSessionIds } from '../../models/queries/privacy';
 import { sessionEvents } from '../../models/queries/sessionLog';
 import { findSessions } from '../../models/queries/sessions';
@@ -56,7 +57,7 @@ export class PrivacyService {
   /** Every session of the customer, oldest first, each with every message (notes too), event and rating. */
   async exportCustomer(actor: Actor, customerId: string): Promise<CustomerExportDTO> {
     requireAdmin(actor);
-    const rows = await findSessions(this.db, { customerId }, [['createdAt', 'ASC'], ['id', 'ASC']]);
+    const rows = await this.sessionsOf(customerId);
     const sessions = await Promise.all(
       (await sessionDTOs(this.db, rows)).map(async (session) => ({
         session,
@@ -75,7 +76,7 @@ export class PrivacyService {
    */
   async eraseCustomer(actor: Actor, customerId: string): Promise<ErasureDTO> {
     requireAdmin(actor);
-    const rows = await findSessions(this.db, { customerId }, [['createdAt', 'ASC'], ['id', 'ASC']]);
+    const rows = await this.sessionsOf(customerId);
     const erasures: SessionErasure[] = [];
     try {
       for (const { id } of rows) erasures.push(await this.eraseOne(actor, id));
@@ -119,6 +120,11 @@ export class PrivacyService {
       for (const [customerId, group] of byCustomer) this.told(SYSTEM, customerId, group);
     }
     return { selected: ids.length, erased: done.length };
+  }
+
+  /** Every session of the customer, oldest first. */
+  private sessionsOf(customerId: string): Promise<ChatSession[]> {
+    return findSessions(this.db, { customerId }, [['createdAt', 'ASC'], ['id', 'ASC']]);
   }
 
   /**
