@@ -25,10 +25,40 @@ export class Db {
   readonly models: Models;
   readonly dialect: 'sqlite' | 'mysql';
   private sqliteQueue: Promise<unknown> = Promise.resolve();
+  /** insertIdStep's answer, asked once. */
+  private idStep: Promise<number | null> | null = null;
 
   constructor(readonly sequelize: Sequelize) {
     this.models = defineModels(sequelize);
     this.dialect = sequelize.getDialect() === 'sqlite' ? 'sqlite' : 'mysql';
+  }
+
+  /**
+   * How far apart the ids of one multi-row INSERT are, when they can be computed from the first one instead of
+   * read back: MySQL/MariaDB hand a multi-row INSERT consecutive auto-increment values (one `step` apart)
+   * under innodb_autoinc_lock_mode 0 or 1 (MariaDB's default), not under 2 (MySQL 8's default). null: read back.
+   * SQLite is always read back: it runs in the process, so a read costs no round trip. Asked once.
+   */
+  insertIdStep(): Promise<number | null> {
+    this.idStep ??= this.readInsertIdStep().catch((error: unknown) => {
+      // Asked again next time: a failed read is not an answer.
+      this.idStep = null;
+      throw error;
+    });
+    return this.idStep;
+  }
+
+  private async readInsertIdStep(): Promise<number | null> {
+    if (this.dialect !== 'mysql') return null;
+    // SHOW VARIABLES rather than @@names: a server without one of them answers without it instead of failing.
+    const rows = await this.sequelize.query<{ Variable_name: string; Value: string }>(
+      "SHOW VARIABLES WHERE Variable_name IN ('innodb_autoinc_lock_mode', 'auto_increment_increment')",
+      { type: QueryTypes.SELECT },
+    );
+    const value = (name: string): number => Number(rows.find((r) => r.Variable_name === name)?.Value ?? Number.NaN);
+    const lockMode = value('innodb_autoinc_lock_mode');
+    const step = value('auto_increment_increment');
+    return lockMode <= 1 && step >= 1 ? step : null;
   }
 
   async transaction<T>(work: (t: Transaction) => Promise<T>): Promise<T> {

@@ -35,6 +35,11 @@ export function toSessionDTO(session: ChatSession, queuePosition?: number): Sess
   return dto;
 }
 
+/** A waiting session's row as a routing pass's assignment leaves it (models/queries/sessions.ts assignMany). */
+export function assignedView(waiting: ChatSession, operator: { id: number; name: string }, at: Date): SessionDTO {
+  return { ...toSessionDTO(waiting), status: 'active', operatorId: operator.id, operator, assignedAt: iso(at) };
+}
+
 /** A session as its customer is shown it: the team's labels are never theirs to see (PROTOCOL.md "Labels"). */
 export const customerView = (session: SessionDTO): SessionDTO => ({ ...session, labels: [] });
 

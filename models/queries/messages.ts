@@ -1,5 +1,6 @@
-import { QueryTypes, type Transaction } from 'sequelize';
-import type { MessageType, SenderType, SessionStatus } from '..';
+import { randomUUID } from 'node:crypto';
+import { Op, type Transaction } from 'sequelize';
+import type { ChatMessage, MessageType, SenderType, SessionStatus } from '..';
 import type { Db } from '../db';
 
 /**
@@ -170,27 +171,11 @@ export async function selectPage(db: Db, sessionId: string, range: { after?: num
   return db.selectRows<MessageFields>(`SELECT ${COLUMNS} FROM chat_messages WHERE ${where.join(' AND ')} ORDER BY id ${order} LIMIT ?`, [...values, limit], undefined);
 }
 
-/**
- * How far apart the ids of one multi-row INSERT are, when they can be computed from the first one instead of
- * read back: MySQL/MariaDB hand a multi-row INSERT consecutive auto-increment values (one `step` apart)
- * under innodb_autoinc_lock_mode 0 or 1 (MariaDB's default), not under 2 (MySQL 8's default). null: read back.
- * SQLite is always read back: it runs in the process, so a read costs no round trip.
- */
-export async function insertIdStep(db: Db): Promise<number | null> {
-  if (db.dialect !== 'mysql') return null;
-  // SHOW VARIABLES rather than @@names: a server without one of them answers without it instead of failing.
-  const rows = await db.sequelize.query<{ Variable_name: string; Value: string }>(
-    "SHOW VARIABLES WHERE Variable_name IN ('innodb_autoinc_lock_mode', 'auto_increment_increment')",
-    { type: QueryTypes.SELECT },
-  );
-  const value = (name: string): number => Number(rows.find((r) => r.Variable_name === name)?.Value ?? Number.NaN);
-  const lockMode = value('innodb_autoinc_lock_mode');
-  const step = value('auto_increment_increment');
-  return lockMode <= 1 && step >= 1 ? step : null;
-}
+/** A row as INSERTed: system lines carry no clientMessageId (their sender key is the database's to compute). */
+export type InsertedRow = Omit<MessageRow, 'senderKey' | 'clientMessageId'> & { clientMessageId: string | null };
 
 /** One multi-row INSERT (a single statement is atomic); on MySQL, resolves to the first row's id. */
-export async function insertRows(db: Db, rows: MessageRow[], transaction?: Transaction): Promise<number> {
+export async function insertRows(db: Db, rows: InsertedRow[], transaction?: Transaction): Promise<number> {
   const values = rows.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ');
   return db.execute(
     `INSERT INTO chat_messages (session_id, sender_type, sender_id, sender_name, type, content, client_message_id, attachment_id, internal, created_at) VALUES ${values}`,
@@ -214,4 +199,23 @@ export async function stampFirstResponse(db: Db, answered: Array<{ sessionId: st
   const values = answered.flatMap((a) => [a.sessionId, a.operatorId]);
   await db.execute(`UPDATE chat_sessions SET first_response_at = ? WHERE first_response_at IS NULL AND (${sessions})`, [sqlDate(db, at), ...values], transaction);
   await db.execute(`UPDATE session_assignments SET first_response_at = ? WHERE ended_at IS NULL AND first_response_at IS NULL AND (${pairs})`, [sqlDate(db, at), ...values], transaction);
+}
+
+/**
+ * The first message of each of many new sessions, in one INSERT, read back (bulkCreate's ids are consecutive
+ * only under some MySQL settings, and not on SQLite). By session id.
+ */
+export async function insertFirstMessages(
+  db: Db,
+  messages: Array<{ sessionId: string; senderId: string | null; senderName: string | null; content: string; at: Date }>,
+  transaction: Transaction,
+): Promise<Map<string, ChatMessage>> {
+  if (messages.length === 0) return new Map();
+  const { ChatMessage } = db.models;
+  // Every row has a key (the writer makes one up the same way when a client sends none).
+  const rows = messages.map((m) => ({ sessionId: m.sessionId, senderType: 'customer' as const, senderId: m.senderId, senderName: m.senderName, type: 'text' as const, content: m.content, clientMessageId: `srv-${randomUUID()}`, createdAt: m.at }));
+  await ChatMessage.bulkCreate(rows, { transaction, validate: false, returning: false });
+  // The sessions are new in this transaction: each holds only this message.
+  const stored = await ChatMessage.findAll({ where: { sessionId: { [Op.in]: rows.map((r) => r.sessionId) } }, transaction });
+  return new Map(stored.map((row) => [row.sessionId, row]));
 }

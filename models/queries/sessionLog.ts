@@ -1,5 +1,6 @@
 import { Op, col, fn, type Transaction } from 'sequelize';
 import type { Db } from '../db';
+import { insertRows, type InsertedRow, type MessageFields } from './messages';
 import type { ChatMessage, SessionEventType } from '../index';
 
 /** What a session's audit trail and conversation record of a change: its events and its system lines. */
@@ -22,16 +23,28 @@ export function insertSystemLine(db: Db, sessionId: string, content: string, at:
 }
 
 /**
- * One system line in each of many sessions, in one INSERT, read back (bulkCreate's ids are consecutive only
+ * One system line in each of many sessions, in one INSERT. The ids come from the INSERT where the database hands
+ * out consecutive ones (Db.insertIdStep), else the lines are read back (bulkCreate's ids are consecutive only
  * under some MySQL settings, and not on SQLite). The sessions must be locked by the caller, so that no other
  * line can be added to them before the commit: each one's newest system line is the one just written.
  */
-export async function insertSystemLines(db: Db, lines: Array<{ sessionId: string; content: string }>, at: Date, transaction: Transaction): Promise<ChatMessage[]> {
+export async function insertSystemLines(db: Db, lines: Array<{ sessionId: string; content: string }>, at: Date, transaction: Transaction): Promise<MessageFields[]> {
+  const rows: InsertedRow[] = lines.map(({ sessionId, content }) => ({
+    sessionId,
+    senderType: 'system',
+    senderId: null,
+    senderName: null,
+    type: 'system',
+    content,
+    clientMessageId: null,
+    attachmentId: null,
+    internal: false,
+    createdAt: at,
+  }));
+  const step = await db.insertIdStep();
+  const firstId = await insertRows(db, rows, transaction);
+  if (step !== null) return rows.map((row, index) => ({ ...row, id: firstId + index * step, readAt: null }));
   const { ChatMessage } = db.models;
-  await ChatMessage.bulkCreate(
-    lines.map(({ sessionId, content }) => ({ sessionId, senderType: 'system' as const, senderId: null, senderName: null, type: 'system' as const, content, createdAt: at })),
-    { transaction, validate: false, returning: false },
-  );
   const newest = (await ChatMessage.findAll({
     attributes: [[fn('MAX', col('id')), 'id']],
     where: { sessionId: { [Op.in]: lines.map((l) => l.sessionId) }, senderType: 'system' },

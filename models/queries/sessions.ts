@@ -13,6 +13,12 @@ export const QUEUE_ORDER: [string, 'ASC'][] = [
   ['id', 'ASC'],
 ];
 
+/** QUEUE_ORDER for rows in hand (ids are lowercase hex UUIDs: the same order in JavaScript as in the index). */
+export function inQueueOrder(a: Pick<ChatSession, 'id' | 'queuedAt'>, b: Pick<ChatSession, 'id' | 'queuedAt'>): number {
+  const at = (a.queuedAt?.getTime() ?? 0) - (b.queuedAt?.getTime() ?? 0);
+  return at !== 0 ? at : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
 const withOperator = { association: 'operator', attributes: ['id', 'name'] };
 
 export async function findSession(db: Db, id: string, transaction?: Transaction): Promise<ChatSession | null> {
@@ -68,10 +74,9 @@ export async function queueHead(db: Db, departments: string[], limit: number, tr
   return head.map((s) => s.id);
 }
 
-/** The sessions among these ids that still wait, locked, in queue order. */
+/** The sessions among these ids that still wait, locked, in queue order (whole rows: a pass shows the ones it assigns). */
 export function lockWaiting(db: Db, ids: string[], transaction: Transaction): Promise<ChatSession[]> {
   return db.models.ChatSession.findAll({
-    attributes: ['id', 'department', 'customerId', 'requeuedFrom', 'queuedAt'],
     where: { id: { [Op.in]: ids }, status: 'waiting' },
     order: QUEUE_ORDER,
     lock: transaction.LOCK.UPDATE,

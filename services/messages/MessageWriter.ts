@@ -4,7 +4,7 @@ import type { Db } from '../../models/db';
 import type { Logger } from 'pino';
 import type { MessageDTO } from '../contract';
 import { toMessageDTO } from '../dto';
-import { insertIdStep, insertRows, keyOf, selectByKeys, selectSessions, stampFirstResponse, stampLastMessage, toSessionState, type MessageFields, type SessionState } from '../../models/queries/messages';
+import { insertRows, keyOf, selectByKeys, selectSessions, stampFirstResponse, stampLastMessage, toSessionState, type MessageFields, type SessionState } from '../../models/queries/messages';
 import { describeFiles, type DescribeAttachments, type FileOf } from './MessageReader';
 import type { Admit, NewMessage, StoredMessage } from './newMessage';
 
@@ -59,8 +59,6 @@ export class MessageWriter {
   private lastWrittenAt = new Date(0);
   private stampedAt = 0;
   private stampTimer: NodeJS.Timeout | null = null;
-  /** insertIdStep's answer, read once (undefined: not yet). */
-  private idStep: number | null | undefined;
 
   constructor(
     private readonly db: Db,
@@ -235,8 +233,7 @@ export class MessageWriter {
     const firstAnswers = new Map<string, number>();
     if (rows.length > 0) {
       // Asked before the INSERT: once it has stored the rows, nothing avoidable may fail the group.
-      if (this.idStep === undefined) this.idStep = await insertIdStep(this.db);
-      const step = this.idStep;
+      const step = await this.db.insertIdStep();
       // A deadlock victim's INSERT stored nothing, so it runs again as it was.
       const firstId = await this.db.retrying(transaction, () => insertRows(this.db, rows, transaction));
       if (step !== null) {

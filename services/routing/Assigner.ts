@@ -8,6 +8,8 @@ import { getSession } from '../sessions/sessionViews';
 import { claimSession, requireWaiting, type ClaimReason } from '../sessions/transitions/claim';
 import type { Transitions } from '../sessions/transitions/pipeline';
 import { requeueSession } from '../sessions/transitions/requeue';
+import type { NewSession } from '../sessions/transitions/create';
+import { Arrivals } from './arrivals';
 import { DrainRunner } from './drainRunner';
 import { PASS_SIZE, routingPass, type PassAssignment } from './pass';
 
@@ -19,6 +21,7 @@ import { PASS_SIZE, routingPass, type PassAssignment } from './pass';
  */
 export class Assigner {
   private readonly runner: DrainRunner;
+  private readonly arrivals: Arrivals;
 
   constructor(
     private readonly db: Db,
@@ -31,6 +34,23 @@ export class Assigner {
       const pass = await this.transitions.run((step) => routingPass(step, this.cache, this.config, { strategy: this.config.assignmentStrategy }));
       return pass.assignments.length > 0 && pass.considered === PASS_SIZE;
     }, logger);
+    const queueReason = config.assignmentStrategy === 'manual' ? 'manual routing: waiting for an operator to take it' : 'no operator available';
+    this.arrivals = new Arrivals(
+      transitions,
+      (step) => routingPass(step, this.cache, this.config, { strategy: this.config.assignmentStrategy }),
+      PASS_SIZE,
+      () => this.drain(),
+      queueReason,
+      logger,
+    );
+  }
+
+  /**
+   * A new session, queued and routed with every other arrival of the moment (arrivals.ts): assigned, unless the
+   * free seats went to sessions that were waiting before it.
+   */
+  arrive(session: NewSession): Promise<SessionDTO> {
+    return this.arrivals.admit(session);
   }
 
   /** Hands every free seat to the oldest eligible waiting sessions (see DrainRunner). */
@@ -38,8 +58,9 @@ export class Assigner {
     return this.runner.drain();
   }
 
-  idle(): Promise<void> {
-    return this.runner.idle();
+  async idle(): Promise<void> {
+    await this.arrivals.idle();
+    await this.runner.idle();
   }
 
   /** Gives a waiting session to one operator (ALREADY_ASSIGNED, SESSION_CLOSED, OPERATOR_AT_CAPACITY otherwise). */

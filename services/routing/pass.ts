@@ -1,10 +1,10 @@
-import { Op } from 'sequelize';
 import type { Config, StrategyName } from '../../config';
+import type { ChatSession } from '../../models';
 import { lockAvailable } from '../../models/queries/operators';
-import { QUEUE_ORDER, assignMany, findSessions, lockWaiting, previousOperators, queueHead } from '../../models/queries/sessions';
+import { assignMany, lockWaiting, previousOperators, queueHead } from '../../models/queries/sessions';
 import type { StateCache } from '../cache/StateCache';
 import type { SessionDTO } from '../contract';
-import { toSessionDTO } from '../dto';
+import { assignedView } from '../dto';
 import type { CommitStep } from '../sessions/transitions/CommitStep';
 import { joinedLine } from '../sessions/transitions/lines';
 import { planAssignments, type PlannedAssignment } from './plan';
@@ -62,14 +62,14 @@ export async function routingPass(step: CommitStep, cache: StateCache, config: C
     now,
   });
   if (plan.assignments.length === 0) return { considered: head.length, assignments: [] };
-  const assignments = await writePlan(step, plan.assignments, new Map(seats.map((o) => [o.id, o.name])));
+  const assignments = await writePlan(step, plan.assignments, sessions, new Map(seats.map((o) => [o.id, o.name])));
   // Before the commit: the next pass, on any process, reads it under the same operator locks.
   if (plan.lastRoundRobinId !== null && plan.lastRoundRobinId !== rotation) await cache.setRotation(plan.lastRoundRobinId);
   return { considered: head.length, assignments };
 }
 
 /** The plan's seats, sessions, assignment history, audit events and "joined" lines, and the news of each. */
-async function writePlan(step: CommitStep, plan: PlannedAssignment[], names: Map<number, string>): Promise<PassAssignment[]> {
+async function writePlan(step: CommitStep, plan: PlannedAssignment[], locked: ChatSession[], names: Map<number, string>): Promise<PassAssignment[]> {
   const { db, transaction, now } = step;
   const seats = new Map<number, number>();
   for (const { operatorId } of plan) seats.set(operatorId, (seats.get(operatorId) ?? 0) + 1);
@@ -79,11 +79,12 @@ async function writePlan(step: CommitStep, plan: PlannedAssignment[], names: Map
   await step.hold(plan);
   await step.logMany(plan.map((a) => ({ sessionId: a.sessionId, type: 'assigned' as const, operatorId: a.operatorId, detail: { strategy: a.strategy, reason: a.reason } })));
   const lines = await step.lines(plan.map((a) => ({ sessionId: a.sessionId, content: joinedLine(names.get(a.operatorId)) })));
-  const rows = await findSessions(db, { id: { [Op.in]: plan.map((a) => a.sessionId) } }, QUEUE_ORDER, undefined, transaction);
-  const shown = new Map(rows.map((row) => [row.id, toSessionDTO(row)]));
+  // As assignMany left them: the rows are locked, so nothing else changed them (no read back needed).
+  const rows = new Map(locked.map((row) => [row.id, row]));
   const assignments = plan.flatMap(({ sessionId, operatorId, strategy, reason }) => {
-    const session = shown.get(sessionId);
-    return session ? [{ session, operatorId, strategy, reason }] : [];
+    const row = rows.get(sessionId);
+    // Every planned operator is one of the locked seats, so its name is known.
+    return row ? [{ session: assignedView(row, { id: operatorId, name: names.get(operatorId) as string }, now), operatorId, strategy, reason }] : [];
   });
   for (const { session, operatorId, strategy, reason } of assignments) {
     step.emit('session.assigned', { session, operatorId, strategy, reason });

@@ -15,7 +15,6 @@ import { issueCustomerToken, parseCustomerToken, secretMatches } from './custome
 import { verifyIdentity } from './identity';
 import { viewSession } from './sessionViews';
 import { closeSession } from './transitions/close';
-import { createSession, markQueued } from './transitions/create';
 import type { Transitions } from './transitions/pipeline';
 import { labelSession } from './transitions/label';
 import { rateSession } from './transitions/rate';
@@ -100,6 +99,7 @@ export class ChatService {
 
   /** Anyone may start a chat: it is routed at once (assigned, or queued in FIFO order behind earlier ones). */
   async createSession(_actor: Actor, input: CreateSessionInput): Promise<SessionTicket> {
+    const arrivedAt = new Date();
     const verified = verifyIdentity(this.config.identitySecret, input.customerId, input.identityHash);
     if (verified) {
       const resumed = await this.resumeSession(input.customerId as string);
@@ -119,15 +119,20 @@ export class ChatService {
     const [anyoneOnline, settings] = await Promise.all([this.operators.anyoneOnline(), this.settings()]);
     const offline = !anyoneOnline || !withinBusinessHours(settings.businessHours, new Date());
     const offlineMail = offline ? this.offlineMail(settings, { sessionId: id, customerName, customerEmail, department, message, origin: input.origin }) : null;
-    await this.transitions.run((step) =>
-      createSession(step, { id, customerTokenHash: hash, customerId, customerName, customerEmail, department, metadata, message, offline, verifiedCustomer: verified, offlineMail }),
-    );
-    // Routed with every other arrival of the moment, in FIFO order: this session gets a seat unless the free
-    // seats went to sessions that were waiting before it.
-    await this.assigner.drain();
-    const session = await viewSession(this.db, id);
-    // Recorded only if, under its lock, it still waits (a sweep or another process may route it meanwhile).
-    if (session.status === 'waiting') await this.transitions.run((step) => markQueued(step, id, this.queueReason()));
+    const session = await this.assigner.arrive({
+      id,
+      customerTokenHash: hash,
+      customerId,
+      customerName,
+      customerEmail,
+      department,
+      metadata,
+      message,
+      offline,
+      verifiedCustomer: verified,
+      offlineMail,
+      arrivedAt,
+    });
     return { session: customerView(session), customerToken: token, resumed: false };
   }
 
@@ -183,9 +188,5 @@ export class ChatService {
     const { token, hash } = issueCustomerToken(open.id);
     await this.db.models.ChatSession.update({ customerTokenHash: hash }, { where: { id: open.id } });
     return { session: customerView(await viewSession(this.db, open.id)), customerToken: token, resumed: true };
-  }
-
-  private queueReason(): string {
-    return this.config.assignmentStrategy === 'manual' ? 'manual routing: waiting for an operator to take it' : 'no operator available';
   }
 }

@@ -6,6 +6,7 @@ import type { BusinessHours, FieldProblem, SettingsDTO } from '../contract';
 import type { AuditLog } from '../audit/AuditLog';
 import { ValidationError } from '../errors';
 import { businessHoursProblems } from './businessHours';
+import { sharedRead } from '../cache/sharedRead';
 
 const DEFAULTS: SettingsDTO = { businessHours: null, offlineNotifyEmails: [], departments: [] };
 const NAMES = Object.keys(DEFAULTS) as Array<keyof SettingsDTO>;
@@ -46,9 +47,12 @@ export class SettingsService {
   }
 
   /** The settings in force, for the server's own use (a new session: business hours and who is told). */
-  async current(): Promise<SettingsDTO> {
-    return this.read();
+  current(): Promise<SettingsDTO> {
+    return this.sharedCurrent();
   }
+
+  /** Every new session reads the settings: arrivals of the same moment share a read (never one older than their arrival). */
+  private readonly sharedCurrent = sharedRead(() => this.read());
 
   private async read(): Promise<SettingsDTO> {
     const stored = await selectSettings(this.db);

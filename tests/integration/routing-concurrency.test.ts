@@ -38,14 +38,21 @@ async function deploy(backend: Backend): Promise<Deployment> {
   return { servers, provisioned, operatorIds };
 }
 
-async function createSession(server: TestServer, n: number): Promise<{ id: string; status: string }> {
+interface Answer {
+  id: string;
+  status: string;
+  queuePosition?: number;
+  operator: { id: number; name: string } | null;
+}
+
+async function createSession(server: TestServer, n: number, message?: string): Promise<Answer> {
   const res = await fetch(`${server.url}/api/chat/sessions`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ customerName: `Customer ${n}` }),
+    body: JSON.stringify({ customerName: `Customer ${n}`, ...(message === undefined ? {} : { message }) }),
   });
   if (res.status !== 201) throw new Error(`session ${n}: HTTP ${res.status} ${await res.text()}`);
-  const body = (await res.json()) as { data: { session: { id: string; status: string } } };
+  const body = (await res.json()) as { data: { session: Answer } };
   return body.data.session;
 }
 
@@ -93,6 +100,14 @@ for (const backend of availableBackends()) {
           // Invariant 2: one assignment per session, never two.
           const assignedEvents = await SessionEvent.count({ where: { type: 'assigned' } });
           expect(assignedEvents).toBe(OPERATORS * CAPACITY);
+          // Every customer was answered with the session as it then stood: the ones told "active" (with their
+          // operator) are the ones held, the others were told a place in the queue, and the audit trail says so.
+          const toldActive = created.filter((s) => s.status === 'active');
+          expect(toldActive.map((s) => s.id).sort()).toEqual(active.map((s) => s.id).sort());
+          for (const s of toldActive) expect(s.operator?.id).toBe(Number(active.find((a) => a.id === s.id)?.operatorId));
+          for (const s of created.filter((c) => c.status !== 'active')) expect(s.queuePosition).toBeGreaterThanOrEqual(1);
+          expect(await SessionEvent.count({ where: { type: 'created' } })).toBe(CUSTOMERS);
+          expect(await SessionEvent.count({ where: { type: 'queued' } })).toBe(CUSTOMERS - OPERATORS * CAPACITY);
 
           // The queue as every process serves it: FIFO by arrival, positions 1..n, identical on each process.
           const queues = await Promise.all(servers.map((s) => s.server.sessions.listQueue(SYSTEM)));
@@ -119,5 +134,23 @@ for (const backend of availableBackends()) {
         }
       }, 240_000);
     }
+
+    it('a burst of customers who each start with a message: every conversation opens with its own message, then the operator joining', async () => {
+      const deployment = await deploy(backend);
+      const { servers } = deployment;
+      const { ChatMessage } = servers[0]!.server.db.models;
+      try {
+        const created = await Promise.all(Array.from({ length: 40 }, (_, n) => createSession(servers[n % servers.length]!, n, `Hello from customer ${n}`)));
+        for (const [n, session] of created.entries()) {
+          const lines = await ChatMessage.findAll({ where: { sessionId: session.id }, order: [['id', 'ASC']] });
+          const expected = [`customer: Hello from customer ${n}`, ...(session.status === 'active' ? [`system: ${session.operator?.name} joined the chat`] : [])];
+          expect(lines.map((m) => `${m.senderType}: ${m.content}`)).toEqual(expected);
+        }
+        expect(created.filter((s) => s.status === 'active')).toHaveLength(OPERATORS * CAPACITY);
+      } finally {
+        for (const server of servers) await server.close();
+        await deployment.provisioned.dispose();
+      }
+    }, 120_000);
   });
 }

@@ -61,6 +61,13 @@ export class CommitStep {
     return row;
   }
 
+  /** New sessions in one INSERT (a group of arrivals), likewise. */
+  async insertMany(fields: Array<CreationAttributes<ChatSession>>): Promise<ChatSession[]> {
+    const rows = await this.db.models.ChatSession.bulkCreate(fields, { transaction: this.transaction, validate: false, returning: false });
+    for (const row of rows) this.effects.sessions.add(row.id);
+    return rows;
+  }
+
   async update(sessionId: string, changes: Partial<InferCreationAttributes<ChatSession>>): Promise<void> {
     await this.db.models.ChatSession.update(changes, { where: { id: sessionId }, transaction: this.transaction });
     this.effects.sessions.add(sessionId);

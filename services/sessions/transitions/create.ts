@@ -1,6 +1,7 @@
-import { randomUUID } from 'node:crypto';
+import type { ChatSession } from '../../../models';
+import { insertFirstMessages } from '../../../models/queries/messages';
 import { insertMail, type NewMail } from '../../../models/queries/outbox';
-import { queuePosition } from '../../../models/queries/sessions';
+import { inQueueOrder, queuePosition } from '../../../models/queries/sessions';
 import type { SessionDTO } from '../../contract';
 import { toMessageDTO, toSessionDTO } from '../../dto';
 import type { CommitStep } from './CommitStep';
@@ -20,60 +21,92 @@ export interface NewSession {
   /** The team's mail about it (offline only, mail configured), written to the outbox in the same commit. */
   offlineMail?: NewMail | null;
   verifiedCustomer: boolean;
+  /** When the customer's request came: the session's creation and its place in the queue. */
+  arrivedAt: Date;
+}
+
+/** What a group's routing pass did (routing/pass.ts), as the arrivals' transition needs it. */
+export interface ArrivalsPass {
+  considered: number;
+  assignments: Array<{ session: SessionDTO }>;
+}
+
+/** The sessions of a group as they stand at its commit, and whether the queue's head may hold more to route. */
+export interface ArrivalsResult {
+  sessions: Map<string, SessionDTO>;
+  /** The pass filled a whole pass: older sessions may still fit free seats, so a drain should follow. */
+  morePossible: boolean;
 }
 
 /**
- * A new session enters the queue, with its first message if one was given: both in one commit, so routing
- * (which may take the session the moment it exists) always finds the message before its "joined" line.
- * `offline` when no operator is online at this moment: the "leave a message" path, which stays marked after
- * someone picks it up.
+ * New sessions enter the queue together (routing/arrivals.ts groups them as messages are grouped), each with its
+ * first message if one was given, and are routed in the same commit: `route` runs one routing pass over the head
+ * of the queue, which holds them behind any older session. So routing always finds a message before its
+ * "joined" line, and one commit does what a creation, a drain and a "queued" record each did per session.
+ * Those still waiting after the pass are recorded as queued, with why. `offline` when no operator was online at
+ * arrival: the "leave a message" path, which stays marked after someone picks it up.
  */
-export async function createSession(step: CommitStep, input: NewSession): Promise<SessionDTO> {
-  const { db, transaction, now } = step;
-  const row = await step.insert({
-    id: input.id,
-    status: 'waiting',
-    customerId: input.customerId ?? null,
-    customerName: input.customerName ?? null,
-    customerEmail: input.customerEmail ?? null,
-    department: input.department ?? null,
-    metadata: input.metadata ?? null,
-    customerTokenHash: input.customerTokenHash,
-    offline: input.offline,
-    queuedAt: now,
-    lastMessageAt: input.message === undefined ? null : now,
-    createdAt: now,
-  });
-  await step.log(input.id, 'created', null, { verifiedCustomer: input.verifiedCustomer });
-  if (input.offlineMail) await insertMail(db, input.offlineMail, now, transaction);
-  const message =
-    input.message === undefined
-      ? null
-      : await db.models.ChatMessage.create(
-          {
-            sessionId: input.id,
-            senderType: 'customer',
-            senderId: input.customerId ?? null,
-            senderName: input.customerName ?? null,
-            type: 'text',
-            content: input.message,
-            // Every row has a key (the writer makes one up the same way when a client sends none).
-            clientMessageId: `srv-${randomUUID()}`,
-            createdAt: now,
-          },
-          { transaction },
-        );
+export async function createSessions(
+  step: CommitStep,
+  arrivals: NewSession[],
+  route: (step: CommitStep) => Promise<ArrivalsPass>,
+  queueReason: string,
+  passSize: number,
+): Promise<ArrivalsResult> {
+  const { db, transaction } = step;
+  const rows = await step.insertMany(
+    arrivals.map((input) => ({
+      id: input.id,
+      status: 'waiting' as const,
+      customerId: input.customerId ?? null,
+      customerName: input.customerName ?? null,
+      customerEmail: input.customerEmail ?? null,
+      department: input.department ?? null,
+      metadata: input.metadata ?? null,
+      customerTokenHash: input.customerTokenHash,
+      offline: input.offline,
+      queuedAt: input.arrivedAt,
+      lastMessageAt: input.message === undefined ? null : input.arrivedAt,
+      createdAt: input.arrivedAt,
+    })),
+  );
+  await step.logMany(arrivals.map((input) => ({ sessionId: input.id, type: 'created' as const, operatorId: null, detail: { verifiedCustomer: input.verifiedCustomer } })));
+  for (const input of arrivals) if (input.offlineMail) await insertMail(db, input.offlineMail, step.now, transaction);
+  const firstMessages = await insertFirstMessages(
+    db,
+    arrivals.flatMap((input) =>
+      input.message === undefined ? [] : [{ sessionId: input.id, senderId: input.customerId ?? null, senderName: input.customerName ?? null, content: input.message, at: input.arrivedAt }],
+    ),
+    transaction,
+  );
   // Nobody holds a new session: no operator to read with it.
-  const session = toSessionDTO(row, await queuePosition(db, row, transaction));
-  step.emit('session.created', { session });
-  if (message) step.emit('message.created', { message: toMessageDTO(message), session });
-  return session;
+  const created = await positioned(db, rows, transaction);
+  for (const row of rows) {
+    const session = created.get(row.id) as SessionDTO;
+    step.emit('session.created', { session });
+    const message = firstMessages.get(row.id);
+    if (message) step.emit('message.created', { message: toMessageDTO(message), session });
+  }
+  const pass = await route(step);
+  const sessions = new Map(pass.assignments.map(({ session }) => [session.id, session]));
+  const waiting = rows.filter((row) => !sessions.has(row.id));
+  if (waiting.length > 0) {
+    await step.logMany(waiting.map((row) => ({ sessionId: row.id, type: 'queued' as const, operatorId: null, detail: { reason: queueReason } })));
+    step.queueChanged();
+    for (const [id, session] of await positioned(db, waiting, transaction)) sessions.set(id, session);
+  }
+  return { sessions, morePossible: pass.assignments.length > 0 && pass.considered === passSize };
 }
 
-/** A session routing could not place at once is recorded as queued, with why, if it still waits. */
-export async function markQueued(step: CommitStep, sessionId: string, reason: string): Promise<void> {
-  const row = await step.lock(sessionId);
-  if (row.status !== 'waiting') return;
-  await step.log(sessionId, 'queued', null, { reason });
-  step.queueChanged();
+/**
+ * Waiting sessions of one group with their queue positions: the sessions ahead of the group's first counted
+ * once, the group's own in queue order after it (a group's sessions are written in one commit, so nothing else
+ * is queued between them but another process's arrival of the same millisecond).
+ */
+async function positioned(db: CommitStep['db'], rows: ChatSession[], transaction: CommitStep['transaction']): Promise<Map<string, SessionDTO>> {
+  const ordered = [...rows].sort(inQueueOrder);
+  const first = ordered[0];
+  if (!first) return new Map();
+  const position = await queuePosition(db, first, transaction);
+  return new Map(ordered.map((row, i) => [row.id, toSessionDTO(row, position + i)]));
 }

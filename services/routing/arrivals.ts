@@ -1,0 +1,82 @@
+import type { Logger } from 'pino';
+import type { SessionDTO } from '../contract';
+import type { CommitStep } from '../sessions/transitions/CommitStep';
+import { createSessions, type ArrivalsPass, type NewSession } from '../sessions/transitions/create';
+import type { Transitions } from '../sessions/transitions/pipeline';
+
+interface Pending {
+  session: NewSession;
+  resolve: (session: SessionDTO) => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * Group commit for new sessions, as MessageWriter does for messages (DESIGN.md decisions 4 and 5). Sessions that
+ * arrive while a group is being written wait and go together into the next one: one transaction inserts them
+ * all and runs one routing pass for them, instead of a creation, a drain and a "queued" record each. Each caller's
+ * promise resolves after its group's commit and publish, with its session as it stands then (assigned, or
+ * waiting with its position). Groups are written one after another in a process; the processes' passes take
+ * turns on the operators' row locks as every pass does.
+ */
+export class Arrivals {
+  private queue: Pending[] = [];
+  private writing: Promise<void> | null = null;
+
+  constructor(
+    private readonly transitions: Transitions,
+    /** One routing pass over the queue's head, in the group's transaction. */
+    private readonly route: (step: CommitStep) => Promise<ArrivalsPass>,
+    /** How many sessions one pass looks at: a group never holds more, so one pass reaches every one of them. */
+    private readonly passSize: number,
+    /** Routing's drain, when a group's pass was full and older sessions may still fit free seats. */
+    private readonly drain: () => Promise<void>,
+    /** What a session left waiting is recorded as queued for. */
+    private readonly queueReason: string,
+    private readonly logger: Logger,
+  ) {}
+
+  /** The new session, created and routed (SessionDTO as it stands after its group's commit). */
+  admit(session: NewSession): Promise<SessionDTO> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ session, resolve, reject });
+      this.writing ??= this.writeGroups();
+    });
+  }
+
+  /** Resolves once every session handed in so far is written (shutdown). */
+  async idle(): Promise<void> {
+    while (this.writing) await this.writing;
+  }
+
+  private async writeGroups(): Promise<void> {
+    try {
+      while (this.queue.length > 0) await this.write(this.queue.splice(0, this.passSize));
+    } finally {
+      // Same synchronous step as the loop's last check: an admit() cannot slip in between and be missed.
+      this.writing = null;
+    }
+  }
+
+  private async write(group: Pending[]): Promise<void> {
+    try {
+      const { sessions, morePossible } = await this.transitions.run((step) =>
+        createSessions(step, group.map((p) => p.session), this.route, this.queueReason, this.passSize),
+      );
+      for (const { session, resolve, reject } of group) {
+        const shown = sessions.get(session.id);
+        if (shown) resolve(shown);
+        else reject(new Error(`arrivals: session ${session.id} missing from its group's result`));
+      }
+      if (morePossible) void this.drain();
+    } catch (error) {
+      if (group.length === 1) {
+        group[0]?.reject(error);
+        return;
+      }
+      // Whatever failed the group (one arrival's row, the database for a moment) must not fail the others with
+      // it: each is written alone, and only the one at fault is refused.
+      this.logger.warn({ err: error, sessions: group.length }, 'arrivals: a group failed; writing each alone');
+      for (const pending of group) await this.write([pending]);
+    }
+  }
+}
