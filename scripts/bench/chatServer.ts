@@ -1,3 +1,4 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { loadConfig } from '../../config';
 import { createServer } from '../../src/server';
 
@@ -27,12 +28,22 @@ server.start().then(
     stop(1);
   },
 );
+// bench:soak asks every minute how this process is doing, without a GC first: the memory as it is, and the
+// event loop's delay since the previous ask.
+const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+loopDelay.enable();
+
 // The parent asks for this process's CPU time around each run: CPU per request, whatever else loads the machine;
 // for its memory (bench:realtime, after a full GC when the child runs with --expose-gc); and for what its retention
 // job did (bench:retention).
 process.on('message', (message: { type?: string }) => {
   if (message.type === 'cpu') process.send?.({ type: 'cpu', usage: process.cpuUsage() });
   if (message.type === 'retention') process.send?.({ type: 'retention', usage: server.retention.counts });
+  if (message.type === 'vitals') {
+    const { rss, heapUsed } = process.memoryUsage();
+    process.send?.({ type: 'vitals', usage: { rss, heapUsed, loopDelayP99Ms: loopDelay.percentile(99) / 1e6, cpu: process.cpuUsage() } });
+    loopDelay.reset();
+  }
   if (message.type === 'memory') {
     global.gc?.();
     global.gc?.();

@@ -183,7 +183,7 @@ async function deleteRedisKeys(prefix: string): Promise<void> {
 }
 
 /** One IPC question to a child, answered with a message of the same type (see chatServer.ts). */
-function ask<T>(child: ChildProcess, type: 'cpu' | 'memory' | 'retention'): Promise<T> {
+function ask<T>(child: ChildProcess, type: 'cpu' | 'memory' | 'retention' | 'vitals'): Promise<T> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no ${type} reading from a server`)), 10_000);
     const listener = (message: { type?: string; usage?: T }): void => {
@@ -208,6 +208,16 @@ export const memoryUsage = (child: ChildProcess): Promise<NodeJS.MemoryUsage> =>
 
 /** What the child's retention job has done so far (services/jobs/RetentionJob.ts). */
 export const retentionCounts = (child: ChildProcess): Promise<RetentionCounts> => ask<RetentionCounts>(child, 'retention');
+
+/** How a server child is doing (bench:soak, every minute): memory as it is (no GC first), the event loop's delay since the last ask, CPU time so far. */
+export interface Vitals {
+  rss: number;
+  heapUsed: number;
+  loopDelayP99Ms: number;
+  cpu: NodeJS.CpuUsage;
+}
+
+export const vitals = (child: ChildProcess): Promise<Vitals> => ask<Vitals>(child, 'vitals');
 
 export interface Envelope<T> {
   success: boolean;

@@ -43,7 +43,7 @@ import { connectionsSummary, messagesSummary } from './realtime/summary';
  * The pieces, under scripts/bench/realtime/: config.ts (the environment above), run.ts (the run's database,
  * Redis prefix and servers), sockets.ts (the client sockets), heldConnections.ts (scenario 1), messagePath.ts
  * (scenario 2), messageRun.ts (one run at a fixed rate), sustainedSearch.ts (the search for the sustained
- * maximum), storedCheck.ts (the database check), summary.ts (the figures against the targets).
+ * maximum), summary.ts (the figures against the targets).
  */
 
 async function main(): Promise<number> {

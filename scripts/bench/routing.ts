@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { summarizeProfile } from './cpuProfile';
 import { BenchRun, api, percentile, verdict } from './harness';
+import { checkInvariants, violationsOf } from './invariants';
 
 /**
  * `npm run bench:routing`: two server processes on one MariaDB + Redis (as under pm2), many operators, in phases.
@@ -147,13 +148,7 @@ async function main(): Promise<number> {
   const [[totals]] = (await db.query(
     "SELECT SUM(status = 'active') AS active, SUM(status = 'waiting') AS waiting FROM chat_sessions",
   )) as unknown as [[{ active: string; waiting: string }]];
-  const [overCapacity] = (await db.query(
-    'SELECT COUNT(*) AS n FROM operators WHERE active_sessions > max_concurrent_sessions',
-  )) as unknown as [[{ n: number }]];
-  const [counterDrift] = (await db.query(
-    `SELECT COUNT(*) AS n FROM operators o
-       WHERE o.active_sessions <> (SELECT COUNT(*) FROM chat_sessions s WHERE s.operator_id = o.id AND s.status = 'active')`,
-  )) as unknown as [[{ n: number }]];
+  const invariants = await checkInvariants(db);
   const [doubleAssigned] = (await db.query(
     "SELECT COUNT(*) AS n FROM (SELECT session_id FROM session_events WHERE type = 'assigned' GROUP BY session_id HAVING COUNT(*) > 1) d",
   )) as unknown as [[{ n: number }]];
@@ -161,7 +156,7 @@ async function main(): Promise<number> {
 
   const total = SESSIONS * (LEVELS.length + 1);
   const wrongCount = Number(totals.active) + Number(totals.waiting) === total ? 0 : 1;
-  const violations = Number(overCapacity[0].n) + Number(counterDrift[0].n) + Number(doubleAssigned[0].n) + wrongCount;
+  const violations = violationsOf(invariants) + Number(doubleAssigned[0].n) + wrongCount;
   const drainRate = drained / drainSeconds;
   const row = (label: string, value: string): string => `${label.padEnd(64)} ${value}`;
   console.log('');
@@ -175,7 +170,7 @@ async function main(): Promise<number> {
   }
   console.log(row('backlog: drained of waiting', `${drained} of ${backlog} in ${drainSeconds.toFixed(2)} s`));
   console.log(row(`backlog: per second (load average ${drainLoad.toFixed(2)})`, `${drainRate.toFixed(0)}  (target ≥ ${DRAIN_PER_SECOND}: ${verdict(drainRate >= DRAIN_PER_SECOND)})`));
-  console.log(row('invariant violations', `${violations} (over capacity ${overCapacity[0].n}, counter drift ${counterDrift[0].n}, double assignment ${doubleAssigned[0].n}, sessions missing ${wrongCount})  (target 0: ${verdict(violations === 0)})`));
+  console.log(row('invariant violations', `${violations} (over capacity ${invariants.overCapacity}, counter drift ${invariants.counterDrift}, two holders ${invariants.twoHolders}, inconsistent ${invariants.inconsistent}, assigned twice ${doubleAssigned[0].n}, sessions missing ${wrongCount})  (target 0: ${verdict(violations === 0)})`));
   return violations === 0 && failed === 0 && drained === backlog ? 0 : 1;
 }
 

@@ -100,9 +100,9 @@ export class PresenceService {
 
   private async renew(operatorIds: number[]): Promise<void> {
     const now = Date.now();
-    await this.db.models.Operator.update(
-      { presentUntil: new Date(now + LEASE_MS), lastSeenAt: new Date(now) },
-      { where: { id: { [Op.in]: operatorIds } }, silent: true },
+    // One statement of its own, on rows routing passes lock too: chosen as a deadlock's victim, it simply runs again.
+    await this.db.retrying(undefined, () =>
+      this.db.models.Operator.update({ presentUntil: new Date(now + LEASE_MS), lastSeenAt: new Date(now) }, { where: { id: { [Op.in]: operatorIds } }, silent: true }),
     );
   }
 }

@@ -1,7 +1,7 @@
 import { describeRealBackend } from '../helpers/backends';
 import { cachedOperator, ids, probe } from '../helpers/cache';
 import { operatorRow } from '../helpers/database';
-import { PrivateRedis } from '../helpers/redisServer';
+import { PrivateRedis } from '../../scripts/bench/privateRedis';
 import { startTestServer, type TestServer } from '../helpers/testServer';
 import { sleep, waitFor, within } from '../helpers/wait';
 

@@ -2,7 +2,7 @@ import request from 'supertest';
 import { describeEachBackend } from '../helpers/backends';
 import { serverPerTest } from '../helpers/scenarios';
 import { bearer, createOperator, createSession, expectStatus, listMessages, setStatus } from '../helpers/api';
-import { PrivateRedis } from '../helpers/redisServer';
+import { PrivateRedis } from '../../scripts/bench/privateRedis';
 import { call, cmid, closeAllSockets, connectCustomer, connectOperator, connectedOperator, nextEvent, waitDisconnected, type MessageMsg } from '../helpers/sockets';
 import { startTestServer } from '../helpers/testServer';
 import { sleep } from '../helpers/wait';

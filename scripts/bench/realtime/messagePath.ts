@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { api, formatMs, percentile, sleep, stopChild, table } from '../harness';
 import type { LightSocket } from '../lightSocket';
 import { DURATION, OPERATORS, SERVERS, SESSIONS } from './config';
-import { ourAcked, type Rig, type RunResult } from './messageRun';
+import { ackedKeyPrefix, ourAcked, type Rig, type RunResult } from './messageRun';
 import { bench, startOurs, startRelay } from './run';
 import { closeSockets, connectAll, connectLight, describeFailures } from './sockets';
-import { verifyStored, type Verification } from './storedCheck';
+import { verifyStored, type Verification } from '../storedCheck';
 import { exercise } from './sustainedSearch';
 
 /** bench:realtime scenario 2: the message path, its operators and customers on our server and on the bare relay. */
@@ -105,7 +105,7 @@ export async function scenarioMessages(): Promise<{ ours: RunResult[]; bare: Run
     closeSockets([...ours.customers, ...ours.operators]);
     await stopChild(ours.child);
   }
-  const verification = await verifyStored(ourAcked);
+  const verification = await verifyStored(bench, ackedKeyPrefix, ourAcked);
   if (SERVERS.has('bare')) {
     const bare = await relayRig();
     bareResults = await exercise(bare, null);

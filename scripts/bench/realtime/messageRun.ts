@@ -52,6 +52,8 @@ export interface RunResult {
 
 /** Every acknowledged message of our server, for the database check: clientMessageId → sample. */
 export const ourAcked = new Map<string, Sample>();
+/** Every clientMessageId this run sends starts with it (the database check finds the run's rows by it). */
+export const ackedKeyPrefix = `rt-${bench.suffix}-`;
 let sequence = 0;
 
 export async function runAtRate(rig: Rig, label: string, rate: number, seconds: number, keep: Map<string, Sample> | null): Promise<RunResult> {
@@ -78,7 +80,7 @@ export async function runAtRate(rig: Rig, label: string, rate: number, seconds: 
   // Latencies from when each message was due, so a lagging load generator shows in them rather than hiding.
   await openLoop(rate, seconds, (index, scheduledAt) => {
     const customer = index % rig.customers.length;
-    const clientMessageId = `rt-${bench.suffix}-${++sequence}`;
+    const clientMessageId = `${ackedKeyPrefix}${++sequence}`;
     const sample: Sample = { t0: scheduledAt, ack: 0, delivered: 0, ok: false, id: 0, sessionId: rig.sessionOf[customer] as string };
     samples.set(clientMessageId, sample);
     (rig.customers[customer] as LightSocket).emit('message:send', { content: CONTENT, clientMessageId }, (answer) => {

@@ -2,7 +2,7 @@ import { formatMs, percentile, verdict } from '../harness';
 import { RATE, SOCKETS, TARGET_KB_PER_CONNECTION, TARGET_P99_MS, TARGET_RATIO, TARGET_THROUGHPUT } from './config';
 import { kbPer, type HeldResult } from './heldConnections';
 import type { RunResult } from './messageRun';
-import type { Verification } from './storedCheck';
+import type { Verification } from '../storedCheck';
 import { keptUp, sustained } from './sustainedSearch';
 
 /** bench:realtime's summary: each scenario's figures against its targets, and whether the run must exit with 1. */
@@ -43,7 +43,8 @@ export function messagesSummary({ ours, bare, verification }: { ours: RunResult[
       `p99 at ${RATE} msg/s: emit→delivered ${formatMs(p99Deliver)} ms, emit→ack ${formatMs(p99Ack)} ms (target ≤ ${TARGET_P99_MS} ms, every message answered)  ${verdict(p99Deliver <= TARGET_P99_MS && p99Ack <= TARGET_P99_MS && fixedClean)}`,
       `throughput vs bare relay: ${oursBest.toFixed(0)} ÷ ${bareBest.toFixed(0)}${bareSaturated ? '' : ' (bare not saturated: its maximum is higher)'} = ${(ratio * 100).toFixed(1)}% (target ≥ ${TARGET_RATIO * 100}%)  ${verdict(ratio >= TARGET_RATIO)}`,
       `processing rate over all runs, backlog included (completed/s, best): ours ${completed(oursMax).toFixed(0)}, bare ${completed(bareMax).toFixed(0)} = ${(completedRatio * 100).toFixed(1)}% (for information)`,
-      `server CPU per message at ${RATE} msg/s: ours ${oursFixed?.serverCpuPerMessage.toFixed(3)} ms, bare ${bare[0]?.serverCpuPerMessage.toFixed(3)} ms (${((oursFixed?.serverCpuPerMessage ?? 0) / Math.max(bare[0]?.serverCpuPerMessage ?? 1, 0.0001)).toFixed(1)}×)`,
+      `server CPU per message at ${RATE} msg/s: ours ${oursFixed?.serverCpuPerMessage.toFixed(3)} ms` +
+        (bare[0] ? `, bare ${bare[0].serverCpuPerMessage.toFixed(3)} ms (${((oursFixed?.serverCpuPerMessage ?? 0) / Math.max(bare[0].serverCpuPerMessage, 0.0001)).toFixed(1)}×)` : ' (bare relay not run)'),
       `database check: ${verification.acked} acked, ${verification.rows} rows; missing ${verification.missing}, wrong id ${verification.wrongId}, wrong session ${verification.wrongSession}, duplicated ${verification.duplicates}; ` +
         `stored but never acked ${verification.storedUnacked}  → mismatches ${mismatches}  ${verdict(mismatches === 0)}`,
     ],

@@ -1,7 +1,6 @@
-import type { Sample } from './messageRun';
-import { bench } from './run';
+import type { BenchRun } from './harness';
 
-/** bench:realtime's database check of the messages our server acknowledged. */
+/** The benchmarks' database check of the messages our server acknowledged (bench:realtime, bench:search, bench:soak). */
 
 export interface Verification {
   acked: number;
@@ -13,16 +12,25 @@ export interface Verification {
   storedUnacked: number;
 }
 
-/** Every acknowledged message is in the database exactly once, with the id and session it was acked with. */
-export async function verifyStored(acked: Map<string, Sample>): Promise<Verification> {
+/** What an ack said of a message: its id and session. */
+export interface AckedMessage {
+  id: number;
+  sessionId: string;
+}
+
+/**
+ * Every acknowledged message is in the database exactly once, with the id and session it was acked with. `acked`
+ * is by clientMessageId; the run's clientMessageIds all start with `keyPrefix`, and no other message's do.
+ */
+export async function verifyStored(bench: BenchRun, keyPrefix: string, acked: Map<string, AckedMessage>): Promise<Verification> {
   const db = await bench.connectDatabase();
   try {
     const [rows] = (await db.query('SELECT id, session_id AS sessionId, client_message_id AS clientMessageId FROM chat_messages WHERE client_message_id LIKE ?', [
-      `rt-${bench.suffix}-%`,
+      `${keyPrefix}%`,
     ])) as unknown as [Array<{ id: number; sessionId: string; clientMessageId: string }>];
     const [[dup]] = (await db.query(
       'SELECT COUNT(*) AS n FROM (SELECT client_message_id FROM chat_messages WHERE client_message_id LIKE ? GROUP BY client_message_id HAVING COUNT(*) > 1) d',
-      [`rt-${bench.suffix}-%`],
+      [`${keyPrefix}%`],
     )) as unknown as [[{ n: number }]];
     const byKey = new Map(rows.map((row) => [row.clientMessageId, row]));
     let missing = 0;

@@ -19,9 +19,9 @@ export function freePort(): Promise<number> {
 }
 
 /**
- * A private redis-server child process, for tests that stop, freeze or restart Redis: the shared Redis on 6379
- * is used by other suites and must never be touched that way. Nothing is persisted, so a restart comes back
- * empty, like a Redis that lost its content.
+ * A private redis-server child process, for tests and benchmarks that stop, freeze, restart or empty Redis
+ * (bench:soak; the cache and transfer tests): the shared Redis on 6379 is used by other work and must never be
+ * touched that way. Nothing is persisted, so a restart comes back empty, like a Redis that lost its content.
  */
 export class PrivateRedis {
   private child: ChildProcess | null = null;
@@ -106,6 +106,21 @@ export class PrivateRedis {
     child.kill('SIGCONT');
     child.kill('SIGKILL');
     await gone;
+  }
+
+  /** Stops it the way a service manager does (SIGTERM) and waits until the process is gone. */
+  async stop(): Promise<void> {
+    const child = this.child;
+    if (!child) return;
+    const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill('SIGTERM');
+    await gone;
+  }
+
+  /** Stopped and started again on the same port: every connection drops, and it comes back empty. */
+  async restart(): Promise<void> {
+    await this.stop();
+    await this.start();
   }
 
   /** Freezes it (SIGSTOP): connections stay open but nothing answers, like a hung server or a dead network. */
