@@ -56,7 +56,7 @@ import { createLogger, type Logger } from './observability/logger';
 import { ServerMetrics } from './observability/metrics/ServerMetrics';
 import { ClusterMetrics } from './observability/metrics/clusterMetrics';
 import { createRealtime, type Realtime } from './realtime';
-import { drainHttp, runShutdown, type ShutdownStep } from './shutdown';
+import { drainHttp, runShutdown, stopAccepting, type ShutdownStep } from './shutdown';
 
 export interface ChatServer {
   app: Express;
@@ -99,6 +99,8 @@ export interface ServerOptions {
 
 /** How long queued and in-flight webhook deliveries get on stop. */
 const WEBHOOK_STOP_DEADLINE_MS = 1_500;
+/** Connections waiting to be accepted (the kernel caps it at net.core.somaxconn). */
+const LISTEN_BACKLOG = 4096;
 /** The deadline of every other shutdown step. */
 const STEP_DEADLINE_MS = 5_000;
 
@@ -210,7 +212,9 @@ export function createServer(config: Config, options: ServerOptions = {}): ChatS
     }
     await new Promise<void>((resolve, reject) => {
       httpServer.once('error', reject);
-      httpServer.listen(config.port, () => {
+      // A deep accept queue: after a restart every widget reconnects within seconds, and connections the
+      // queue cannot hold are reset (the client then waits out a longer backoff) rather than answered late.
+      httpServer.listen({ port: config.port, backlog: LISTEN_BACKLOG }, () => {
         httpServer.off('error', reject);
         resolve();
       });
@@ -232,7 +236,16 @@ export function createServer(config: Config, options: ServerOptions = {}): ChatS
     { name: 'sweeper', deadlineMs: STEP_DEADLINE_MS, run: () => sweeper.stop() },
     { name: 'reply mails', deadlineMs: STEP_DEADLINE_MS, run: () => replyMails?.stop() },
     { name: 'retention', deadlineMs: STEP_DEADLINE_MS, run: () => retention.stop() },
-    { name: 'sockets', deadlineMs: STEP_DEADLINE_MS, run: () => realtime.disconnectAll() },
+    // The listener first: the clients about to lose their sockets reconnect at once, and must be refused (and go
+    // to a process that serves) rather than wait on a port this process no longer answers upgrades on.
+    {
+      name: 'sockets',
+      deadlineMs: STEP_DEADLINE_MS,
+      run: () => {
+        void stopAccepting(httpServer);
+        return realtime.disconnectAll();
+      },
+    },
     { name: 'http', deadlineMs: drainTimeoutMs + 1_000, run: () => drainHttp(httpServer, drainTimeoutMs) },
     // A publish still running may start a drain, and a drain's passes publish: news first, then routing, then again.
     {

@@ -37,10 +37,22 @@ export async function runShutdown(steps: readonly ShutdownStep[], logger: Logger
   return unclean;
 }
 
+const stopping = new WeakMap<http.Server, Promise<void>>();
+
+/**
+ * Stops accepting connections (once, however often asked); resolves when every connection has ended. A client
+ * reconnecting to a process that is stopping is refused at once and goes elsewhere (or comes back to the restarted
+ * process) instead of waiting on a listener nobody serves any more.
+ */
+export function stopAccepting(server: http.Server): Promise<void> {
+  const closing = stopping.get(server) ?? new Promise<void>((resolve) => (server.listening ? server.close(() => resolve()) : resolve()));
+  stopping.set(server, closing);
+  return closing;
+}
+
 /** Stops accepting connections, lets in-flight requests finish, then cuts whatever is left at the deadline. */
 export async function drainHttp(server: http.Server, timeoutMs: number): Promise<void> {
-  if (!server.listening) return;
-  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  const closed = stopAccepting(server);
   // Keep-alive connections turn idle as their last request is answered; close each as soon as it does.
   server.closeIdleConnections();
   const sweep = setInterval(() => server.closeIdleConnections(), 50);

@@ -19,6 +19,23 @@ export function inQueueOrder(a: Pick<ChatSession, 'id' | 'queuedAt'>, b: Pick<Ch
   return at !== 0 ? at : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 
+/** What a customer's handshake and connection need of their sessions: the token's hash, and whether and since when each waits. */
+export interface SessionKey {
+  id: string;
+  customerTokenHash: string;
+  status: ChatSession['status'];
+  queuedAt: Date | string | null;
+}
+
+/** Many sessions' keys in one read, in plain SQL (a reconnect storm reads thousands: see ChatService). */
+export function selectSessionKeys(db: Db, ids: string[]): Promise<SessionKey[]> {
+  return db.selectRows<SessionKey>(
+    'SELECT id, customer_token_hash AS customerTokenHash, status, queued_at AS queuedAt FROM chat_sessions WHERE id IN (?)',
+    [ids],
+    undefined,
+  );
+}
+
 const withOperator = { association: 'operator', attributes: ['id', 'name'] };
 
 export async function findSession(db: Db, id: string, transaction?: Transaction): Promise<ChatSession | null> {

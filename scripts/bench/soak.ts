@@ -44,6 +44,8 @@ const stopBots = (): void => bots.forEach((bot) => bot.stop());
 
 async function main(): Promise<number> {
   const redis = await PrivateRedis.start();
+  // Also when the run is interrupted (BenchRun cleans up and exits): no redis-server is left behind.
+  process.once('exit', () => redis.kill());
   try {
     return await soak(redis);
   } finally {

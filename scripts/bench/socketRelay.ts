@@ -9,7 +9,8 @@ import { Server, type Socket } from 'socket.io';
  * namespaces and room layout that stores nothing and checks nothing: a customer socket names its session
  * and operator in the handshake (`auth: { sessionId, operatorId }`), joins the session's room, and on
  * `message:send` the relay emits `message:new` to the session's room and to the operator's room (as our
- * NotificationService does), then acks. With BENCH_RELAY_REDIS_URL set it uses the same Redis adapter as our
+ * NotificationService does), then acks; `messages:sync` is acked with nothing (the reconnect storm's round trip).
+ * It listens on BENCH_RELAY_PORT (any free port by default). With BENCH_RELAY_REDIS_URL set it uses the same Redis adapter as our
  * server (each broadcast is published to Redis), otherwise Socket.IO's in-memory adapter.
  */
 const redisUrl = process.env.BENCH_RELAY_REDIS_URL;
@@ -61,6 +62,10 @@ customers.on('connection', (socket) => {
     operators.to(`operator:${operatorId}`).emit('message:new', { message });
     (ack as (reply: unknown) => void)({ ok: true, data: message });
   });
+  // The reconnect storm's round trip after each reconnection: nothing is stored, so nothing is missed.
+  socket.on('messages:sync', (_payload: unknown, ack: unknown) => {
+    if (typeof ack === 'function') (ack as (reply: unknown) => void)({ ok: true, data: { messages: [] } });
+  });
 });
 
 operators.use((socket, next) => {
@@ -75,14 +80,15 @@ operators.on('connection', (socket) => {
 
 const ready = (client: Redis | null): Promise<unknown> => (client && client.status !== 'ready' ? new Promise((resolve) => client.once('ready', resolve)) : Promise.resolve());
 void Promise.all([ready(pub), ready(sub)]).then(() =>
-  httpServer.listen(0, '127.0.0.1', () => process.send?.({ type: 'listening', port: (httpServer.address() as AddressInfo).port })),
+  httpServer.listen(Number(process.env.BENCH_RELAY_PORT ?? 0), '127.0.0.1', () => process.send?.({ type: 'listening', port: (httpServer.address() as AddressInfo).port })),
 );
 
+// Stopping closes every transport, as our server's graceful stop does: a client that loses its transport
+// reconnects by itself (the reconnect storm), one told "io server disconnect" would stay away.
 let stopping = false;
 const stop = (): void => {
   if (stopping) return;
   stopping = true;
-  io.disconnectSockets(true);
   io.engine.close();
   httpServer.close();
   pub?.disconnect();

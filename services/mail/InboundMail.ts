@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
+import type { AddressObject, ParsedMail } from 'mailparser';
 import type { MailConfig } from '../../config/mail';
 import type { MessageDTO } from '../contract';
 import { NotFoundError, UnauthenticatedError, ValidationError } from '../errors';
@@ -56,6 +56,8 @@ export class InboundMail {
     this.authorize(authorization);
     if (!Buffer.isBuffer(raw) || raw.length === 0) throw new ValidationError('The body must be the raw mail', [{ field: 'body', message: 'the mail as sent, with Content-Type: message/rfc822' }]);
     let parsed: ParsedMail;
+    // Loaded with the first mail, not at start-up (a restart waits on every module it loads).
+    const { simpleParser } = await import('mailparser');
     try {
       parsed = await simpleParser(raw);
     } catch {

@@ -1,4 +1,4 @@
-import nodemailer from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import type { QueuedMail } from '../../models/queries/outbox';
 
 /** Hands one mail to the mail server; throws when it is not accepted. */
@@ -13,10 +13,17 @@ export interface MailTransport {
  * that mail's retry, never the chat.
  */
 export function smtpTransport(smtpUrl: string, from: string): MailTransport {
-  const transporter = nodemailer.createTransport({ url: smtpUrl, connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 30_000 });
+  // nodemailer is loaded with the first mail, not at start-up: a restart (a reconnect storm waits on it) does not
+  // pay for a library the process may not use for a while.
+  let transporter: Transporter | null = null;
+  const open = async (): Promise<Transporter> => {
+    const { default: nodemailer } = await import('nodemailer');
+    transporter ??= nodemailer.createTransport({ url: smtpUrl, connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 30_000 });
+    return transporter;
+  };
   return {
     async send(mail) {
-      await transporter.sendMail({
+      await (transporter ?? (await open())).sendMail({
         from,
         to: mail.recipients,
         subject: mail.subject,
@@ -26,6 +33,6 @@ export function smtpTransport(smtpUrl: string, from: string): MailTransport {
         messageId: mail.messageId,
       });
     },
-    close: () => transporter.close(),
+    close: () => transporter?.close(),
   };
 }

@@ -3,6 +3,7 @@ import type { Db } from '../../models/db';
 import type { MessageType } from '../../models';
 import { selectByKeys, selectSessions, senderKeyOf, toSessionState, type SessionState } from '../../models/queries/messages';
 import { canKnow, canParticipate, requireOperator, type Actor } from '../access';
+import { batchedLookup } from '../cache/batchedLookup';
 import type { MessageDTO } from '../contract';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors';
 import type { DomainEvents } from '../events/DomainEvents';
@@ -230,13 +231,19 @@ export class MessageService {
     this.events.emit('typing', { sessionId, operatorId: session.operatorId, senderType: actor.kind === 'customer' ? 'customer' : 'operator', isTyping });
   }
 
-  /** The session, for the frequent calls (pages, sync, read receipts, typing): only what the checks need, one plain read. */
+  /**
+   * The session, for the frequent calls (pages, sync, read receipts, typing): only what the checks need, one plain
+   * read, shared by every such call of the same turn of the event loop (after a restart, thousands of customers
+   * sync at once).
+   */
   private async readable(actor: Actor, sessionId: string): Promise<SessionState> {
     canKnow(actor, sessionId);
-    const [row] = await selectSessions(this.db, [sessionId]);
+    const row = await this.sessionRows(sessionId);
     if (!row) throw new NotFoundError('Session not found');
     return toSessionState(row);
   }
+
+  private readonly sessionRows = batchedLookup(async (ids: string[]) => new Map((await selectSessions(this.db, ids)).map((row) => [row.id, row])));
 
   private async participant(actor: Actor, sessionId: string): Promise<SessionState> {
     const session = await this.readable(actor, sessionId);

@@ -20,6 +20,8 @@ import { labelSession } from './transitions/label';
 import { rateSession } from './transitions/rate';
 import { transferSession, type TransferTarget } from './transitions/transfer';
 import { cleanName } from '../text/names';
+import { batchedLookup } from '../cache/batchedLookup';
+import { queuePosition, selectSessionKeys, type SessionKey } from '../../models/queries/sessions';
 
 /** What the actor may see of a session: a customer never sees its labels. */
 const viewFor = (actor: Actor, session: SessionDTO): SessionDTO => (actor.kind === 'customer' ? customerView(session) : session);
@@ -89,12 +91,31 @@ export class ChatService {
     );
   }
 
+  /**
+   * Sessions' keys, read for all the lookups of one turn of the event loop at once. Two readers, so that a
+   * customer's handshake and the connection that follows it a moment later each read the row as it then is.
+   */
+  private readonly keysForTokens = batchedLookup((ids: string[]) => this.readKeys(ids));
+  private readonly keysForConnections = batchedLookup((ids: string[]) => this.readKeys(ids));
+
+  private async readKeys(ids: string[]): Promise<Map<string, SessionKey>> {
+    return new Map((await selectSessionKeys(this.db, ids)).map((row) => [row.id, row]));
+  }
+
   /** Resolves a customer token to its session id, or null when it is not valid for any session. */
   async verifyCustomerToken(token: string): Promise<string | null> {
     const parsed = parseCustomerToken(token);
     if (!parsed) return null;
-    const session = await this.db.models.ChatSession.findByPk(parsed.sessionId, { attributes: ['id', 'customerTokenHash'] });
+    const session = await this.keysForTokens(parsed.sessionId);
     return session && secretMatches(parsed.secret, session.customerTokenHash) ? session.id : null;
+  }
+
+  /** A customer's place in the queue while their session waits; null once it does not (told on connect). */
+  async queuePlace(actor: Actor, sessionId: string): Promise<number | null> {
+    canKnow(actor, sessionId);
+    const session = await this.keysForConnections(sessionId);
+    if (!session || session.status !== 'waiting') return null;
+    return queuePosition(this.db, { id: session.id, queuedAt: session.queuedAt === null ? null : new Date(session.queuedAt) });
   }
 
   /** Anyone may start a chat: it is routed at once (assigned, or queued in FIFO order behind earlier ones). */

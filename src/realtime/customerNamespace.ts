@@ -79,10 +79,8 @@ export function registerCustomerNamespace(nsp: CustomerNamespace, deps: Namespac
     socket.on('disconnect', (reason) => logger.info({ namespace: 'customer', sessionId, socketId: socket.id, reason }, 'socket disconnected'));
 
     track(
-      chat.getSession(actor, sessionId).then(async (session) => {
-        if (session.status === 'waiting' && session.queuePosition !== undefined) {
-          socket.emit('session:queued', { position: session.queuePosition, waiting: await sessions.waitingCount(actor) });
-        }
+      chat.queuePlace(actor, sessionId).then(async (position) => {
+        if (position !== null) socket.emit('session:queued', { position, waiting: await sessions.waitingCount(actor) });
       }),
       'the queue position on connect',
     );

@@ -21,7 +21,7 @@ export const SUSTAIN_ACK_P99_MS = 1000;
 export const DURATION = number('BENCH_DURATION', 10);
 export const WARMUP = number('BENCH_WARMUP', 2, 0);
 export const DRAIN_TIMEOUT = number('BENCH_DRAIN_TIMEOUT', 60);
-export const SCENARIOS = new Set((process.env.BENCH_SCENARIOS ?? 'connections,messages').split(',').map((s) => s.trim()));
+export const SCENARIOS = new Set((process.env.BENCH_SCENARIOS ?? 'connections,messages,storm').split(',').map((s) => s.trim()));
 export const BARE_ADAPTER = process.env.BENCH_BARE_ADAPTER === 'memory' ? 'memory' : 'redis';
 /** Which servers scenario 2 exercises (both by default; one alone is for profiling). */
 export const SERVERS = new Set((process.env.BENCH_SERVERS ?? 'ours,bare').split(',').map((s) => s.trim()));
@@ -31,6 +31,10 @@ export const MESSAGE_LIMIT = Math.floor(number('BENCH_MESSAGE_LIMIT', 0, 0));
 export const PROFILE_DIR = path.resolve(process.env.BENCH_CPU_PROF_DIR ?? 'bench-profiles');
 
 export const TARGET_KB_PER_CONNECTION = 20;
+/** Issue 20: a held connection costs at most this many times the bare relay's. */
+export const TARGET_HELD_RATIO = 1.3;
+/** Issue 20: after a restart, every client back and synced within this many times the bare relay's time. */
+export const TARGET_STORM_RATIO = 2;
 export const TARGET_THROUGHPUT = 5000;
 export const TARGET_P99_MS = 50;
 export const TARGET_RATIO = 0.4;

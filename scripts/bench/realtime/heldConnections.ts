@@ -7,7 +7,7 @@ import { closeSockets, connect, connectAll, describeFailures } from './sockets';
 
 /** bench:realtime scenario 1: held connections, on our server and on the bare relay. */
 
-interface IdleCustomer {
+export interface IdleCustomer {
   sessionId: string;
   operatorId: number;
   token: string;
@@ -16,22 +16,24 @@ interface IdleCustomer {
 /**
  * Offline operators (100 sessions each, at their limit) and their active sessions, inserted with multi-row
  * INSERTs; each session's token hash is stored as the server stores it. Seconds instead of minutes of REST.
+ * `stem` names the operators (`${stem}-op1-<run>@example.com`, …); with a `passwordHash` they can sign in,
+ * otherwise they exist only to hold sessions.
  */
-async function insertIdleSessions(count: number): Promise<IdleCustomer[]> {
+export async function insertIdleSessions(count: number, stem = 'idle', passwordHash = '!'): Promise<{ customers: IdleCustomer[]; operatorEmails: string[] }> {
   const db = await bench.connectDatabase({ timezone: 'Z' });
   try {
     const now = new Date();
     const operatorCount = Math.ceil(count / IDLE_SESSIONS_PER_OPERATOR);
-    const operatorRows = Array.from({ length: operatorCount }, (_, i) => {
+    const operatorEmails = Array.from({ length: operatorCount }, (_, i) => `${stem}-op${i + 1}-${bench.suffix}@example.com`);
+    const operatorRows = operatorEmails.map((email, i) => {
       const held = Math.min(IDLE_SESSIONS_PER_OPERATOR, count - i * IDLE_SESSIONS_PER_OPERATOR);
-      // No valid password hash: these operators exist to hold sessions, never to sign in.
-      return [`Idle operator ${i + 1}`, `idle-op${i + 1}-${bench.suffix}@example.com`, '!', 'operator', 'offline', IDLE_SESSIONS_PER_OPERATOR, '[]', held, now, now, now];
+      return [`${stem} operator ${i + 1}`, email, passwordHash, 'operator', 'offline', IDLE_SESSIONS_PER_OPERATOR, '[]', held, now, now, now];
     });
     await db.query(
       'INSERT INTO operators (name, email, password_hash, role, status, max_concurrent_sessions, departments, active_sessions, last_assigned_at, created_at, updated_at) VALUES ?',
       [operatorRows],
     );
-    const [ids] = (await db.query("SELECT id FROM operators WHERE email LIKE 'idle-op%' ORDER BY id")) as unknown as [Array<{ id: number }>];
+    const [ids] = (await db.query('SELECT id FROM operators WHERE email IN (?) ORDER BY id', [operatorEmails])) as unknown as [Array<{ id: number }>];
     const customers: IdleCustomer[] = [];
     for (let start = 0; start < count; start += 1000) {
       const rows: unknown[][] = [];
@@ -40,14 +42,14 @@ async function insertIdleSessions(count: number): Promise<IdleCustomer[]> {
         const operatorId = ids[Math.floor(i / IDLE_SESSIONS_PER_OPERATOR)]?.id as number;
         const { token, hash } = issueCustomerToken(sessionId);
         customers.push({ sessionId, operatorId, token });
-        rows.push([sessionId, 'active', `Idle customer ${i + 1}`, operatorId, hash, now, now, now, now]);
+        rows.push([sessionId, 'active', `${stem} customer ${i + 1}`, operatorId, hash, now, now, now, now]);
       }
       await db.query(
         'INSERT INTO chat_sessions (id, status, customer_name, operator_id, customer_token_hash, assigned_at, last_message_at, created_at, updated_at) VALUES ?',
         [rows],
       );
     }
-    return customers;
+    return { customers, operatorEmails };
   } finally {
     await db.end();
   }
@@ -85,7 +87,7 @@ export const kbPer = (bytes: number, n: number): number => bytes / 1024 / Math.m
 export async function scenarioConnections(): Promise<{ ours: HeldResult; bare: HeldResult }> {
   console.log(`\n== Scenario 1: ${SOCKETS} held customer connections ==`);
   const t0 = performance.now();
-  const customers = await insertIdleSessions(SOCKETS);
+  const { customers } = await insertIdleSessions(SOCKETS);
   console.log(`  inserted ${SOCKETS} active sessions (${Math.ceil(SOCKETS / IDLE_SESSIONS_PER_OPERATOR)} offline operators) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
   const oursServer = await startOurs('held');

@@ -21,19 +21,21 @@ export function ourEnv(tag: string): Record<string, string> {
   return { ...bench.chatServerEnv(JWT_SECRET, `${bench.redisPrefix}${tag}:`), LOG_LEVEL: 'error', ...UNLIMITED_ENV, RATE_LIMIT_MESSAGES_PER_10_SECONDS: String(MESSAGE_LIMIT) };
 }
 
-export async function startOurs(tag: string): Promise<Started> {
+/** Our server; on `port` when given (a restart must come back where its clients reconnect), else any free port. */
+export async function startOurs(tag: string, port = 0): Promise<Started> {
   const execArgv = ['--expose-gc'];
   if (CPU_PROF) {
     fs.mkdirSync(PROFILE_DIR, { recursive: true });
     execArgv.push('--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`);
   }
-  const started = await bench.startChild('chatServer.js', ourEnv(tag), execArgv);
+  const started = await bench.startChild('chatServer.js', { ...ourEnv(tag), PORT: String(port) }, execArgv);
   if (CPU_PROF && started.child.pid !== undefined) profiledPids.set(started.child.pid, tag);
   return started;
 }
 
-export function startRelay(tag: string): Promise<Started> {
+export function startRelay(tag: string, port = 0): Promise<Started> {
   const env: Record<string, string> = BARE_ADAPTER === 'redis' ? { BENCH_RELAY_REDIS_URL: redisUrl, BENCH_RELAY_REDIS_PREFIX: `${bench.redisPrefix}relay-${tag}:` } : {};
+  env.BENCH_RELAY_PORT = String(port);
   return bench.startChild('socketRelay.js', env, ['--expose-gc']);
 }
 

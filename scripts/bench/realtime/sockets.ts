@@ -1,4 +1,4 @@
-import { io, type Socket as ClientSocket } from 'socket.io-client';
+import { io, type ManagerOptions, type Socket as ClientSocket, type SocketOptions } from 'socket.io-client';
 import { LightSocket } from '../lightSocket';
 
 /**
@@ -19,8 +19,20 @@ export function closeSockets(sockets: Iterable<AnySocket>): void {
   }
 }
 
+/** Ports one loopback source address has for outgoing connections (Linux's default range is 28,232). */
+const PORTS_PER_ADDRESS = 25_000;
+let opened = 0;
+
+/**
+ * A socket.io-client socket, without reconnection. Past 25,000 sockets they leave from 127.0.0.2, 127.0.0.3, …
+ * in turn: one source address runs out of ports at about 28,000 connections to the same server.
+ */
 export function connect(url: string, auth: Record<string, unknown>, timeoutMs = 60_000): Promise<ClientSocket> {
-  const socket = io(url, { transports: ['websocket'], auth, forceNew: true, reconnection: false, timeout: timeoutMs });
+  const address = Math.floor(opened++ / PORTS_PER_ADDRESS);
+  const localAddress = address === 0 ? undefined : `127.0.0.${address + 1}`;
+  // engine.io-client hands `localAddress` to the WebSocket in Node; socket.io-client's types do not list it.
+  const options: Partial<ManagerOptions & SocketOptions> & { localAddress?: string } = { transports: ['websocket'], auth, forceNew: true, reconnection: false, timeout: timeoutMs, localAddress };
+  const socket = io(url, options);
   openSockets.add(socket);
   return new Promise((resolve, reject) => {
     socket.once('connect', () => {
@@ -41,17 +53,13 @@ export async function connectLight(origin: string, namespace: string, auth: Reco
   return socket;
 }
 
-/** Connects every handshake with `open`, `batch` at a time; failures are counted, not thrown. */
-export async function connectAll<S>(
-  auths: Array<Record<string, unknown>>,
-  batch: number,
-  open: (auth: Record<string, unknown>) => Promise<S>,
-): Promise<{ sockets: S[]; failures: Map<string, number>; seconds: number }> {
+/** Connects each of `items` with `open`, `batch` at a time; failures are counted, not thrown. */
+export async function connectAll<T, S>(items: T[], batch: number, open: (item: T) => Promise<S>): Promise<{ sockets: S[]; failures: Map<string, number>; seconds: number }> {
   const sockets: S[] = [];
   const failures = new Map<string, number>();
   const started = performance.now();
-  for (let i = 0; i < auths.length; i += batch) {
-    const results = await Promise.allSettled(auths.slice(i, i + batch).map(open));
+  for (let i = 0; i < items.length; i += batch) {
+    const results = await Promise.allSettled(items.slice(i, i + batch).map(open));
     for (const result of results) {
       if (result.status === 'fulfilled') sockets.push(result.value);
       else {

@@ -1,7 +1,8 @@
 import { formatMs, percentile, verdict } from '../harness';
-import { RATE, SOCKETS, TARGET_KB_PER_CONNECTION, TARGET_P99_MS, TARGET_RATIO, TARGET_THROUGHPUT } from './config';
+import { RATE, SOCKETS, TARGET_HELD_RATIO, TARGET_KB_PER_CONNECTION, TARGET_STORM_RATIO, TARGET_P99_MS, TARGET_RATIO, TARGET_THROUGHPUT } from './config';
 import { kbPer, type HeldResult } from './heldConnections';
 import type { RunResult } from './messageRun';
+import type { StormResult } from './reconnectStorm';
 import type { Verification } from '../storedCheck';
 import { keptUp, sustained } from './sustainedSearch';
 
@@ -19,6 +20,7 @@ export function connectionsSummary({ ours, bare }: { ours: HeldResult; bare: Hel
     lines: [
       `held connections: ${ours.connected}/${SOCKETS} connected in ${ours.seconds.toFixed(1)} s (bare ${bare.seconds.toFixed(1)} s, ${(ours.seconds / bare.seconds).toFixed(2)}×)`,
       `RSS per connection: ours ${oursKb.toFixed(1)} KB, bare ${bareKb.toFixed(1)} KB (${(oursKb / Math.max(bareKb, 0.001)).toFixed(2)}×; target ours ≤ ${TARGET_KB_PER_CONNECTION} KB)  ${verdict(oursKb <= TARGET_KB_PER_CONNECTION && ours.connected === SOCKETS)}`,
+      `RSS per connection, ours ÷ bare: ${(oursKb / Math.max(bareKb, 0.001)).toFixed(2)}× (target ≤ ${TARGET_HELD_RATIO}×)  ${verdict(oursKb <= bareKb * TARGET_HELD_RATIO && ours.connected === SOCKETS)}`,
     ],
     failed: ours.connected !== SOCKETS || ours.dropped > 0,
   };
@@ -50,4 +52,24 @@ export function messagesSummary({ ours, bare, verification }: { ours: RunResult[
     ],
     failed: mismatches > 0,
   };
+}
+
+/** Issue 20's reconnect storm: ours back and synced within TARGET_STORM_RATIO × the bare relay's time, nothing lost, no refusal while up. */
+export function stormSummary(results: StormResult[]): Summary {
+  const lines: string[] = [];
+  let failed = false;
+  for (const mode of ['graceful', 'killed'] as const) {
+    const ours = results.find((r) => r.server === 'ours' && r.mode === mode);
+    const bare = results.find((r) => r.server !== 'ours' && r.mode === mode);
+    if (!ours || !bare) continue;
+    const ratio = ours.syncedSeconds / bare.syncedSeconds;
+    const refused = [...ours.refusedWhileUp.values()].reduce((a, b) => a + b, 0);
+    const ok = ratio <= TARGET_STORM_RATIO && ours.lost === 0 && refused === 0 && ours.notBack === 0;
+    lines.push(
+      `reconnect storm (${mode === 'graceful' ? 'SIGTERM' : 'SIGKILL'}, ${ours.clients} clients): ours all back and synced in ${ours.syncedSeconds.toFixed(2)} s, bare ${bare.syncedSeconds.toFixed(2)} s = ${ratio.toFixed(2)}× ` +
+        `(target ≤ ${TARGET_STORM_RATIO}×); lost ${ours.lost} of ${ours.acked} acked; refused while listening ${refused}; not back ${ours.notBack}; ${ours.dbStatements} database statements  ${verdict(ok)}`,
+    );
+    if (ours.lost > 0) failed = true;
+  }
+  return { lines, failed };
 }
