@@ -188,6 +188,8 @@ export function createServer(config: Config, options: ServerOptions = {}): ChatS
 
   async function start(): Promise<number> {
     await db.sequelize.authenticate();
+    // Asked now, once: asked first inside a routing pass, it would take a second connection while the pass holds locks.
+    await db.insertIdStep();
     if (db.dialect === 'sqlite' && config.db.storage !== ':memory:') await db.sequelize.query('PRAGMA journal_mode = WAL');
     const migrator = createMigrator(db.sequelize);
     if (config.db.migrateOnStart) {

@@ -201,21 +201,24 @@ export async function stampFirstResponse(db: Db, answered: Array<{ sessionId: st
   await db.execute(`UPDATE session_assignments SET first_response_at = ? WHERE ended_at IS NULL AND first_response_at IS NULL AND (${pairs})`, [sqlDate(db, at), ...values], transaction);
 }
 
-/**
- * The first message of each of many new sessions, in one INSERT, read back (bulkCreate's ids are consecutive
- * only under some MySQL settings, and not on SQLite). By session id.
- */
+/** The first message of each of many new sessions, in one INSERT (read back with firstMessagesOf). */
 export async function insertFirstMessages(
   db: Db,
   messages: Array<{ sessionId: string; senderId: string | null; senderName: string | null; content: string; at: Date }>,
   transaction: Transaction,
-): Promise<Map<string, ChatMessage>> {
-  if (messages.length === 0) return new Map();
-  const { ChatMessage } = db.models;
+): Promise<void> {
+  if (messages.length === 0) return;
   // Every row has a key (the writer makes one up the same way when a client sends none).
   const rows = messages.map((m) => ({ sessionId: m.sessionId, senderType: 'customer' as const, senderId: m.senderId, senderName: m.senderName, type: 'text' as const, content: m.content, clientMessageId: `srv-${randomUUID()}`, createdAt: m.at }));
-  await ChatMessage.bulkCreate(rows, { transaction, validate: false, returning: false });
-  // The sessions are new in this transaction: each holds only this message.
-  const stored = await ChatMessage.findAll({ where: { sessionId: { [Op.in]: rows.map((r) => r.sessionId) } }, transaction });
+  await db.models.ChatMessage.bulkCreate(rows, { transaction, validate: false, returning: false });
+}
+
+/**
+ * The messages of sessions created in this transaction, by session: each holds only its first message (read back:
+ * bulkCreate's ids are consecutive only under some MySQL settings, and not on SQLite).
+ */
+export async function firstMessagesOf(db: Db, sessionIds: string[], transaction: Transaction): Promise<Map<string, ChatMessage>> {
+  if (sessionIds.length === 0) return new Map();
+  const stored = await db.models.ChatMessage.findAll({ where: { sessionId: { [Op.in]: sessionIds } }, transaction });
   return new Map(stored.map((row) => [row.sessionId, row]));
 }

@@ -80,6 +80,14 @@ export async function queuePosition(db: Db, session: Pick<ChatSession, 'id' | 'q
   return ahead + 1;
 }
 
+/** The waiting sessions' ids from `first` to `last` in queue order, both included: a stretch of the queue. */
+export async function queueSpan(db: Db, first: Pick<ChatSession, 'id' | 'queuedAt'>, last: Pick<ChatSession, 'id' | 'queuedAt'>, transaction: Transaction): Promise<string[]> {
+  const from = { [Op.or]: [{ queuedAt: { [Op.gt]: first.queuedAt } }, { queuedAt: first.queuedAt, id: { [Op.gte]: first.id } }] };
+  const to = { [Op.or]: [{ queuedAt: { [Op.lt]: last.queuedAt } }, { queuedAt: last.queuedAt, id: { [Op.lte]: last.id } }] };
+  const rows = await db.models.ChatSession.findAll({ attributes: ['id'], where: { status: 'waiting', [Op.and]: [from, to] }, order: QUEUE_ORDER, transaction });
+  return rows.map((row) => row.id);
+}
+
 /**
  * The ids of the head of the queue among the sessions that operators of these departments can serve: a
  * hundred sessions of a department nobody online serves must not hide the ones behind them. Read without a

@@ -12,14 +12,17 @@ interface Waiter<V> {
 export function batchedLookup<K, V>(load: (keys: K[]) => Promise<Map<K, V>>, maxBatch = 500): (key: K) => Promise<V | undefined> {
   let pending: Map<K, Array<Waiter<V>>> | null = null;
   const flush = (batch: Map<K, Array<Waiter<V>>>): void => {
-    load([...batch.keys()]).then(
-      (found) => {
-        for (const [key, waiters] of batch) for (const waiter of waiters) waiter.resolve(found.get(key));
-      },
-      (error: unknown) => {
-        for (const waiters of batch.values()) for (const waiter of waiters) waiter.reject(error);
-      },
-    );
+    // Started as a promise whatever `load` does: a throw fails its batch, never the caller that filled it.
+    Promise.resolve([...batch.keys()])
+      .then(load)
+      .then(
+        (found) => {
+          for (const [key, waiters] of batch) for (const waiter of waiters) waiter.resolve(found.get(key));
+        },
+        (error: unknown) => {
+          for (const waiters of batch.values()) for (const waiter of waiters) waiter.reject(error);
+        },
+      );
   };
   return (key) =>
     new Promise<V | undefined>((resolve, reject) => {

@@ -1,10 +1,12 @@
 import type { Logger } from 'pino';
+import { Op } from 'sequelize';
+import { QUEUE_ORDER, findSessions } from '../../models/queries/sessions';
 import type { Config, StrategyName } from '../../config';
 import type { Db } from '../../models/db';
 import type { ChatSession } from '../../models';
 import type { StateCache } from '../cache/StateCache';
 import type { SessionDTO } from '../contract';
-import { getSession } from '../sessions/sessionViews';
+import { getSession, sessionDTOs } from '../sessions/sessionViews';
 import { claimSession, requireWaiting, type ClaimReason } from '../sessions/transitions/claim';
 import type { Transitions } from '../sessions/transitions/pipeline';
 import { requeueSession } from '../sessions/transitions/requeue';
@@ -40,6 +42,7 @@ export class Assigner {
       (step) => routingPass(step, this.cache, this.config, { strategy: this.config.assignmentStrategy }),
       PASS_SIZE,
       () => this.drain(),
+      async (ids) => sessionDTOs(this.db, await findSessions(this.db, { id: { [Op.in]: ids } }, QUEUE_ORDER)),
       queueReason,
       logger,
     );

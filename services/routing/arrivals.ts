@@ -1,4 +1,6 @@
+import { AsyncResource } from 'node:async_hooks';
 import type { Logger } from 'pino';
+import { ConnectionError, TimeoutError } from 'sequelize';
 import type { SessionDTO } from '../contract';
 import type { CommitStep } from '../sessions/transitions/CommitStep';
 import { createSessions, type ArrivalsPass, type NewSession } from '../sessions/transitions/create';
@@ -18,9 +20,20 @@ interface Pending {
  * waiting with its position). Groups are written one after another in a process; the processes' passes take
  * turns on the operators' row locks as every pass does.
  */
+/**
+ * Failures of the whole group, not of one arrival in it: the database away or out of time (deadlocks and lock
+ * waits were already run again by Db.transaction). Each arrival written alone would only wait for the same.
+ */
+function groupWide(error: unknown): boolean {
+  const code = (error as { parent?: { code?: string } } | null)?.parent?.code;
+  return error instanceof ConnectionError || error instanceof TimeoutError || code === 'ER_LOCK_DEADLOCK' || code === 'ER_LOCK_WAIT_TIMEOUT' || code === 'SQLITE_BUSY';
+}
+
 export class Arrivals {
   private queue: Pending[] = [];
   private writing: Promise<void> | null = null;
+  /** Groups are written for every caller: in this object's async context, so no log line carries one request's id. */
+  private readonly scope = new AsyncResource('arrivals');
 
   constructor(
     private readonly transitions: Transitions,
@@ -30,6 +43,8 @@ export class Arrivals {
     private readonly passSize: number,
     /** Routing's drain, when a group's pass was full and older sessions may still fit free seats. */
     private readonly drain: () => Promise<void>,
+    /** Sessions as they stand now (after such a drain, the group's answers are read again). */
+    private readonly view: (ids: string[]) => Promise<SessionDTO[]>,
     /** What a session left waiting is recorded as queued for. */
     private readonly queueReason: string,
     private readonly logger: Logger,
@@ -39,7 +54,7 @@ export class Arrivals {
   admit(session: NewSession): Promise<SessionDTO> {
     return new Promise((resolve, reject) => {
       this.queue.push({ session, resolve, reject });
-      this.writing ??= this.writeGroups();
+      this.writing ??= this.scope.runInAsyncScope(() => this.writeGroups());
     });
   }
 
@@ -62,19 +77,24 @@ export class Arrivals {
       const { sessions, morePossible } = await this.transitions.run((step) =>
         createSessions(step, group.map((p) => p.session), this.route, this.queueReason, this.passSize),
       );
+      // The pass was full: free seats may remain for sessions behind its head, this group's among them. Each
+      // customer is answered with the session as it stands once the queue has drained, as when they arrived alone.
+      const stillWaiting = [...sessions.values()].filter((s) => s.status === 'waiting').map((s) => s.id);
+      if (morePossible && stillWaiting.length > 0) {
+        await this.drain();
+        for (const session of await this.view(stillWaiting)) sessions.set(session.id, session);
+      } else if (morePossible) void this.drain();
       for (const { session, resolve, reject } of group) {
         const shown = sessions.get(session.id);
         if (shown) resolve(shown);
         else reject(new Error(`arrivals: session ${session.id} missing from its group's result`));
       }
-      if (morePossible) void this.drain();
     } catch (error) {
-      if (group.length === 1) {
-        group[0]?.reject(error);
+      if (group.length === 1 || groupWide(error)) {
+        for (const pending of group) pending.reject(error);
         return;
       }
-      // Whatever failed the group (one arrival's row, the database for a moment) must not fail the others with
-      // it: each is written alone, and only the one at fault is refused.
+      // One arrival's row may have failed the group: each is written alone, and only the one at fault is refused.
       this.logger.warn({ err: error, sessions: group.length }, 'arrivals: a group failed; writing each alone');
       for (const pending of group) await this.write([pending]);
     }

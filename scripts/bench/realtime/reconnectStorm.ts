@@ -50,6 +50,8 @@ export interface StormResult {
   syncedP50Seconds: number;
   syncedP90Seconds: number;
   notBack: number;
+  /** Customers whose sync after the stop was never answered. */
+  notSynced: number;
   /** connect_errors while the new process was listening, by message (the target: none). */
   refusedWhileUp: Map<string, number>;
   /** connect_errors while nothing listened (expected: the server was down). */
@@ -195,8 +197,10 @@ async function storm(server: string, mode: StormResult['mode'], rig: Rig, custom
     if (!Number.isNaN(backAt) && all.every((c) => c.syncedAt !== null)) break;
     await sleep(50);
   }
-  const syncedTimes = all.map((c) => c.syncedAt ?? Number.NaN).sort((a, b) => a - b);
-  const syncedMs = syncedTimes[syncedTimes.length - 1] ?? Number.NaN;
+  const syncedTimes = all.flatMap((c) => (c.syncedAt === null ? [] : [c.syncedAt])).sort((a, b) => a - b);
+  const notSynced = all.length - syncedTimes.length;
+  // "All synced" only when every customer did.
+  const syncedMs = notSynced === 0 ? (syncedTimes[syncedTimes.length - 1] ?? Number.NaN) : Number.NaN;
   const dbStatements = (await questions()) - statementsBefore;
   // Answers still on their way when the server stopped are counted as unanswered by their timeout.
   await sleep(rig.senders ? 1000 : 0);
@@ -216,6 +220,7 @@ async function storm(server: string, mode: StormResult['mode'], rig: Rig, custom
     syncedP50Seconds: (percentile(syncedTimes, 50) ?? Number.NaN) / 1000,
     syncedP90Seconds: (percentile(syncedTimes, 90) ?? Number.NaN) / 1000,
     notBack,
+    notSynced,
     refusedWhileUp,
     refusedWhileDown,
     acked: acked.length,
@@ -256,7 +261,7 @@ export async function scenarioStorm(): Promise<StormResult[]> {
     results.push(await storm('ours', mode, ours, customers));
     results.push(await storm('bare relay', mode, bare, customers));
   }
-  const header = ['server', 'stop', 'clients', 'down s', 'all back s', 'synced p50 / p90 / all s', 'not back', 'refused while up', 'refused while down', 'acked', 'lost', 'unanswered', 'db statements'];
+  const header = ['server', 'stop', 'clients', 'down s', 'all back s', 'synced p50 / p90 / all s', 'not back', 'not synced', 'refused while up', 'refused while down', 'acked', 'lost', 'unanswered', 'db statements'];
   const rows = results.map((r) => [
     r.server,
     r.mode,
@@ -265,6 +270,7 @@ export async function scenarioStorm(): Promise<StormResult[]> {
     r.backSeconds.toFixed(2),
     `${r.syncedP50Seconds.toFixed(2)} / ${r.syncedP90Seconds.toFixed(2)} / ${r.syncedSeconds.toFixed(2)}`,
     String(r.notBack),
+    String(r.notSynced),
     String([...r.refusedWhileUp.values()].reduce((a, b) => a + b, 0)),
     String(r.refusedWhileDown),
     String(r.acked),

@@ -64,10 +64,10 @@ export function stormSummary(results: StormResult[]): Summary {
     if (!ours || !bare) continue;
     const ratio = ours.syncedSeconds / bare.syncedSeconds;
     const refused = [...ours.refusedWhileUp.values()].reduce((a, b) => a + b, 0);
-    const ok = ratio <= TARGET_STORM_RATIO && ours.lost === 0 && refused === 0 && ours.notBack === 0;
+    const ok = ratio <= TARGET_STORM_RATIO && ours.lost === 0 && refused === 0 && ours.notBack === 0 && ours.notSynced === 0;
     lines.push(
       `reconnect storm (${mode === 'graceful' ? 'SIGTERM' : 'SIGKILL'}, ${ours.clients} clients): ours all back and synced in ${ours.syncedSeconds.toFixed(2)} s, bare ${bare.syncedSeconds.toFixed(2)} s = ${ratio.toFixed(2)}× ` +
-        `(target ≤ ${TARGET_STORM_RATIO}×); lost ${ours.lost} of ${ours.acked} acked; refused while listening ${refused}; not back ${ours.notBack}; ${ours.dbStatements} database statements  ${verdict(ok)}`,
+        `(target ≤ ${TARGET_STORM_RATIO}×); lost ${ours.lost} of ${ours.acked} acked; refused while listening ${refused}; not back ${ours.notBack}, not synced ${ours.notSynced}; ${ours.dbStatements} database statements  ${verdict(ok)}`,
     );
     if (ours.lost > 0) failed = true;
   }

@@ -139,6 +139,16 @@ export class CommitStep {
     this.effects.events.push((events) => events.emit(name, payload));
   }
 
+  /**
+   * A place in the news kept for what is known only later in the commit: whatever is told through the function
+   * returned is told here, before anything recorded after this call.
+   */
+  later(): <K extends DomainEventName>(name: K, payload: DomainEventMap[K]) => void {
+    const kept: Array<(events: DomainEvents) => void> = [];
+    this.effects.events.push((events) => kept.forEach((tell) => tell(events)));
+    return (name, payload) => kept.push((events) => events.emit(name, payload));
+  }
+
   queueChanged(): void {
     this.effects.queueChanged = true;
   }

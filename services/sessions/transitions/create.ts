@@ -1,7 +1,7 @@
 import type { ChatSession } from '../../../models';
-import { insertFirstMessages } from '../../../models/queries/messages';
+import { firstMessagesOf, insertFirstMessages } from '../../../models/queries/messages';
 import { insertMail, type NewMail } from '../../../models/queries/outbox';
-import { inQueueOrder, queuePosition } from '../../../models/queries/sessions';
+import { inQueueOrder, queuePosition, queueSpan } from '../../../models/queries/sessions';
 import type { SessionDTO } from '../../contract';
 import { toMessageDTO, toSessionDTO } from '../../dto';
 import type { CommitStep } from './CommitStep';
@@ -72,21 +72,14 @@ export async function createSessions(
   );
   await step.logMany(arrivals.map((input) => ({ sessionId: input.id, type: 'created' as const, operatorId: null, detail: { verifiedCustomer: input.verifiedCustomer } })));
   for (const input of arrivals) if (input.offlineMail) await insertMail(db, input.offlineMail, step.now, transaction);
-  const firstMessages = await insertFirstMessages(
-    db,
-    arrivals.flatMap((input) =>
-      input.message === undefined ? [] : [{ sessionId: input.id, senderId: input.customerId ?? null, senderName: input.customerName ?? null, content: input.message, at: input.arrivedAt }],
-    ),
-    transaction,
+  const speaking = arrivals.flatMap((input) =>
+    input.message === undefined ? [] : [{ sessionId: input.id, senderId: input.customerId ?? null, senderName: input.customerName ?? null, content: input.message, at: input.arrivedAt }],
   );
-  // Nobody holds a new session: no operator to read with it.
-  const created = await positioned(db, rows, transaction);
-  for (const row of rows) {
-    const session = created.get(row.id) as SessionDTO;
-    step.emit('session.created', { session });
-    const message = firstMessages.get(row.id);
-    if (message) step.emit('message.created', { message: toMessageDTO(message), session });
-  }
+  await insertFirstMessages(db, speaking, transaction);
+  // Their creation is told before the pass's news, though it is known only after the pass.
+  const tellCreated = step.later();
+  // The pass before any plain read: on MySQL the transaction's first plain read fixes what all its plain reads see,
+  // and the pass must read the queue as it stands once it holds the operators' locks (as every pass does).
   const pass = await route(step);
   const sessions = new Map(pass.assignments.map(({ session }) => [session.id, session]));
   const waiting = rows.filter((row) => !sessions.has(row.id));
@@ -95,18 +88,29 @@ export async function createSessions(
     step.queueChanged();
     for (const [id, session] of await positioned(db, waiting, transaction)) sessions.set(id, session);
   }
+  const firstMessages = await firstMessagesOf(db, speaking.map((m) => m.sessionId), transaction);
+  for (const row of rows) {
+    // As it entered the queue (the pass's news says who took it): nobody holds a new session.
+    const session = sessions.get(row.id)?.status === 'waiting' ? (sessions.get(row.id) as SessionDTO) : toSessionDTO(row);
+    tellCreated('session.created', { session });
+    const message = firstMessages.get(row.id);
+    if (message) tellCreated('message.created', { message: toMessageDTO(message), session });
+  }
   return { sessions, morePossible: pass.assignments.length > 0 && pass.considered === passSize };
 }
 
 /**
- * Waiting sessions of one group with their queue positions: the sessions ahead of the group's first counted
- * once, the group's own in queue order after it (a group's sessions are written in one commit, so nothing else
- * is queued between them but another process's arrival of the same millisecond).
+ * Waiting sessions of one group with their queue positions: the sessions ahead of the group's first counted, then
+ * the stretch of the queue from its first to its last read in order (other sessions may sit between a group's own:
+ * another process's, or one that arrived before a slower request of the group).
  */
 async function positioned(db: CommitStep['db'], rows: ChatSession[], transaction: CommitStep['transaction']): Promise<Map<string, SessionDTO>> {
   const ordered = [...rows].sort(inQueueOrder);
   const first = ordered[0];
-  if (!first) return new Map();
+  const last = ordered[ordered.length - 1];
+  if (!first || !last) return new Map();
   const position = await queuePosition(db, first, transaction);
-  return new Map(ordered.map((row, i) => [row.id, toSessionDTO(row, position + i)]));
+  const span = first === last ? [first.id] : await queueSpan(db, first, last, transaction);
+  const at = new Map(span.map((id, i) => [id, position + i]));
+  return new Map(ordered.map((row) => [row.id, toSessionDTO(row, at.get(row.id))]));
 }
