@@ -214,11 +214,12 @@ export async function insertFirstMessages(
 }
 
 /**
- * The messages of sessions created in this transaction, by session: each holds only its first message (read back:
- * bulkCreate's ids are consecutive only under some MySQL settings, and not on SQLite).
+ * The first messages of sessions created in this transaction, by session: each holds only that one customer
+ * message (read back: bulkCreate's ids are consecutive only under some MySQL settings, and not on SQLite).
  */
 export async function firstMessagesOf(db: Db, sessionIds: string[], transaction: Transaction): Promise<Map<string, ChatMessage>> {
   if (sessionIds.length === 0) return new Map();
-  const stored = await db.models.ChatMessage.findAll({ where: { sessionId: { [Op.in]: sessionIds } }, transaction });
+  // Their customer's lines only: a routing pass in the same transaction may have added a "joined" line since.
+  const stored = await db.models.ChatMessage.findAll({ where: { sessionId: { [Op.in]: sessionIds }, senderType: 'customer' }, transaction });
   return new Map(stored.map((row) => [row.sessionId, row]));
 }
