@@ -1,4 +1,3 @@
-import { AsyncResource } from 'node:async_hooks';
 import type { Logger } from 'pino';
 import { ConnectionError, TimeoutError } from 'sequelize';
 import type { SessionDTO } from '../contract';
@@ -32,8 +31,6 @@ function groupWide(error: unknown): boolean {
 export class Arrivals {
   private queue: Pending[] = [];
   private writing: Promise<void> | null = null;
-  /** Groups are written for every caller: in this object's async context, so no log line carries one request's id. */
-  private readonly scope = new AsyncResource('arrivals');
 
   constructor(
     private readonly transitions: Transitions,
@@ -54,7 +51,8 @@ export class Arrivals {
   admit(session: NewSession): Promise<SessionDTO> {
     return new Promise((resolve, reject) => {
       this.queue.push({ session, resolve, reject });
-      this.writing ??= this.scope.runInAsyncScope(() => this.writeGroups());
+      // In the first caller's context: what a group tells carries that request's id (one arrival alone: its own).
+      this.writing ??= this.writeGroups();
     });
   }
 
