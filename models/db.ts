@@ -4,7 +4,8 @@ import { defineModels, type Models } from './index';
 
 const DEADLOCK_RETRIES = 8;
 
-function isRetryable(error: unknown): boolean {
+/** A failure that says nothing about the work itself: the same transaction may simply run again. */
+export function isRetryable(error: unknown): boolean {
   const parent = (error as { parent?: { code?: string; errno?: number } } | null)?.parent;
   // ER_LOCK_DEADLOCK and ER_LOCK_WAIT_TIMEOUT: the transaction was rolled back and may simply run again.
   return parent?.code === 'ER_LOCK_DEADLOCK' || parent?.code === 'ER_LOCK_WAIT_TIMEOUT' || parent?.code === 'SQLITE_BUSY';

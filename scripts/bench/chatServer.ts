@@ -40,8 +40,8 @@ process.on('message', (message: { type?: string }) => {
   if (message.type === 'cpu') process.send?.({ type: 'cpu', usage: process.cpuUsage() });
   if (message.type === 'retention') process.send?.({ type: 'retention', usage: server.retention.counts });
   if (message.type === 'vitals') {
-    const { rss, heapUsed } = process.memoryUsage();
-    process.send?.({ type: 'vitals', usage: { rss, heapUsed, loopDelayP99Ms: loopDelay.percentile(99) / 1e6, cpu: process.cpuUsage() } });
+    const { rss, heapUsed, heapTotal, external } = process.memoryUsage();
+    process.send?.({ type: 'vitals', usage: { rss, heapUsed, heapTotal, external, loopDelayP99Ms: loopDelay.percentile(99) / 1e6, cpu: process.cpuUsage() } });
     loopDelay.reset();
   }
   if (message.type === 'memory') {

@@ -213,6 +213,10 @@ export const retentionCounts = (child: ChildProcess): Promise<RetentionCounts> =
 export interface Vitals {
   rss: number;
   heapUsed: number;
+  /** What V8 holds for its heap, used or not: RSS that heapUsed does not explain is either this or native memory. */
+  heapTotal: number;
+  /** Buffers and other memory outside V8's heap that JavaScript objects hold. */
+  external: number;
   loopDelayP99Ms: number;
   cpu: NodeJS.CpuUsage;
 }

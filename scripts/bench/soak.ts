@@ -151,7 +151,7 @@ async function soak(redis: PrivateRedis): Promise<number> {
     const to = minute * MINUTE_MS;
     const row: Minute = {
       minute,
-      processes: now.map((v, i) => ({ rss: v.rss, heapUsed: v.heapUsed, loopDelayP99Ms: v.loopDelayP99Ms, cpuShare: cpuShare(cpuBefore[i] as Vitals, v, to - from) })),
+      processes: now.map((v, i) => ({ rss: v.rss, heapUsed: v.heapUsed, heapTotal: v.heapTotal, external: v.external, loopDelayP99Ms: v.loopDelayP99Ms, cpuShare: cpuShare(cpuBefore[i] as Vitals, v, to - from) })),
       messages: recorder.messages.count(from, to),
       messageP99: recorder.messages.p99(from, to),
       routingP99: recorder.routing.p99(from, to),

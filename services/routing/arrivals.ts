@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { ConnectionError, TimeoutError } from 'sequelize';
+import { isRetryable } from '../../models/db';
 import type { SessionDTO } from '../contract';
 import type { CommitStep } from '../sessions/transitions/CommitStep';
 import { createSessions, type ArrivalsPass, type NewSession } from '../sessions/transitions/create';
@@ -24,8 +25,7 @@ interface Pending {
  * waits were already run again by Db.transaction). Each arrival written alone would only wait for the same.
  */
 function groupWide(error: unknown): boolean {
-  const code = (error as { parent?: { code?: string } } | null)?.parent?.code;
-  return error instanceof ConnectionError || error instanceof TimeoutError || code === 'ER_LOCK_DEADLOCK' || code === 'ER_LOCK_WAIT_TIMEOUT' || code === 'SQLITE_BUSY';
+  return error instanceof ConnectionError || error instanceof TimeoutError || isRetryable(error);
 }
 
 export class Arrivals {

@@ -7,7 +7,7 @@ import type { Recorder } from './recorder';
 
 export interface Minute {
   minute: number;
-  processes: Array<{ rss: number; heapUsed: number; loopDelayP99Ms: number; cpuShare: number }>;
+  processes: Array<{ rss: number; heapUsed: number; heapTotal: number; external: number; loopDelayP99Ms: number; cpuShare: number }>;
   messages: number;
   messageP99: number;
   routingP99: number;
@@ -48,9 +48,9 @@ const percent = (ratio: number): string => `${ratio >= 0 ? '+' : ''}${(ratio * 1
 let headerShown = false;
 
 function minute(row: Minute): void {
-  const perProcess = row.processes.map((p, i) => `P${i + 1} ${mb(p.rss)}/${mb(p.heapUsed)} MB loop ${formatMs(p.loopDelayP99Ms)} ms cpu ${(p.cpuShare * 100).toFixed(0)}%`).join(' | ');
+  const perProcess = row.processes.map((p, i) => `P${i + 1} ${mb(p.rss)}/${mb(p.heapUsed)}/${mb(p.heapTotal)}/${mb(p.external)} MB loop ${formatMs(p.loopDelayP99Ms)} ms cpu ${(p.cpuShare * 100).toFixed(0)}%`).join(' | ');
   if (!headerShown) {
-    console.log('minute  messages  msg p99  route p99  errors  per process: RSS/heap, event-loop delay p99, CPU  (load average)');
+    console.log('minute  messages  msg p99  route p99  errors  per process: RSS/heap used/heap held/external, event-loop delay p99, CPU  (load average)');
     headerShown = true;
   }
   console.log(
