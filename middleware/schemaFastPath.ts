@@ -46,6 +46,14 @@ const STEPS: Record<string, (options: unknown[]) => Step | null> = {
   isLength: ([options]) => standard((value) => validator.isLength(value, options as validator.IsLengthOptions)),
   isInt: ([options]) => standard((value) => validator.isInt(value, options as validator.IsIntOptions)),
   isUUID: ([version]) => standard((value) => validator.isUUID(value, version as validator.UUIDVersion)),
+  isEmail: ([options]) => standard((value) => validator.isEmail(value, options as validator.IsEmailOptions | undefined)),
+  isHexadecimal: () => standard((value) => validator.isHexadecimal(value)),
+  // Objects never reach a step (they are left to express-validator), and a strict isObject refuses every other
+  // value, null included: whatever gets here is for express-validator to refuse.
+  isObject: ([options]) => {
+    const strict = (options as { strict?: unknown } | undefined)?.strict;
+    return strict == null || strict ? () => UNSURE : null;
+  },
   isIn: ([values]) => standard((value) => validator.isIn(value, values as string[])),
   // A flagless RegExp only: express-validator rebuilds the pattern on each call, so a stateful flag (g, y)
   // would answer differently here, where it is reused.
