@@ -18,10 +18,12 @@ export function countAvailable(db: Db): Promise<number> {
   return db.models.Operator.count({ where: AVAILABLE });
 }
 
-/** The available operators, locked in id order: routing passes of every process take turns on these rows. */
+/**
+ * The available operators, locked in id order: routing passes of every process take turns on these rows. Whole
+ * rows: a pass writes the ones it seats through to the cache from them, without reading them again.
+ */
 export function lockAvailable(db: Db, transaction: Transaction): Promise<Operator[]> {
   return db.models.Operator.findAll({
-    attributes: ['id', 'name', 'activeSessions', 'maxConcurrentSessions', 'lastAssignedAt', 'departments'],
     where: AVAILABLE,
     order: [['id', 'ASC']],
     lock: transaction.LOCK.UPDATE,

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Db } from '../../models/db';
 import type { Operator } from '../../models';
 import { NotFoundError } from '../errors';
+import type { CachedOperator } from './CacheStore';
 import type { StateCache } from './StateCache';
 import { toCachedOperator } from './snapshot';
 
@@ -27,6 +28,11 @@ export class OperatorCache {
     });
     await Promise.all(rows.map((row) => this.writeThrough(row)));
     return new Map(rows.map((row) => [row.id, row]));
+  }
+
+  /** Operators whose rows after a commit are known exactly (CommitStep.takeSeats): written through, no re-read. */
+  async writeKnown(operators: CachedOperator[]): Promise<void> {
+    await Promise.all(operators.map((operator) => this.cache.putOperator(operator)));
   }
 
   /** One operator, re-read and written through; NOT_FOUND when there is no such operator. */

@@ -1,5 +1,5 @@
 import type { Config, StrategyName } from '../../config';
-import type { ChatSession } from '../../models';
+import type { ChatSession, Operator } from '../../models';
 import { lockAvailable } from '../../models/queries/operators';
 import { assignMany, lockWaiting, previousOperators, queueHead } from '../../models/queries/sessions';
 import type { StateCache } from '../cache/StateCache';
@@ -62,22 +62,23 @@ export async function routingPass(step: CommitStep, cache: StateCache, config: C
     now,
   });
   if (plan.assignments.length === 0) return { considered: head.length, assignments: [] };
-  const assignments = await writePlan(step, plan.assignments, sessions, new Map(seats.map((o) => [o.id, o.name])));
+  const assignments = await writePlan(step, plan.assignments, sessions, new Map(seats.map((o) => [o.id, o])));
   // Before the commit: the next pass, on any process, reads it under the same operator locks.
   if (plan.lastRoundRobinId !== null && plan.lastRoundRobinId !== rotation) await cache.setRotation(plan.lastRoundRobinId);
   return { considered: head.length, assignments };
 }
 
 /** The plan's seats, sessions, assignment history, audit events and "joined" lines, and the news of each. */
-async function writePlan(step: CommitStep, plan: PlannedAssignment[], locked: ChatSession[], names: Map<number, string>): Promise<PassAssignment[]> {
+async function writePlan(step: CommitStep, plan: PlannedAssignment[], locked: ChatSession[], operators: Map<number, Operator>): Promise<PassAssignment[]> {
   const { db, transaction, now } = step;
   const seats = new Map<number, number>();
   for (const { operatorId } of plan) seats.set(operatorId, (seats.get(operatorId) ?? 0) + 1);
-  await step.takeSeats(seats);
+  await step.takeSeats(seats, operators);
   // The rows are locked, so a mismatch is a bug: the transaction rolls back.
   if ((await assignMany(db, plan, now, transaction)) !== plan.length) throw new Error('routing pass: sessions changed under lock');
   await step.hold(plan);
-  await step.logMany(plan.map((a) => ({ sessionId: a.sessionId, type: 'assigned' as const, operatorId: a.operatorId, detail: { strategy: a.strategy, reason: a.reason } })));
+  step.logMany(plan.map((a) => ({ sessionId: a.sessionId, type: 'assigned' as const, operatorId: a.operatorId, detail: { strategy: a.strategy, reason: a.reason } })));
+  const names = new Map([...operators].map(([id, operator]) => [id, operator.name]));
   const lines = await step.lines(plan.map((a) => ({ sessionId: a.sessionId, content: joinedLine(names.get(a.operatorId)) })));
   // As assignMany left them: the rows are locked, so nothing else changed them (no read back needed).
   const rows = new Map(locked.map((row) => [row.id, row]));

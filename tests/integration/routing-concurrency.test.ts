@@ -147,6 +147,16 @@ for (const backend of availableBackends()) {
           expect(lines.map((m) => `${m.senderType}: ${m.content}`)).toEqual(expected);
         }
         expect(created.filter((s) => s.status === 'active')).toHaveLength(OPERATORS * CAPACITY);
+        // The passes wrote their operators to the cache as they left them (no re-read): each process's copy is the
+        // database's row, load, assignment time and version alike.
+        const { Operator } = servers[0]!.server.db.models;
+        const rows = await Operator.findAll({ where: { id: deployment.operatorIds } });
+        for (const server of servers) {
+          const cached = (await server.server.cache.getOperators()) ?? [];
+          for (const row of rows) {
+            expect(cached.find((o) => o.id === row.id)).toMatchObject({ activeSessions: CAPACITY, lastAssignedAt: row.lastAssignedAt?.toISOString(), version: row.version });
+          }
+        }
       } finally {
         for (const server of servers) await server.close();
         await deployment.provisioned.dispose();

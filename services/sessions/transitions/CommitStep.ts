@@ -1,12 +1,13 @@
 import type { CreationAttributes, InferCreationAttributes, Transaction } from 'sequelize';
 import type { Db } from '../../../models/db';
-import type { ChatSession, SessionEventType } from '../../../models';
+import type { ChatSession, Operator, SessionEventType } from '../../../models';
 import { endAssignments, openAssignments } from '../../../models/queries/assignments';
 import { releaseSeat, takeSeats } from '../../../models/queries/operators';
 import { insertEvents, insertSystemLine, insertSystemLines, type EventRow } from '../../../models/queries/sessionLog';
 import { lockSession } from '../../../models/queries/sessions';
 import type { MessageDTO, SessionDTO } from '../../contract';
-import { toMessageDTO } from '../../dto';
+import type { CachedOperator } from '../../cache/CacheStore';
+import { toMessageDTO, toOperatorDTO } from '../../dto';
 import { NotFoundError } from '../../errors';
 import type { DomainEventMap, DomainEventName, DomainEvents } from '../../events/DomainEvents';
 import { claimSeat } from '../../routing/seats';
@@ -18,6 +19,11 @@ export interface Effects {
   sessions: Set<string>;
   /** Operators whose rows changed: re-read and written through to the cache. */
   operators: Set<number>;
+  /**
+   * Of those, the ones whose row after the commit is known without a re-read: locked, then changed by known
+   * amounts and nothing else (a routing pass's seats). Written through as they are.
+   */
+  knownOperators: Map<number, CachedOperator>;
   /** Session → the operator now holding it (null: nobody), for the cache. */
   holders: Map<string, number | null>;
   /** The news, in the order it is told. */
@@ -38,7 +44,8 @@ export const holderOf = (session: Pick<ChatSession, 'operatorId'>): number | nul
  * the commit. A new instance for each attempt: a transaction retried after a deadlock starts with no effects.
  */
 export class CommitStep {
-  readonly effects: Effects = { sessions: new Set(), operators: new Set(), holders: new Map(), events: [], queueChanged: false, seatFreed: false };
+  private readonly logged: EventRow[] = [];
+  readonly effects: Effects = { sessions: new Set(), operators: new Set(), knownOperators: new Map(), holders: new Map(), events: [], queueChanged: false, seatFreed: false };
 
   constructor(
     readonly db: Db,
@@ -76,19 +83,35 @@ export class CommitStep {
   /** One seat of the operator, or the transaction fails (NOT_FOUND, OPERATOR_AT_CAPACITY). */
   async takeSeat(operatorId: number): Promise<void> {
     await claimSeat(this.db, operatorId, this.now, this.transaction);
-    this.effects.operators.add(operatorId);
+    this.changedOperator(operatorId);
   }
 
-  /** Seats for a routing pass, n per operator; throws if any operator's row no longer allows them. */
-  async takeSeats(seats: Map<number, number>): Promise<void> {
+  /**
+   * Seats for a routing pass, n per operator, from their rows as this transaction locked them (whole rows); throws
+   * if any operator's row no longer allows them. Each row after the commit is then known: as locked, with its
+   * seats, this assignment time and its next version (models/queries/operators.ts takeSeats).
+   */
+  async takeSeats(seats: Map<number, number>, locked: Map<number, Operator>): Promise<void> {
     if ((await takeSeats(this.db, seats, this.now, this.transaction)) !== seats.size) throw new Error('routing pass: seats changed under lock');
-    for (const id of seats.keys()) this.effects.operators.add(id);
+    for (const [id, taken] of seats) {
+      this.changedOperator(id);
+      const row = locked.get(id);
+      if (!row) continue;
+      const before = toOperatorDTO(row);
+      this.effects.knownOperators.set(id, { ...before, activeSessions: before.activeSessions + taken, lastAssignedAt: this.now.toISOString(), version: row.version + 1 });
+    }
   }
 
   async releaseSeat(operatorId: number): Promise<void> {
     await releaseSeat(this.db, operatorId, this.transaction);
-    this.effects.operators.add(operatorId);
+    this.changedOperator(operatorId);
     this.effects.seatFreed = true;
+  }
+
+  /** A write to the operator's row: it is re-read after the commit (a copy known before this write is not). */
+  private changedOperator(operatorId: number): void {
+    this.effects.operators.add(operatorId);
+    this.effects.knownOperators.delete(operatorId);
   }
 
   /**
@@ -109,12 +132,22 @@ export class CommitStep {
     this.effects.holders.set(sessionId, null);
   }
 
-  /** Lines of the sessions' audit trails. */
-  async log(sessionId: string, type: SessionEventType, operatorId: number | null, detail: Record<string, unknown> | null): Promise<void> {
-    await this.logMany([{ sessionId, type, operatorId, detail }]);
+  /** Lines of the sessions' audit trails, written by `flush` (nothing in a transition reads them back). */
+  log(sessionId: string, type: SessionEventType, operatorId: number | null, detail: Record<string, unknown> | null): void {
+    this.logMany([{ sessionId, type, operatorId, detail }]);
   }
 
-  async logMany(events: EventRow[]): Promise<void> {
+  logMany(events: EventRow[]): void {
+    this.logged.push(...events);
+  }
+
+  /**
+   * The audit lines of the whole transition in one INSERT, in the order logged, as its last statement before the
+   * commit: a routing pass holds every available operator's row until its commit, so each statement less there is
+   * time taken off every other pass's wait.
+   */
+  async flush(): Promise<void> {
+    const events = this.logged.splice(0);
     await insertEvents(this.db, events, this.transaction);
   }
 

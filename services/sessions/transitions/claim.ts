@@ -35,7 +35,7 @@ export async function claimLocked(step: CommitStep, row: ChatSession, operatorId
   await step.update(row.id, { status: 'active', operatorId, assignedAt: step.now, queuedAt: null, firstResponseAt: null });
   await step.hold([{ sessionId: row.id, operatorId }]);
   const names = await operatorNames(step.db, [operatorId], step.transaction);
-  await step.log(row.id, 'assigned', operatorId, { strategy: why.strategy, reason: why.reason });
+  step.log(row.id, 'assigned', operatorId, { strategy: why.strategy, reason: why.reason });
   const line = await step.line(row.id, joinedLine(names.get(operatorId)));
   const session = await step.view(row.id);
   step.emit('session.assigned', { session, operatorId, strategy: why.strategy, reason: why.reason });

@@ -28,7 +28,7 @@ export async function closeSession(
   await step.update(sessionId, { status: 'closed', closedAt: step.now, closedBy, closeReason: reason ?? null, queuedAt: null });
   if (row.status === 'active' && operatorId !== null) await step.releaseSeat(operatorId);
   await step.release(sessionId);
-  await step.log(sessionId, 'closed', operatorId, { closedBy, reason: reason ?? null });
+  step.log(sessionId, 'closed', operatorId, { closedBy, reason: reason ?? null });
   const line = await step.line(sessionId, closeLine(closedBy, reason));
   const session = await step.view(sessionId);
   step.emit('message.created', { message: line, session });

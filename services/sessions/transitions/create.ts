@@ -70,7 +70,7 @@ export async function createSessions(
       createdAt: input.arrivedAt,
     })),
   );
-  await step.logMany(arrivals.map((input) => ({ sessionId: input.id, type: 'created' as const, operatorId: null, detail: { verifiedCustomer: input.verifiedCustomer } })));
+  step.logMany(arrivals.map((input) => ({ sessionId: input.id, type: 'created' as const, operatorId: null, detail: { verifiedCustomer: input.verifiedCustomer } })));
   for (const input of arrivals) if (input.offlineMail) await insertMail(db, input.offlineMail, step.now, transaction);
   const speaking = arrivals.flatMap((input) =>
     input.message === undefined ? [] : [{ sessionId: input.id, senderId: input.customerId ?? null, senderName: input.customerName ?? null, content: input.message, at: input.arrivedAt }],
@@ -84,7 +84,7 @@ export async function createSessions(
   const sessions = new Map(pass.assignments.map(({ session }) => [session.id, session]));
   const waiting = rows.filter((row) => !sessions.has(row.id));
   if (waiting.length > 0) {
-    await step.logMany(waiting.map((row) => ({ sessionId: row.id, type: 'queued' as const, operatorId: null, detail: { reason: queueReason } })));
+    step.logMany(waiting.map((row) => ({ sessionId: row.id, type: 'queued' as const, operatorId: null, detail: { reason: queueReason } })));
     step.queueChanged();
     for (const [id, session] of await positioned(db, waiting, transaction)) sessions.set(id, session);
   }

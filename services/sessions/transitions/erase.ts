@@ -52,7 +52,7 @@ export async function eraseSession(step: CommitStep, actor: Actor, sessionId: st
   const { attachments } = content;
   if (row.erasedAt && messages === 0 && attachments === 0) return { sessionId, customerId, erased: false, messages, attachments };
   await step.update(sessionId, { ...blank, erasedAt: step.now });
-  await step.log(sessionId, 'erased', actor.kind === 'operator' ? actor.operatorId : null, { by: actor.kind === 'operator' ? 'admin' : 'retention', messages, attachments });
+  step.log(sessionId, 'erased', actor.kind === 'operator' ? actor.operatorId : null, { by: actor.kind === 'operator' ? 'admin' : 'retention', messages, attachments });
   step.emit('session.erased', { session: await step.view(sessionId) });
   return { sessionId, customerId, erased: true, messages, attachments };
 }

@@ -30,7 +30,7 @@ export async function labelSession(step: CommitStep, actor: Actor, sessionId: st
     if (error instanceof ForeignKeyConstraintError) throw unknownLabels(labels);
     throw error;
   });
-  await step.log(sessionId, 'labelled', actor.kind === 'operator' ? actor.operatorId : null, { labels });
+  step.log(sessionId, 'labelled', actor.kind === 'operator' ? actor.operatorId : null, { labels });
   const session = await step.view(sessionId);
   step.emit('session.updated', { session });
   return session;

@@ -24,8 +24,8 @@ export interface TransitionDeps {
  * and nothing is told.
  *
  * Publish, in this order, once the commit is done:
- *  1. the cache: the operators whose rows changed are re-read and written through, so that whoever reacts to
- *     the news reads the new loads (session → operator is written too, without being waited for);
+ *  1. the cache: the operators whose rows changed are re-read (or, when the commit step knows their rows
+ *     exactly, taken as known) and written through, so that whoever reacts to the news reads the new loads (session → operator is written too, without being waited for);
  *  2. the news (domain events → sockets, webhooks, metrics), in the order the commit step recorded it;
  *  3. `queue.changed`, once, when the queue changed;
  *  4. a drain when a seat was freed (not awaited: the caller's answer does not wait for routing).
@@ -41,7 +41,9 @@ export class Transitions {
   async run<T>(commit: (step: CommitStep) => Promise<T>): Promise<T> {
     const { result, effects } = await this.deps.db.transaction(async (transaction) => {
       const step = new CommitStep(this.deps.db, transaction, new Date());
-      return { result: await commit(step), effects: step.effects };
+      const result = await commit(step);
+      await step.flush();
+      return { result, effects: step.effects };
     });
     await this.publish(effects);
     return result;
@@ -71,7 +73,11 @@ export class Transitions {
     for (const [sessionId, operatorId] of effects.holders) void cache.setSessionOperator(sessionId, operatorId);
     // No await when there is no load to cache: a new session's news leaves in the tick its commit resolved.
     if (effects.operators.size > 0) {
-      await operatorCache.refresh([...effects.operators]).catch((error: unknown) => logger.warn({ err: error }, 'transition: the cache was not updated'));
+      const reread = [...effects.operators].filter((id) => !effects.knownOperators.has(id));
+      await Promise.all([
+        operatorCache.writeKnown([...effects.knownOperators.values()]),
+        operatorCache.refresh(reread).catch((error: unknown) => logger.warn({ err: error }, 'transition: the cache was not updated')),
+      ]);
     }
     // DomainEvents never lets a listener's failure reach the emitter.
     for (const tell of effects.events) tell(events);

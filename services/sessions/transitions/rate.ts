@@ -10,7 +10,7 @@ export async function rateSession(step: CommitStep, actor: Actor, sessionId: str
   if (row.status !== 'closed') throw new ConflictError('CONFLICT', 'A session can be rated once it is closed');
   if (row.rating !== null && row.rating !== undefined) throw new ConflictError('CONFLICT', 'The session has already been rated');
   await step.update(sessionId, { rating, ratingComment: comment ?? null });
-  await step.log(sessionId, 'rated', null, { rating });
+  step.log(sessionId, 'rated', null, { rating });
   const session = await step.view(sessionId);
   step.emit('session.rated', { session });
   return session;

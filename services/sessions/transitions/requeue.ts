@@ -22,7 +22,7 @@ export async function requeueSession(
   await step.update(sessionId, { status: 'waiting', operatorId: null, assignedAt: null, queuedAt, requeuedFrom: operatorId, firstResponseAt: null });
   await step.releaseSeat(operatorId);
   await step.release(sessionId);
-  await step.log(sessionId, 'requeued', operatorId, { reason });
+  step.log(sessionId, 'requeued', operatorId, { reason });
   const line = await step.line(sessionId, requeueLine);
   const session = await step.view(sessionId);
   const waiting = await countWaiting(step.db, step.transaction);

@@ -32,7 +32,7 @@ export async function transferSession(step: CommitStep, actor: Actor, sessionId:
   await step.release(sessionId);
   await step.hold([{ sessionId, operatorId: toId }]);
   const names = await operatorNames(step.db, [fromId, toId], step.transaction);
-  await step.log(sessionId, 'transferred', toId, { fromOperatorId: fromId, toOperatorId: toId });
+  step.log(sessionId, 'transferred', toId, { fromOperatorId: fromId, toOperatorId: toId });
   const line = await step.line(sessionId, transferLine(names.get(fromId), names.get(toId)));
   const session = await step.view(sessionId);
   step.emit('message.created', { message: line, session });
@@ -45,7 +45,7 @@ async function toDepartment(step: CommitStep, row: ChatSession, department: stri
   await step.update(row.id, { status: 'waiting', operatorId: null, assignedAt: null, department, queuedAt: row.createdAt, firstResponseAt: null });
   if (fromId !== null) await step.releaseSeat(fromId);
   await step.release(row.id);
-  await step.log(row.id, 'transferred', null, { fromOperatorId: fromId, department });
+  step.log(row.id, 'transferred', null, { fromOperatorId: fromId, department });
   const line = await step.line(row.id, departmentLine(department));
   const session = await step.view(row.id);
   step.emit('message.created', { message: line, session });
