@@ -5,17 +5,21 @@ import type { CustomerClientEvents, CustomerServerEvents, MessageDTO, OperatorCl
 /** A waiting session's place in the queue, as [sessionId, position]. */
 export type QueuePosition = [string, number];
 
-/** A stored message and who hears of it: [sessionId, the session's operator or null, the message]. */
-export type MessageNotice = [string, number | null, MessageDTO];
-
 /**
- * Events between server processes (serverSideEmit over the adapter). Room broadcasts need none, but the
- * queue's positions go to every waiting customer at once: one message for all of them instead of one publish
- * per customer, and each process tells the customers connected to it.
+ * What one process tells the others, for each to repeat to its own sockets (rooms.ts):
+ * - a stored message and who hears of it: the session, the session's operator or null, the message;
+ * - an event to the sockets of some rooms of a namespace;
+ * - the queue's positions, to every waiting customer at once (one notice for all of them).
  */
+export type Notice =
+  | ['message', string, number | null, MessageDTO]
+  | ['emit', 'customer' | 'operator', string[], string, unknown[]]
+  | ['positions', QueuePosition[], number];
+
+/** Events between server processes (serverSideEmit over the adapter). */
 export interface InterServerEvents {
-  'queue:positions': (positions: QueuePosition[], waiting: number) => void;
-  'messages:stored': (notices: MessageNotice[]) => void;
+  /** Everything one process told its sockets in one tick, in order: one publish instead of one per event. */
+  notices: (notices: Notice[]) => void;
   /** A process whose adapter has just subscribed: the others tell it of their stored messages from now on. */
   'process:hello': () => void;
 }

@@ -184,7 +184,6 @@ export function createRealtime(httpServer: http.Server, deps: RealtimeDeps): Rea
     },
     audience: roomAudience(customers, operators, {
       isOpen: () => open,
-      clustered: pub !== null,
       hasPeers: () => peers?.present ?? false,
     }),
     async close() {

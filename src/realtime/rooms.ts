@@ -1,95 +1,111 @@
 import type { Audience } from '../../services/events/NotificationService';
 import type { CustomerServerEvents, MessageDTO, OperatorServerEvents } from '../../services/contract';
-import { rooms, type CustomerNamespace, type MessageNotice, type OperatorNamespace, type QueuePosition } from './events';
+import { rooms, type CustomerNamespace, type Notice, type OperatorNamespace, type QueuePosition } from './events';
 
 /**
- * PROTOCOL.md's audiences as Socket.IO rooms; the adapter carries each emit to every process. Once the
- * realtime layer is closing (`isOpen` false) nothing is sent: the adapter's Redis clients are going away, and
- * a publish on a closed client would reject with nobody to catch it.
+ * PROTOCOL.md's audiences as Socket.IO rooms. Once the realtime layer is closing (`isOpen` false) nothing is
+ * sent: the adapter's Redis clients are going away, and a publish on a closed client would reject with nobody
+ * to catch it.
  *
- * Stored messages travel differently: each process tells its own sockets at once, and the other processes,
- * when there are any, get every message stored in the same tick (a whole message group) as one notice, then
- * tell those of their sockets that are in the rooms. Two room broadcasts per message would be two Redis
- * publishes, each decoded again by the sending process (its own echo) and by every process holding the room.
- * Any other emit first sends the notices still pending, so that other processes hear of everything in the
- * order it happened here.
+ * Each process tells its own sockets at once, and the other processes, when there are any (peers.ts), get
+ * everything told in the same tick (a whole message group, a group of arrivals' assignments) as one notice, in
+ * the order it happened here; each tells those of its sockets that are in the rooms. A room broadcast through
+ * the adapter would be one Redis publish per event, decoded again by the sending process (its own echo) and by
+ * every other process, whether or not it holds the room. What the adapter must do itself (a socket joining or
+ * leaving rooms on every process, disconnecting them) first sends the notices still pending.
  */
 export function roomAudience(
   customers: CustomerNamespace,
   operators: OperatorNamespace,
-  { isOpen, clustered, hasPeers }: { isOpen: () => boolean; clustered: boolean; hasPeers: () => boolean },
+  { isOpen, hasPeers }: { isOpen: () => boolean; hasPeers: () => boolean },
 ): Audience {
-  let pendingNotices: MessageNotice[] = [];
+  let pending: Notice[] = [];
   const sendNotices = (): void => {
-    if (pendingNotices.length === 0) return;
-    const notices = pendingNotices;
-    pendingNotices = [];
-    customers.serverSideEmit('messages:stored', notices);
+    if (pending.length === 0) return;
+    const notices = pending;
+    pending = [];
+    customers.serverSideEmit('notices', notices);
   };
   const when =
     <A extends unknown[]>(send: (...args: A) => void) =>
     (...args: A): void => {
       if (isOpen()) send(...args);
     };
-  /** Sends the pending notices first, then this emit, while open. */
+  /** For the other processes, after the current tick's callbacks and promise reactions (a group's news goes together). */
+  const notify = (notice: Notice): void => {
+    // No other process to tell: none listens (peers.ts), or the in-process adapter, which warns when asked.
+    if (!hasPeers()) return;
+    if (pending.length === 0) process.nextTick(when(sendNotices));
+    pending.push(notice);
+  };
+  /** Sends the pending notices first, then this adapter operation, while open. */
   const inOrder = (send: () => void): void => {
     if (!isOpen()) return;
     sendNotices();
     send();
   };
-  // Only to this process's sockets: the other processes got the same list and tell their own.
+  const namespaces = { customer: customers, operator: operators };
+  /** To the rooms' sockets in this process; rooms without any here cost no encoding. */
+  const tellLocal = (namespace: keyof typeof namespaces, names: string[], event: string, args: unknown[]): void => {
+    const nsp = namespaces[namespace];
+    const here = names.filter((room) => nsp.adapter.rooms.has(room));
+    // The event's name and payload are the contract's (services/contract), as the sending process typed them.
+    if (here.length > 0) (nsp.local.to(here).emit as (event: string, ...args: unknown[]) => boolean)(event, ...args);
+  };
+  const tell = (namespace: keyof typeof namespaces, names: string[], event: string, args: unknown[]): void => {
+    if (!isOpen()) return;
+    tellLocal(namespace, names, event, args);
+    notify(['emit', namespace, names, event, args]);
+  };
   const tellPositions = (positions: QueuePosition[], waiting: number): void => {
-    for (const [sessionId, position] of positions) customers.local.to(rooms.session(sessionId)).emit('session:queued', { position, waiting });
+    for (const [sessionId, position] of positions) tellLocal('customer', [rooms.session(sessionId)], 'session:queued', [{ position, waiting }]);
   };
-  /** To the room's sockets in this process; a room without any here costs no encoding. */
   const tellMessage = (sessionId: string, operatorId: number | null, message: MessageDTO): void => {
-    const sessionRoom = rooms.session(sessionId);
     // A note never goes to a customer socket, whichever process tells it.
-    if (!message.internal && customers.adapter.rooms.has(sessionRoom)) customers.local.to(sessionRoom).emit('message:new', { message });
+    if (!message.internal) tellLocal('customer', [rooms.session(sessionId)], 'message:new', [{ message }]);
     // The holder and whoever has the session open (a socket in both rooms gets it once).
-    const staff = rooms.sessionStaff(sessionId, operatorId).filter((room) => operators.adapter.rooms.has(room));
-    if (staff.length > 0) operators.local.to(staff).emit('message:new', { message });
+    tellLocal('operator', rooms.sessionStaff(sessionId, operatorId), 'message:new', [{ message }]);
   };
-  const tellMessages = (notices: MessageNotice[]): void => {
-    // From another process of this deployment: a malformed notice is dropped, never thrown into the adapter.
-    if (!Array.isArray(notices)) return;
-    for (const notice of notices) {
-      if (!Array.isArray(notice) || typeof notice[0] !== 'string') continue;
-      const [sessionId, operatorId, message] = notice;
-      tellMessage(sessionId, typeof operatorId === 'number' ? operatorId : null, message);
+  const strings = (value: unknown): value is string[] => Array.isArray(value) && value.every((item) => typeof item === 'string');
+  /** From another process of this deployment: a malformed notice is dropped, never thrown into the adapter. */
+  const tellNotice = (notice: unknown): void => {
+    if (!Array.isArray(notice)) return;
+    const [kind, a, b, c, d] = notice as unknown[];
+    if (kind === 'message' && typeof a === 'string' && typeof c === 'object' && c !== null) tellMessage(a, typeof b === 'number' ? b : null, c as MessageDTO);
+    else if (kind === 'emit' && (a === 'customer' || a === 'operator') && strings(b) && typeof c === 'string' && Array.isArray(d)) tellLocal(a, b, c, d);
+    else if (kind === 'positions' && Array.isArray(a) && typeof b === 'number') {
+      tellPositions(a.filter((p): p is QueuePosition => Array.isArray(p) && typeof p[0] === 'string' && typeof p[1] === 'number'), b);
     }
   };
-  customers.on('queue:positions', when(tellPositions));
-  customers.on('messages:stored', when(tellMessages));
+  customers.on(
+    'notices',
+    when((notices: Notice[]) => {
+      if (Array.isArray(notices)) for (const notice of notices) tellNotice(notice);
+    }),
+  );
   return {
     message: when((sessionId: string, operatorId: number | null, message: MessageDTO) => {
       tellMessage(sessionId, operatorId, message);
-      // No other process to tell: none listens (peers.ts), or the in-process adapter, which warns when asked.
-      if (!hasPeers()) return;
-      // After the current tick's callbacks and promise reactions: a group's messages resolve together.
-      if (pendingNotices.length === 0) process.nextTick(when(sendNotices));
-      pendingNotices.push([sessionId, operatorId, message]);
+      notify(['message', sessionId, operatorId, message]);
     }),
     customer<E extends keyof CustomerServerEvents>(sessionId: string, event: E, ...args: Parameters<CustomerServerEvents[E]>) {
-      inOrder(() => customers.to(rooms.session(sessionId)).emit(event, ...args));
+      tell('customer', [rooms.session(sessionId)], event, args);
     },
-    queuePositions(positions: QueuePosition[], waiting: number) {
-      inOrder(() => {
-        tellPositions(positions, waiting);
-        if (clustered) customers.serverSideEmit('queue:positions', positions, waiting);
-      });
-    },
+    queuePositions: when((positions: QueuePosition[], waiting: number) => {
+      tellPositions(positions, waiting);
+      notify(['positions', positions, waiting]);
+    }),
     operator<E extends keyof OperatorServerEvents>(operatorId: number, event: E, ...args: Parameters<OperatorServerEvents[E]>) {
-      inOrder(() => operators.to(rooms.operator(operatorId)).emit(event, ...args));
+      tell('operator', [rooms.operator(operatorId)], event, args);
     },
     sessionStaff<E extends keyof OperatorServerEvents>(sessionId: string, operatorId: number | null, event: E, ...args: Parameters<OperatorServerEvents[E]>) {
-      inOrder(() => operators.to(rooms.sessionStaff(sessionId, operatorId)).emit(event, ...args));
+      tell('operator', rooms.sessionStaff(sessionId, operatorId), event, args);
     },
     queue<E extends keyof OperatorServerEvents>(event: E, ...args: Parameters<OperatorServerEvents[E]>) {
-      inOrder(() => operators.to(rooms.queue).emit(event, ...args));
+      tell('operator', [rooms.queue], event, args);
     },
     operators<E extends keyof OperatorServerEvents>(event: E, ...args: Parameters<OperatorServerEvents[E]>) {
-      inOrder(() => operators.to(rooms.operators).emit(event, ...args));
+      tell('operator', [rooms.operators], event, args);
     },
     setInQueue(operatorId: number, inQueue: boolean) {
       inOrder(() => {

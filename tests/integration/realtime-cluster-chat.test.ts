@@ -87,10 +87,26 @@ describeCluster('realtime across two processes [mariadb+redis]', () => {
       for (const log of heard.values()) expect(log).toEqual([...sentIds, closingNote.id].map((id) => `message ${id}`).concat('session:closed'));
     });
 
-    it('malformed message notices from another process are dropped; the chat goes on', async () => {
+    it('malformed notices from another process are dropped; the chat goes on', async () => {
       const { op, customer } = await chatAcross(cluster);
       // As an older or broken process of the deployment might send them.
-      for (const garbage of ['x', null, [null], [['s', 'op', {}]], [[1, 2, 3]], [{}]]) cluster.a!.server.realtime.customers.serverSideEmit('messages:stored', garbage as never);
+      const malformed = [
+        'x',
+        null,
+        [null],
+        [['s', 'op', {}]],
+        [[1, 2, 3]],
+        [{}],
+        [['message', 7, null, {}]],
+        [['message', customer.session.id, null, null]],
+        [['emit', 'admin', ['operators'], 'operator:status', []]],
+        [['emit', 'operator', [7], 'operator:status', []]],
+        [['emit', 'operator', ['operators'], 7, []]],
+        [['emit', 'operator', ['operators'], 'operator:status', 'x']],
+        [['positions', 'x', 1]],
+        [['positions', [[customer.session.id, 'first']], 1]],
+      ];
+      for (const garbage of malformed) cluster.a!.server.realtime.customers.serverSideEmit('notices', garbage as never);
       const sent = await call<FullMessage>(customer.socket, 'message:send', { content: 'still here', clientMessageId: cmid() });
       expect((await nextEvent<MessageMsg>(op.socket, 'message:new', CROSS_MS, (p) => p.message.id === sent.id)).message).toEqual(sent);
       await expectNoEvent(op.socket, 'message:new', 300, (p) => (p as MessageMsg).message?.id !== sent.id);
