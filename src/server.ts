@@ -118,7 +118,7 @@ export function createServer(config: Config, options: ServerOptions = {}): ChatS
   const events = new DomainEvents(logger);
   // Transitions drain the queue into the seats they free; routing's passes are transitions themselves.
   const transitions: Transitions = new Transitions({ db, cache, operatorCache, events, drain: () => assigner.drain(), logger });
-  const assigner = new Assigner(db, transitions, cache, config, logger);
+  const assigner = new Assigner(db, transitions, cache, config, () => settings.current(), logger);
   const fileStores = { database: new DatabaseFileStore(db), disk: new DiskFileStore(config.attachments.dir) };
   const files = new AttachmentFiles(db, fileStores, config.attachments, new AttachmentLinks(config.jwtSecret, config.attachments.urlTtlSeconds), logger);
   const describeFiles = (ids: string[]) => files.describe(ids);
@@ -135,7 +135,6 @@ export function createServer(config: Config, options: ServerOptions = {}): ChatS
     config,
     directory,
     async (actor, sessionId, content) => (await messages.postMessage(actor, sessionId, { content })).message,
-    () => settings.current(),
   );
   const sessions = new SessionDirectory(db, directory, () => settings.businessHours(), config.maxMessageLength);
   const labels = new LabelService(db, transitions, audit);

@@ -5,13 +5,12 @@ import type { Config, StrategyName } from '../../config';
 import type { Db } from '../../models/db';
 import type { ChatSession } from '../../models';
 import type { StateCache } from '../cache/StateCache';
-import type { SessionDTO } from '../contract';
+import type { SessionDTO, SettingsDTO } from '../contract';
 import { getSession, sessionDTOs } from '../sessions/sessionViews';
 import { claimSession, requireWaiting, type ClaimReason } from '../sessions/transitions/claim';
 import type { Transitions } from '../sessions/transitions/pipeline';
 import { requeueSession } from '../sessions/transitions/requeue';
-import type { NewSession } from '../sessions/transitions/create';
-import { Arrivals } from './arrivals';
+import { Arrivals, type Arrival } from './arrivals';
 import { DrainRunner } from './drainRunner';
 import { PASS_SIZE, routingPass, type PassAssignment } from './pass';
 
@@ -30,6 +29,8 @@ export class Assigner {
     private readonly transitions: Transitions,
     private readonly cache: StateCache,
     private readonly config: Config,
+    /** The team's settings in force (SettingsService): each group of arrivals reads them once. */
+    settings: () => Promise<SettingsDTO>,
     logger: Logger,
   ) {
     this.runner = new DrainRunner(async () => {
@@ -44,6 +45,7 @@ export class Assigner {
       () => this.drain(),
       async (ids) => sessionDTOs(this.db, await findSessions(this.db, { id: { [Op.in]: ids } }, QUEUE_ORDER)),
       queueReason,
+      settings,
       logger,
     );
   }
@@ -52,7 +54,7 @@ export class Assigner {
    * A new session, queued and routed with every other arrival of the moment (arrivals.ts): assigned, unless the
    * free seats went to sessions that were waiting before it.
    */
-  arrive(session: NewSession): Promise<SessionDTO> {
+  arrive(session: Arrival): Promise<SessionDTO> {
     return this.arrivals.admit(session);
   }
 

@@ -1,13 +1,21 @@
 import type { Logger } from 'pino';
 import { ConnectionError, TimeoutError } from 'sequelize';
 import { isRetryable } from '../../models/db';
-import type { SessionDTO } from '../contract';
+import type { SessionDTO, SettingsDTO } from '../contract';
 import type { CommitStep } from '../sessions/transitions/CommitStep';
 import { createSessions, type ArrivalsPass, type NewSession } from '../sessions/transitions/create';
 import type { Transitions } from '../sessions/transitions/pipeline';
 
+/**
+ * A new session as its request has it. Whether it is offline, and the team's mail about it, are settled with the
+ * settings its group reads as it begins: one read per group, and still one that began after the arrival.
+ */
+export interface Arrival extends Omit<NewSession, 'offline' | 'offlineMail'> {
+  settle: (settings: SettingsDTO) => Pick<NewSession, 'offline' | 'offlineMail'>;
+}
+
 interface Pending {
-  session: NewSession;
+  session: Arrival;
   resolve: (session: SessionDTO) => void;
   reject: (error: unknown) => void;
 }
@@ -44,11 +52,12 @@ export class Arrivals {
     private readonly view: (ids: string[]) => Promise<SessionDTO[]>,
     /** What a session left waiting is recorded as queued for. */
     private readonly queueReason: string,
+    private readonly settings: () => Promise<SettingsDTO>,
     private readonly logger: Logger,
   ) {}
 
   /** The new session, created and routed (SessionDTO as it stands after its group's commit). */
-  admit(session: NewSession): Promise<SessionDTO> {
+  admit(session: Arrival): Promise<SessionDTO> {
     return new Promise((resolve, reject) => {
       this.queue.push({ session, resolve, reject });
       // In the first caller's context: what a group tells carries that request's id (one arrival alone: its own).
@@ -72,9 +81,9 @@ export class Arrivals {
 
   private async write(group: Pending[]): Promise<void> {
     try {
-      const { sessions, morePossible } = await this.transitions.run((step) =>
-        createSessions(step, group.map((p) => p.session), this.route, this.queueReason, this.passSize),
-      );
+      const settings = await this.settings();
+      const arrivals = group.map(({ session: { settle, ...session } }): NewSession => ({ ...session, ...settle(settings) }));
+      const { sessions, morePossible } = await this.transitions.run((step) => createSessions(step, arrivals, this.route, this.queueReason, this.passSize));
       // The pass was full: free seats may remain for sessions behind its head, this group's among them. Each
       // customer is answered with the session as it stands once the queue has drained, as when they arrived alone.
       const stillWaiting = [...sessions.values()].filter((s) => s.status === 'waiting').map((s) => s.id);

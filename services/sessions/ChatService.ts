@@ -60,8 +60,6 @@ export class ChatService {
     private readonly config: Config,
     private readonly operators: OperatorDirectory,
     private readonly postFirstMessage: PostFirstMessage,
-    /** The team's settings (SettingsService): business hours, who is told of offline messages. */
-    private readonly settings: () => Promise<SettingsDTO>,
   ) {}
 
   /**
@@ -136,10 +134,7 @@ export class ChatService {
     const { message } = input;
     // Operators read this name beside every message: nothing in it may hide or reorder what they see.
     const customerName = input.customerName === undefined ? undefined : cleanName(input.customerName) || undefined;
-    // Offline: nobody online, or outside business hours (PROTOCOL.md: the "leave a message" path).
-    const [anyoneOnline, settings] = await Promise.all([this.operators.anyoneOnline(), this.settings()]);
-    const offline = !anyoneOnline || !withinBusinessHours(settings.businessHours, new Date());
-    const offlineMail = offline ? this.offlineMail(settings, { sessionId: id, customerName, customerEmail, department, message, origin: input.origin }) : null;
+    const anyoneOnline = await this.operators.anyoneOnline();
     const session = await this.assigner.arrive({
       id,
       customerTokenHash: hash,
@@ -149,10 +144,13 @@ export class ChatService {
       department,
       metadata,
       message,
-      offline,
       verifiedCustomer: verified,
-      offlineMail,
       arrivedAt,
+      // Offline: nobody online, or outside business hours (PROTOCOL.md: the "leave a message" path).
+      settle: (settings) => {
+        const offline = !anyoneOnline || !withinBusinessHours(settings.businessHours, new Date());
+        return { offline, offlineMail: offline ? this.offlineMail(settings, { sessionId: id, customerName, customerEmail, department, message, origin: input.origin }) : null };
+      },
     });
     return { session: customerView(session), customerToken: token, resumed: false };
   }

@@ -51,7 +51,7 @@ export class SettingsService {
     return this.sharedCurrent();
   }
 
-  /** Every new session reads the settings: arrivals of the same moment share a read (never one older than their arrival). */
+  /** Each group of new sessions reads the settings (routing/arrivals.ts); callers of the same moment share a read (never one older than their call). */
   private readonly sharedCurrent = sharedRead(() => this.read());
 
   private async read(): Promise<SettingsDTO> {
