@@ -10,7 +10,8 @@ import { toCachedOperator } from './snapshot';
 /**
  * The operators' write-through: after a committed change, the rows are re-read and written to the cache (an
  * enabled operator as the API shows them, a disabled one removed). Re-read after the commit, never under the
- * transaction's locks, which other routing passes wait for.
+ * transaction's locks, which other routing passes wait for. Rows a commit knows exactly (a routing pass's seats:
+ * CommitStep.takeSeats) are written as they are, without a re-read.
  */
 export class OperatorCache {
   constructor(

@@ -7,7 +7,7 @@ import type { DomainEvents } from './DomainEvents';
 
 /**
  * Where notifications go, by audience, with the contract's event names and payloads. Implemented over
- * Socket.IO rooms (src/realtime/rooms.ts), which the Redis adapter carries to every process; this service
+ * Socket.IO rooms (src/realtime/rooms.ts), each process telling the others over the Redis adapter; this service
  * never sees a socket.
  */
 export interface Audience {

@@ -80,8 +80,15 @@ export class Arrivals {
   }
 
   private async write(group: Pending[]): Promise<void> {
+    let settings: SettingsDTO;
     try {
-      const settings = await this.settings();
+      settings = await this.settings();
+    } catch (error) {
+      // Nothing any arrival holds: the group is refused whole, not written one by one.
+      for (const pending of group) pending.reject(error);
+      return;
+    }
+    try {
       const arrivals = group.map(({ session: { settle, ...session } }): NewSession => ({ ...session, ...settle(settings) }));
       const { sessions, morePossible } = await this.transitions.run((step) => createSessions(step, arrivals, this.route, this.queueReason, this.passSize));
       // The pass was full: free seats may remain for sessions behind its head, this group's among them. Each

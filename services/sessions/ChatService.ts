@@ -148,7 +148,7 @@ export class ChatService {
       arrivedAt,
       // Offline: nobody online, or outside business hours (PROTOCOL.md: the "leave a message" path).
       settle: (settings) => {
-        const offline = !anyoneOnline || !withinBusinessHours(settings.businessHours, new Date());
+        const offline = !anyoneOnline || !withinBusinessHours(settings.businessHours, arrivedAt);
         return { offline, offlineMail: offline ? this.offlineMail(settings, { sessionId: id, customerName, customerEmail, department, message, origin: input.origin }) : null };
       },
     });

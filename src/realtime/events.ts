@@ -5,22 +5,32 @@ import type { CustomerClientEvents, CustomerServerEvents, MessageDTO, OperatorCl
 /** A waiting session's place in the queue, as [sessionId, position]. */
 export type QueuePosition = [string, number];
 
+/** A stored message and who hears of it: [sessionId, the session's operator or null, the message]. */
+export type MessageNotice = [string, number | null, MessageDTO];
+
 /**
  * What one process tells the others, for each to repeat to its own sockets (rooms.ts):
  * - a stored message and who hears of it: the session, the session's operator or null, the message;
- * - an event to the sockets of some rooms of a namespace;
+ * - an event of the contract to the sockets of some rooms of a namespace;
  * - the queue's positions, to every waiting customer at once (one notice for all of them).
  */
 export type Notice =
-  | ['message', string, number | null, MessageDTO]
-  | ['emit', 'customer' | 'operator', string[], string, unknown[]]
+  | ['message', ...MessageNotice]
+  | ['emit', 'customer', string[], keyof CustomerServerEvents, Parameters<CustomerServerEvents[keyof CustomerServerEvents]>]
+  | ['emit', 'operator', string[], keyof OperatorServerEvents, Parameters<OperatorServerEvents[keyof OperatorServerEvents]>]
   | ['positions', QueuePosition[], number];
 
 /** Events between server processes (serverSideEmit over the adapter). */
 export interface InterServerEvents {
   /** Everything one process told its sockets in one tick, in order: one publish instead of one per event. */
   notices: (notices: Notice[]) => void;
-  /** A process whose adapter has just subscribed: the others tell it of their stored messages from now on. */
+  /**
+   * What a process of the previous release sends (it told only stored messages and queue positions this way, the
+   * rest through the adapter's broadcasts): heard during a rolling reload from it. To go in the release after.
+   */
+  'messages:stored': (notices: MessageNotice[]) => void;
+  'queue:positions': (positions: QueuePosition[], waiting: number) => void;
+  /** A process whose adapter has just subscribed: the others send it their notices from now on. */
   'process:hello': () => void;
 }
 

@@ -152,6 +152,7 @@ export function createRealtime(httpServer: http.Server, deps: RealtimeDeps): Rea
   const namespaceDeps = { ...deps, pending, viewers };
   registerCustomerNamespace(customers, namespaceDeps);
   registerOperatorNamespace(operators, namespaceDeps);
+  const audience = roomAudience(customers, operators, { isOpen: () => open, hasPeers: () => peers?.present ?? false });
 
   return {
     io,
@@ -182,11 +183,10 @@ export function createRealtime(httpServer: http.Server, deps: RealtimeDeps): Rea
       await new Promise((resolve) => setImmediate(resolve));
       await Promise.all([...pending]);
     },
-    audience: roomAudience(customers, operators, {
-      isOpen: () => open,
-      hasPeers: () => peers?.present ?? false,
-    }),
+    audience,
     async close() {
+      // What this tick told still reaches the other processes, before the adapter's clients go.
+      audience.flush();
       open = false;
       peers?.stop();
       // Ended for good, also while Redis is down: a client left reconnecting would knock on its port for ever.

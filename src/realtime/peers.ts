@@ -11,9 +11,10 @@ export interface Subscriber extends EventEmitter {
 }
 
 /**
- * Whether other processes of the deployment listen, so that this one knows when telling them of its stored
- * messages (rooms.ts) is a Redis publish that nobody reads: one process with Redis (for the cache and the rate
- * limits) would otherwise publish every message group and decode its own echo.
+ * Whether other processes of the deployment listen, so that this one knows when its notices (rooms.ts: what it
+ * told its sockets in a tick) are a Redis publish that nobody reads: one process with Redis (for the cache and
+ * the rate limits) would otherwise publish every message group and decode its own echo. Every event to the
+ * other processes' sockets goes by notice, so a wrong "alone" would silence them all: hence the care below.
  *
  * The adapter counts the processes subscribed to its request channel (PUBSUB NUMSUB) every COUNT_EVERY_MS.
  * Each time this process's subscriber connection is ready (at start and after every reconnect) and a ping

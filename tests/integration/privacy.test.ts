@@ -217,6 +217,8 @@ describeEachBackend('customer data: erasing sessions', (backend) => {
     const prefix = stage.server.config.redis?.keyPrefix;
     if (prefix) expect(await redisText(prefix)).not.toContain(id);
     expect(await auditOf(admin.token)).toEqual(expect.arrayContaining([expect.objectContaining({ action: 'session.erased', target: { type: 'session', id } })]));
+    // The close this erasure made keeps its line in the audit trail, without its details.
+    expect((await sessionEvents(url, admin.token, id)).find((e) => e.type === 'closed')).toMatchObject({ detail: null });
 
     // Nothing more is kept in it: not even a note an operator writes in the chat still open in their console.
     const note = await request(url).post(`/api/chat/sessions/${id}/messages`).set(bearer(ann.token)).send({ content: `${PERSON.name} phoned again`, internal: true, clientMessageId: randomUUID() });

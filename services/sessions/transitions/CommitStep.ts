@@ -17,7 +17,7 @@ import { viewSession } from '../sessionViews';
 export interface Effects {
   /** Sessions changed: their publish steps run in commit order within this process. */
   sessions: Set<string>;
-  /** Operators whose rows changed: re-read and written through to the cache. */
+  /** Operators whose rows changed: written through to the cache (re-read after the commit, unless known below). */
   operators: Set<number>;
   /**
    * Of those, the ones whose row after the commit is known without a re-read: locked, then changed by known

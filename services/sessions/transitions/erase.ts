@@ -46,6 +46,8 @@ export async function eraseSession(step: CommitStep, actor: Actor, sessionId: st
     await step.update(sessionId, blank);
     await closeSession(step, actor, sessionId, undefined);
   }
+  // The audit lines so far (the close's) are written now, so that their details are erased with the rest.
+  await step.flush();
   const content = await eraseSessionContent(step.db, sessionId, step.transaction);
   // The close line just written is this erasure's own, not what the customer's chat held: not counted.
   const messages = content.messages - (closingNow ? 1 : 0);
