@@ -29,7 +29,9 @@ import { verifyStored } from './storedCheck';
  * database check found a violation, or the run could not go on.
  *
  * Environment: BENCH_SOAK_MINUTES (30), BENCH_SOAK_ARRIVALS (customers a second, 10), BENCH_SOAK_OPERATORS (40),
- * BENCH_SOAK_MINUTE_SECONDS (60: a shorter "minute" for a quick try of the script itself),
+ * BENCH_SOAK_MINUTE_SECONDS (60: a shorter "minute" for a quick try of the script itself), BENCH_SOAK_FULLTEXT
+ * (`off` drops the messages' full-text index once the servers have built the schema: what the index costs the
+ * message path over time, measured; the soak does not search, which needs the index),
  * BENCH_MYSQL_HOST/PORT/USER/PASSWORD (127.0.0.1:3306 root, no password). Redis is a redis-server started by the
  * run on a free port.
  */
@@ -40,6 +42,7 @@ const CAPACITY = 12;
 const UPLOAD_EVERY_MS = 5_000;
 const POLL_EVERY_MS = 2_000;
 const MINUTE_MS = Number(process.env.BENCH_SOAK_MINUTE_SECONDS ?? 60) * 1000;
+const FULLTEXT = process.env.BENCH_SOAK_FULLTEXT !== 'off';
 
 const bench = new BenchRun({ databaseStem: 'chat_bench_soak', redisStem: 'bench-soak', beforeStop: () => stopBots() });
 const bots: OperatorBot[] = [];
@@ -72,6 +75,11 @@ async function soak(redis: PrivateRedis): Promise<number> {
   const env = { ...bench.chatServerEnv(randomBytes(32).toString('hex')), REDIS_URL: redis.url, LOG_LEVEL: 'error', ...UNLIMITED_ENV };
   const servers: Started[] = [await bench.startChild('chatServer.js', env)];
   servers.push(await bench.startChild('chatServer.js', env));
+  if (!FULLTEXT) {
+    const db = await bench.connectDatabase();
+    await db.query('ALTER TABLE chat_messages DROP INDEX chat_messages_content_ft');
+    await db.end();
+  }
   const bases = servers.map((s) => `http://127.0.0.1:${s.port}`);
   const base = (n: number): string => bases[n % bases.length] as string;
   const { token: adminToken } = await api<{ token: string }>(base(0), 'POST', '/api/auth/login', { body: bench.admin });
@@ -89,7 +97,7 @@ async function soak(redis: PrivateRedis): Promise<number> {
   }
   const image = await sharp({ create: { width: 320, height: 200, channels: 3, background: { r: 40, g: 120, b: 200 } } }).png().toBuffer();
   console.log(
-    `bench:soak — ${MINUTES} min, ${ARRIVALS_PER_SECOND} customers/s over 2 processes, ${OPERATORS} operators × ${CAPACITY} seats, MariaDB ${bench.databaseName}, Redis on port ${redis.port}`,
+    `bench:soak — ${MINUTES} min, ${ARRIVALS_PER_SECOND} customers/s over 2 processes, ${OPERATORS} operators × ${CAPACITY} seats, MariaDB ${bench.databaseName}${FULLTEXT ? '' : ' (messages without their full-text index)'}, Redis on port ${redis.port}`,
   );
 
   const endAt = MINUTES * MINUTE_MS;

@@ -151,10 +151,14 @@ export class OperatorService {
     const before = await this.row(operatorId);
     if (before.disabled) throw new ConflictError('CONFLICT', 'The operator is disabled');
     const now = Date.now();
-    // Choosing a status is a sign of life: it starts a presence lease (PresenceService) unless going offline.
-    await this.db.models.Operator.update(
-      { status, lastSeenAt: new Date(now), presentUntil: new Date(status === 'offline' ? now : now + LEASE_MS), version: literal('version + 1') },
-      { where: { id: operatorId } },
+    // Choosing a status is a sign of life: it starts a presence lease (PresenceService) unless going offline. One
+    // statement, run again when chosen as a deadlock's victim (a routing pass locks the available operators through
+    // the index this update changes).
+    await this.db.retrying(undefined, () =>
+      this.db.models.Operator.update(
+        { status, lastSeenAt: new Date(now), presentUntil: new Date(status === 'offline' ? now : now + LEASE_MS), version: literal('version + 1') },
+        { where: { id: operatorId } },
+      ),
     );
     const after = toOperatorDTO(await this.operatorCache.refreshOne(operatorId));
     if (before.status !== status) this.events.emit('operator.status_changed', { operator: after, previous: before.status });
