@@ -78,14 +78,13 @@ async function writePlan(step: CommitStep, plan: PlannedAssignment[], locked: Ch
   if ((await assignMany(db, plan, now, transaction)) !== plan.length) throw new Error('routing pass: sessions changed under lock');
   await step.hold(plan);
   step.logMany(plan.map((a) => ({ sessionId: a.sessionId, type: 'assigned' as const, operatorId: a.operatorId, detail: { strategy: a.strategy, reason: a.reason } })));
-  const names = new Map([...operators].map(([id, operator]) => [id, operator.name]));
-  const lines = await step.lines(plan.map((a) => ({ sessionId: a.sessionId, content: joinedLine(names.get(a.operatorId)) })));
+  const lines = await step.lines(plan.map((a) => ({ sessionId: a.sessionId, content: joinedLine(operators.get(a.operatorId)?.name) })));
   // As assignMany left them: the rows are locked, so nothing else changed them (no read back needed).
   const rows = new Map(locked.map((row) => [row.id, row]));
   const assignments = plan.flatMap(({ sessionId, operatorId, strategy, reason }) => {
     const row = rows.get(sessionId);
     // Every planned operator is one of the locked seats, so its name is known.
-    return row ? [{ session: assignedView(row, { id: operatorId, name: names.get(operatorId) as string }, now), operatorId, strategy, reason }] : [];
+    return row ? [{ session: assignedView(row, { id: operatorId, name: (operators.get(operatorId) as Operator).name }, now), operatorId, strategy, reason }] : [];
   });
   for (const { session, operatorId, strategy, reason } of assignments) {
     step.emit('session.assigned', { session, operatorId, strategy, reason });
