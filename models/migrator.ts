@@ -11,6 +11,7 @@ import * as settings from './migrations/008-settings';
 import * as mailOutbox from './migrations/009-mail-outbox';
 import * as replyMails from './migrations/010-reply-mails';
 import * as privacyAndAudit from './migrations/011-privacy-and-audit';
+import * as statisticsIndexes from './migrations/012-statistics-indexes';
 
 /** Listed, not globbed, so the same list runs from TypeScript under jest and from compiled JavaScript. */
 const MIGRATIONS = [
@@ -25,6 +26,7 @@ const MIGRATIONS = [
   { name: '009-mail-outbox', module: mailOutbox },
   { name: '010-reply-mails', module: replyMails },
   { name: '011-privacy-and-audit', module: privacyAndAudit },
+  { name: '012-statistics-indexes', module: statisticsIndexes },
 ];
 
 export type Migrator = Umzug<QueryInterface>;

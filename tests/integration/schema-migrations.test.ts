@@ -2,6 +2,7 @@ import { QueryTypes } from 'sequelize';
 import * as assignmentsAndSenderNames from '../../models/migrations/004-assignments-and-sender-names';
 import { SYSTEM } from '../../services/access';
 import { SearchService } from '../../services/messages/SearchService';
+import { operatorStats } from '../../services/operators/stats';
 import { describeEachBackend } from '../helpers/backends';
 import { databasePerFile, openTestDatabase, operatorRow, sessionRow, type TestDatabase } from '../helpers/database';
 
@@ -173,4 +174,65 @@ describeEachBackend('database schema', (backend) => {
     }
   });
 
+  it('012 answers every read of the operators’ statistics from an index alone, with the same figures before it, after it, and after a down and up', async () => {
+    const { db } = t;
+    const q = (sql: string, replacements: unknown[] = []) => db.sequelize.query(sql, { replacements });
+    const [ada, bea] = [await db.models.Operator.create(operatorRow({ name: 'Ada Stats' })), await db.models.Operator.create(operatorRow({ name: 'Bea Stats' }))];
+    // Every time today (the statistics count the day's closed sessions), seconds after a start.
+    const startOfDay = new Date();
+    startOfDay.setUTCHours(0, 0, 0, 0);
+    const start = Math.max(startOfDay.getTime() + 1000, Date.now() - 600_000);
+    const at = (seconds: number): Date => new Date(start + seconds * 1000);
+    for (let i = 0; i < 120; i++) {
+      const operator = i % 2 === 0 ? ada : bea;
+      const status = i % 3 === 0 ? 'closed' : i % 3 === 1 ? 'active' : 'waiting';
+      const assigned = status === 'waiting' ? null : at(i + 100);
+      const session = sessionRow({ status, operatorId: assigned ? operator.id : null, assignedAt: assigned, createdAt: at(i), updatedAt: at(i), closedAt: status === 'closed' ? at(i + 200) : null, rating: status === 'closed' ? 1 + (i % 5) : null });
+      await db.models.ChatSession.create(session);
+      if (assigned) {
+        await q('INSERT INTO session_assignments (session_id, operator_id, assigned_at, first_response_at, ended_at) VALUES (?, ?, ?, ?, ?)', [session.id, operator.id, assigned, i % 4 === 0 ? null : at(i + 110), null]);
+      }
+    }
+    if (db.dialect === 'mysql') await q('ANALYZE TABLE chat_sessions, session_assignments');
+
+    // Every statement the statistics run, as they run it: through Sequelize, or through Db.selectRows.
+    const statements = new Map<string, unknown[]>();
+    const original = db.selectRows.bind(db);
+    const rowsSpy = jest.spyOn(db, 'selectRows').mockImplementation((sql, values, transaction) => {
+      statements.set(sql, values);
+      return original(sql, values, transaction);
+    });
+    const originalQuery = db.sequelize.query.bind(db.sequelize) as (sql: unknown, options?: unknown) => Promise<unknown>;
+    const querySpy = jest.spyOn(db.sequelize, 'query').mockImplementation(((sql: unknown, options?: { replacements?: unknown[] }) => {
+      if (typeof sql === 'string' && !statements.has(sql)) statements.set(sql, options?.replacements ?? []);
+      return originalQuery(sql, options);
+    }) as typeof db.sequelize.query);
+    let figures: Awaited<ReturnType<typeof operatorStats>>;
+    try {
+      figures = await operatorStats(db);
+    } finally {
+      rowsSpy.mockRestore();
+      querySpy.mockRestore();
+    }
+    const reads = [...statements].filter(([sql]) => /^SELECT/i.test(sql) && /\b(chat_sessions|session_assignments)\b/.test(sql));
+    expect(reads.length).toBe(6);
+    for (const [sql, values] of reads) {
+      if (db.dialect === 'mysql') {
+        const plan = await db.sequelize.query<{ table: string; Extra: string | null }>(`EXPLAIN ${sql}`, { replacements: values, type: QueryTypes.SELECT });
+        for (const step of plan) expect([sql, step.Extra ?? '']).toEqual([sql, expect.stringMatching(/Using index(?! condition)/)]);
+      } else {
+        const plan = await db.sequelize.query<{ detail: string }>(`EXPLAIN QUERY PLAN ${sql}`, { replacements: values, type: QueryTypes.SELECT });
+        for (const step of plan.filter((p) => /^(SCAN|SEARCH)/.test(p.detail))) expect([sql, step.detail]).toEqual([sql, expect.stringContaining('COVERING INDEX')]);
+      }
+    }
+    const byName = (stats: typeof figures) => stats.operators.filter((o) => o.operatorId === ada.id || o.operatorId === bea.id);
+    expect(byName(figures).map((o) => o.closedToday)).toEqual([20, 20]);
+    expect(byName(figures).every((o) => o.avgRating !== null && o.avgFirstResponseSeconds === 10)).toBe(true);
+    expect(figures.overall.avgWaitSeconds).toBe(100);
+
+    await t.migrator.down({ to: '011-privacy-and-audit' });
+    expect(byName(await operatorStats(db))).toEqual(byName(figures));
+    await t.migrator.up();
+    expect(await operatorStats(db)).toEqual(figures);
+  });
 });
