@@ -39,7 +39,14 @@ export class CannedPicker {
     input.addEventListener('input', () => void this.update());
     // Capture: the picker's keys are handled before the composer's (Enter would send the half-typed text).
     input.addEventListener('keydown', (event) => this.onKey(event), { capture: true });
-    input.addEventListener('blur', () => setTimeout(() => this.close(), 150));
+    // A moment after the box loses focus (a click on an option lands first), unless it has it back by then: a blur
+    // just before typing (the note toggle's click) must not close the list that typing opened meanwhile, or Enter
+    // would send the half-typed "/sor" instead of picking.
+    input.addEventListener('blur', () =>
+      setTimeout(() => {
+        if (document.activeElement !== this.input) this.close();
+      }, 150),
+    );
   }
 
   private query(): string | null {

@@ -48,8 +48,12 @@ describeBrowser('browser: internal notes', () => {
     await annPage.getByRole('checkbox', { name: /^Note/ }).uncheck();
     // A saved reply, by keyboard: "/" opens the picker, Enter puts it in the box with the names filled in.
     const reply = annPage.getByRole('textbox', { name: 'Reply' });
+    // Typed at once after the toggle's click took the focus away: the list stays open past that blur's close.
     await reply.pressSequentially('/sor');
-    await expectText(annPage.getByRole('listbox', { name: 'Saved replies' }).getByRole('option', { selected: true }), /\/sorry/);
+    const picker = annPage.getByRole('listbox', { name: 'Saved replies' });
+    await expectText(picker.getByRole('option', { selected: true }), /\/sorry/);
+    await annPage.waitForTimeout(300);
+    expect(await picker.isVisible()).toBe(true);
     await reply.press('Enter');
     expect(await reply.inputValue()).toBe('Sorry Carla Customer, Ann Archer is on it');
     await shot(annPage, 'ann-picks-a-saved-reply');
