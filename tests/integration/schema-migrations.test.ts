@@ -225,13 +225,13 @@ describeEachBackend('database schema', (backend) => {
         for (const step of plan.filter((p) => /^(SCAN|SEARCH)/.test(p.detail))) expect([sql, step.detail]).toEqual([sql, expect.stringContaining('COVERING INDEX')]);
       }
     }
-    const byName = (stats: typeof figures) => stats.operators.filter((o) => o.operatorId === ada.id || o.operatorId === bea.id);
-    expect(byName(figures).map((o) => o.closedToday)).toEqual([20, 20]);
-    expect(byName(figures).every((o) => o.avgRating !== null && o.avgFirstResponseSeconds === 10)).toBe(true);
+    const ours = (stats: typeof figures) => stats.operators.filter((o) => o.operatorId === ada.id || o.operatorId === bea.id);
+    expect(ours(figures).map((o) => o.closedToday)).toEqual([20, 20]);
+    expect(ours(figures).every((o) => o.avgRating !== null && o.avgFirstResponseSeconds === 10)).toBe(true);
     expect(figures.overall.avgWaitSeconds).toBe(100);
 
     await t.migrator.down({ to: '011-privacy-and-audit' });
-    expect(byName(await operatorStats(db))).toEqual(byName(figures));
+    expect(ours(await operatorStats(db))).toEqual(ours(figures));
     await t.migrator.up();
     expect(await operatorStats(db)).toEqual(figures);
   });
