@@ -91,8 +91,8 @@ export async function createSessions(
   const firstMessages = await firstMessagesOf(db, speaking.map((m) => m.sessionId), transaction);
   for (const row of rows) {
     // As it entered the queue (the pass's news says who took it): nobody holds a new session.
-    const waiting = sessions.get(row.id);
-    const session = waiting?.status === 'waiting' ? waiting : toSessionDTO(row);
+    const queued = sessions.get(row.id);
+    const session = queued?.status === 'waiting' ? queued : toSessionDTO(row);
     tellCreated('session.created', { session });
     const message = firstMessages.get(row.id);
     if (message) tellCreated('message.created', { message: toMessageDTO(message), session });
