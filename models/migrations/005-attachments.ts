@@ -34,13 +34,17 @@ export async function up({ context: qi }: { context: QueryInterface }): Promise<
     await qi.addIndex('chat_attachments', ['session_id'], { name: 'chat_attachments_session' });
   }
   if (!has('chat_attachment_chunks')) {
-    await qi.createTable('chat_attachment_chunks', {
-      attachment_id: { type: DataTypes.CHAR(36), primaryKey: true, allowNull: false, references: { model: 'chat_attachments', key: 'id' }, onDelete: 'CASCADE' },
-      variant: { type: DataTypes.STRING(16), primaryKey: true, allowNull: false },
-      seq: { type: DataTypes.INTEGER, primaryKey: true, allowNull: false },
-      // MEDIUMBLOB on MySQL (up to 16 MB a row; a chunk is far smaller), BLOB on SQLite.
-      data: { type: DataTypes.BLOB('medium'), allowNull: false },
-    });
+    await qi.createTable(
+      'chat_attachment_chunks',
+      {
+        attachment_id: { type: DataTypes.CHAR(36), primaryKey: true, allowNull: false, references: { model: 'chat_attachments', key: 'id' }, onDelete: 'CASCADE' },
+        variant: { type: DataTypes.STRING(16), primaryKey: true, allowNull: false },
+        seq: { type: DataTypes.INTEGER, primaryKey: true, allowNull: false },
+        // MEDIUMBLOB on MySQL (up to 16 MB a row; a chunk is far smaller), BLOB on SQLite.
+        data: { type: DataTypes.BLOB('medium'), allowNull: false },
+      },
+      { charset: 'utf8mb4', collate: 'utf8mb4_unicode_ci' },
+    );
   }
   if (!(await hasColumn(qi, 'chat_messages', 'attachment_id'))) await qi.addColumn('chat_messages', 'attachment_id', { type: DataTypes.CHAR(36), allowNull: true });
 }

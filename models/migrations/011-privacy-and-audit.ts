@@ -31,11 +31,15 @@ export async function up({ context: qi }: { context: QueryInterface }): Promise<
     );
   }
   if (!tables.has('job_leases')) {
-    await qi.createTable('job_leases', {
-      name: { type: DataTypes.STRING(64), primaryKey: true, allowNull: false },
-      holder: { type: DataTypes.STRING(64), allowNull: true },
-      held_until: { type: DataTypes.DATE(3), allowNull: false },
-    });
+    await qi.createTable(
+      'job_leases',
+      {
+        name: { type: DataTypes.STRING(64), primaryKey: true, allowNull: false },
+        holder: { type: DataTypes.STRING(64), allowNull: true },
+        held_until: { type: DataTypes.DATE(3), allowNull: false },
+      },
+      { charset: 'utf8mb4', collate: 'utf8mb4_unicode_ci' },
+    );
   }
   const [lease] = await qi.sequelize.query("SELECT COUNT(*) AS n FROM job_leases WHERE name = 'retention'", { type: QueryTypes.SELECT });
   if (Number((lease as { n: number | string } | undefined)?.n ?? 0) === 0) {

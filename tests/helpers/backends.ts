@@ -24,10 +24,13 @@ export const sqliteBackend: Backend = {
   },
 };
 
-export async function createMysqlDatabase(): Promise<{ name: string; drop(): Promise<void> }> {
+/** How the tests create their MariaDB databases, unless a test asks for another way. */
+const TEST_DATABASE_OPTIONS = 'CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci';
+
+export async function createMysqlDatabase(options = TEST_DATABASE_OPTIONS): Promise<{ name: string; drop(): Promise<void> }> {
   const name = `chat_test_${uniqueSuffix()}`;
   const admin = await mysql.createConnection(mysqlTarget);
-  await admin.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+  await admin.query(`CREATE DATABASE \`${name}\` ${options}`);
   await admin.end();
   return {
     name,
@@ -54,29 +57,29 @@ export async function deleteRedisKeys(prefix: string): Promise<void> {
   }
 }
 
-export const mariadbRedisBackend: Backend = {
-  name: 'mariadb+redis',
-  async provision() {
-    const database = await createMysqlDatabase();
-    const prefix = `test:${uniqueSuffix()}:`;
-    return {
-      env: {
-        DB_DIALECT: 'mysql',
-        DB_HOST: mysqlTarget.host,
-        DB_PORT: String(mysqlTarget.port),
-        DB_USER: mysqlTarget.user,
-        DB_PASSWORD: mysqlTarget.password,
-        DB_NAME: database.name,
-        REDIS_URL: redisUrl,
-        REDIS_KEY_PREFIX: prefix,
-      },
-      async dispose() {
-        await database.drop();
-        await deleteRedisKeys(prefix);
-      },
-    };
-  },
-};
+/** A fresh MariaDB database, created with `options` (CREATE DATABASE's), and a Redis key space. */
+export async function provisionMariadb(options = TEST_DATABASE_OPTIONS): Promise<ProvisionedBackend> {
+  const database = await createMysqlDatabase(options);
+  const prefix = `test:${uniqueSuffix()}:`;
+  return {
+    env: {
+      DB_DIALECT: 'mysql',
+      DB_HOST: mysqlTarget.host,
+      DB_PORT: String(mysqlTarget.port),
+      DB_USER: mysqlTarget.user,
+      DB_PASSWORD: mysqlTarget.password,
+      DB_NAME: database.name,
+      REDIS_URL: redisUrl,
+      REDIS_KEY_PREFIX: prefix,
+    },
+    async dispose() {
+      await database.drop();
+      await deleteRedisKeys(prefix);
+    },
+  };
+}
+
+export const mariadbRedisBackend: Backend = { name: 'mariadb+redis', provision: () => provisionMariadb() };
 
 /** SQLite always; MariaDB + Redis when globalSetup found both (CI requires them). */
 export function availableBackends(): Backend[] {

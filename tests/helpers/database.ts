@@ -28,7 +28,16 @@ export async function openTestDatabase(
   const ownsDatabase = options.provisioned === undefined;
   const db = new Db(createSequelize(loadConfig(provisioned.env).db));
   const migrator = createMigrator(db.sequelize);
-  if (options.migrate !== false) await migrator.up();
+  if (options.migrate !== false) {
+    try {
+      await migrator.up();
+    } catch (error) {
+      // Nothing of a database that failed to migrate stays open or behind.
+      await db.close();
+      if (ownsDatabase) await provisioned.dispose();
+      throw error;
+    }
+  }
   return {
     db,
     migrator,

@@ -1,9 +1,12 @@
+import { randomBytes, randomUUID } from 'node:crypto';
 import { QueryTypes } from 'sequelize';
 import * as assignmentsAndSenderNames from '../../models/migrations/004-assignments-and-sender-names';
+import { insertAttachment } from '../../models/queries/attachments';
 import { SYSTEM } from '../../services/access';
+import { DatabaseFileStore } from '../../services/messages/attachments/DatabaseFileStore';
 import { SearchService } from '../../services/messages/SearchService';
 import { operatorStats } from '../../services/operators/stats';
-import { describeEachBackend } from '../helpers/backends';
+import { describeEachBackend, describeRealBackend, mariadbRedisBackend, provisionMariadb } from '../helpers/backends';
 import { databasePerFile, openTestDatabase, operatorRow, sessionRow, type TestDatabase } from '../helpers/database';
 
 /** The migrations: up, down and up again, and what 003 and 004 do to the data the previous schema left. */
@@ -235,4 +238,45 @@ describeEachBackend('database schema', (backend) => {
     await t.migrator.up();
     expect(await operatorStats(db)).toEqual(figures);
   });
+});
+
+/**
+ * README: "CREATE DATABASE chat CHARACTER SET utf8mb4". Its collation is then the server's default for utf8mb4
+ * (utf8mb4_general_ci on MariaDB 10, another on MySQL 8 or MariaDB 11), not the tests' own database's: every
+ * table must still be created with the schema's collation, or a foreign key between two of them cannot be made.
+ */
+describeRealBackend('a MariaDB database created as the README says', () => {
+  for (const options of ['CHARACTER SET utf8mb4', 'CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci']) {
+    it(`(${options}) migrates whole, with every table in the schema's collation, and keeps a file`, async () => {
+      const provisioned = await provisionMariadb(options);
+      let t: TestDatabase | undefined;
+      try {
+        t = await openTestDatabase(mariadbRedisBackend, { provisioned });
+        const { db, migrator } = t;
+        expect(await migrator.pending()).toEqual([]);
+        const columns = await db.sequelize.query<{ table: string; column: string; collation: string }>(
+          `SELECT TABLE_NAME AS \`table\`, COLUMN_NAME AS \`column\`, COLLATION_NAME AS collation FROM information_schema.COLUMNS
+           WHERE TABLE_SCHEMA = DATABASE() AND COLLATION_NAME IS NOT NULL AND TABLE_NAME <> 'schema_migrations'`,
+          { type: QueryTypes.SELECT },
+        );
+        expect(columns.length).toBeGreaterThan(20);
+        // The schema's own, or binary where it means it (keys compared byte for byte): never the database's default.
+        expect(columns.filter((c) => !['utf8mb4_unicode_ci', 'utf8mb4_bin'].includes(c.collation))).toEqual([]);
+
+        const session = await db.models.ChatSession.create(sessionRow());
+        const row = { id: randomUUID(), sessionId: session.id, fileName: 'invoice.pdf', contentType: 'application/pdf', size: 300_000, width: null, height: null, thumbnailType: null, storage: 'database' as const, createdAt: new Date() };
+        await insertAttachment(db, row);
+        const bytes = randomBytes(row.size);
+        const store = new DatabaseFileStore(db);
+        await store.put(row, 'original', bytes);
+        const stream = await store.open(row, 'original');
+        const read: Buffer[] = [];
+        for await (const chunk of stream ?? []) read.push(chunk as Buffer);
+        expect(Buffer.concat(read).equals(bytes)).toBe(true);
+      } finally {
+        await t?.close();
+        await provisioned.dispose();
+      }
+    });
+  }
 });
