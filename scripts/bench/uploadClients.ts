@@ -1,3 +1,5 @@
+import { uploadPhoto, type UploadCustomer } from './uploadPhoto';
+
 /**
  * bench:attachments' upload clients, in a process of their own: 50 uploads at once keep an event loop busy, and
  * the text clients' latencies must not include that (they are measured in the parent). Told what to do over
@@ -5,7 +7,7 @@
  */
 export interface UploadOrder {
   base: string;
-  customers: Array<{ sessionId: string; token: string }>;
+  customers: UploadCustomer[];
   /** The image, base64 (IPC carries JSON). */
   image: string;
   seconds: number;
@@ -17,17 +19,13 @@ export interface UploadReport {
   seconds: number;
 }
 
-async function uploadLoop(base: string, customer: UploadOrder['customers'][number], image: Buffer, until: number, report: UploadReport): Promise<void> {
+async function uploadLoop(base: string, customer: UploadCustomer, image: Buffer, until: number, report: UploadReport): Promise<void> {
   for (let n = 0; performance.now() < until; n++) {
-    const body = new FormData();
-    body.append('clientMessageId', `u-${customer.sessionId.slice(0, 8)}-${n}`);
-    body.append('file', new Blob([image], { type: 'image/jpeg' }), 'photo.jpg');
     const started = performance.now();
     try {
-      const res = await fetch(`${base}/api/chat/sessions/${customer.sessionId}/messages`, { method: 'POST', headers: { authorization: `Bearer ${customer.token}` }, body });
-      await res.arrayBuffer();
-      if (res.status === 201) report.latencies.push(performance.now() - started);
-      else report.failures[String(res.status)] = (report.failures[String(res.status)] ?? 0) + 1;
+      const status = await uploadPhoto(base, customer, image, `u-${customer.sessionId.slice(0, 8)}-${n}`);
+      if (status === 201) report.latencies.push(performance.now() - started);
+      else report.failures[String(status)] = (report.failures[String(status)] ?? 0) + 1;
     } catch (error) {
       const name = error instanceof Error ? error.message : String(error);
       report.failures[name] = (report.failures[name] ?? 0) + 1;
