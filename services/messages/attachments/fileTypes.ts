@@ -22,12 +22,24 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  * when the bytes are UTF-8 without control characters other than tab, line and page breaks. null: unknown.
  */
 export async function detectType(bytes: Buffer): Promise<Detected | null> {
-  const found = await fromBuffer(bytes);
+  const found = await magicType(bytes);
   if (found) {
     // An animated PNG is a PNG to everyone who shows it.
     return found.mime === 'image/apng' ? { mime: 'image/png', ext: 'png' } : { mime: found.mime, ext: found.ext };
   }
   return isPlainText(bytes) ? { mime: 'text/plain', ext: 'txt' } : null;
+}
+
+/**
+ * file-type's answer. Bytes that begin like a known type but end inside its header (an 8-byte PNG signature, an
+ * MP3's "ID3") make it throw instead of answering "unknown": what they are cannot be told from them.
+ */
+async function magicType(bytes: Buffer): Promise<Awaited<ReturnType<typeof fromBuffer>>> {
+  try {
+    return await fromBuffer(bytes);
+  } catch {
+    return undefined;
+  }
 }
 
 function isPlainText(bytes: Buffer): boolean {
