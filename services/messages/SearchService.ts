@@ -7,7 +7,6 @@ import { customerMatches, extraScan, indexedMatches, newestMessageId, recentCand
 import { requireOperator, type Actor } from '../access';
 import type { SearchResultDTO } from '../contract';
 import { decodeCursor, encodeCursor } from '../cursor';
-import { ValidationError } from '../errors';
 import { sessionDTOs } from '../sessions/sessionViews';
 import { withAttachments, type DescribeAttachments } from './MessageReader';
 import { holdsAll, searchWords, snippetOf, type SearchWords } from './searchText';
@@ -54,12 +53,12 @@ export class SearchService {
   async search(actor: Actor, query: SearchQuery): Promise<SearchPage> {
     requireOperator(actor);
     const words = searchWords(query.q);
-    if (words.all.length === 0) throw new ValidationError('Search for a word of two or more letters or digits', [{ field: 'q', message: 'needs a word of two or more letters or digits' }]);
     const position = query.cursor ? decodeCursor(query.cursor, readPosition) : {};
     const want = query.limit + 1;
     const exact = query.q.trim();
     const [messages, sessions] = await Promise.all([
-      position.md ? [] : this.messageHits(words, query, position.m, want),
+      // A q with no word of two or more letters or digits ("!!", an emoji) finds no message; a customer's exact id or email still.
+      position.md || words.all.length === 0 ? [] : this.messageHits(words, query, position.m, want),
       position.sd ? [] : this.sessionHits(words, exact, query, position.s ? { createdAt: new Date(position.s[0]), id: position.s[1] } : null, want),
     ]);
     const hits = merge(
