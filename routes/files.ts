@@ -16,9 +16,16 @@ export function sendFile(res: Response, file: OpenedFile): void {
   res.setHeader('Cache-Control', 'private');
   res.setHeader('Content-Security-Policy', "default-src 'none'; sandbox");
   if (file.size !== null) res.setHeader('Content-Length', String(file.size));
-  res.setHeader('Content-Disposition', disposition(image ? 'inline' : 'attachment', attachment.fileName));
+  res.setHeader('Content-Disposition', disposition(image ? 'inline' : 'attachment', file.variant === 'thumbnail' ? thumbnailName(attachment.fileName, contentType) : attachment.fileName));
   // A client that goes away half-way ends the stream; nothing is left to answer.
   pipeline(file.stream, res).catch(() => res.destroy());
+}
+
+/** A thumbnail under its image's name with its own type's extension: `holiday.jpg` as image/webp → `holiday.webp`. */
+function thumbnailName(fileName: string, contentType: string): string {
+  const dot = fileName.lastIndexOf('.');
+  const ext = contentType === 'image/jpeg' ? 'jpg' : contentType.slice(contentType.indexOf('/') + 1);
+  return `${dot > 0 ? fileName.slice(0, dot) : fileName}.${ext}`;
 }
 
 /**

@@ -47,6 +47,8 @@ describeEachBackend('files in chats', (backend) => {
         const thumb = await fetchLink(stage.url, message.attachment?.thumbnailUrl as string);
         expect(thumb.status).toBe(200);
         expect(thumb.headers['content-type']).toBe('image/webp');
+        // Saved from the browser, it is named for what it is.
+        expect(thumb.headers['content-disposition']).toBe(`inline; filename="holiday.webp"; filename*=UTF-8''holiday.webp`);
         expect(await sharp(thumb.body as Buffer).metadata()).toMatchObject({ format: 'webp', width: 320, height: 240 });
 
         // Every later read carries the file with links of its own.
