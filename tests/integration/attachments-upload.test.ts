@@ -122,6 +122,27 @@ describeEachBackend('files in chats', (backend) => {
         expect(served.headers['content-disposition']).toMatch(/^attachment;/);
         expect(Buffer.compare(served.body as Buffer, log)).toBe(0);
       });
+
+      it("a text file saved in UTF-16 (Windows' Notepad) is taken as the text it is, and served as UTF-8", async () => {
+        const { customer } = await liveChat(stage.url, stage.admin.token);
+        const text = 'Fehlerprotokoll: Größe überschritten\r\n日本語の行\r\n';
+        const little = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]);
+        const big = Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from(text, 'utf16le').swap16()]);
+        for (const [bytes, name] of [
+          [little, 'error.log'],
+          [big, 'error-be.txt'],
+        ] as const) {
+          const res = await upload(stage.url, customer.customerToken, customer.session.id, { bytes, name });
+          expect(res.status).toBe(201);
+          expect(res.body.data).toMatchObject({ type: 'file', attachment: { fileName: name, contentType: 'text/plain', size: Buffer.byteLength(text) } });
+          const served = await fetchLink(stage.url, res.body.data.attachment.url);
+          expect(served.headers['content-type']).toBe('text/plain; charset=utf-8');
+          expect((served.body as Buffer).toString('utf8')).toBe(text);
+        }
+        // UTF-16 holding control characters is no text file.
+        const binary = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('a\u0000\u0001b', 'utf16le')]);
+        expectError(await upload(stage.url, customer.customerToken, customer.session.id, { bytes: binary, name: 'odd.txt' }), 400, 'VALIDATION_ERROR');
+      });
     });
   }
 

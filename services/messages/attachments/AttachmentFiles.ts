@@ -9,7 +9,7 @@ import type { AttachmentDTO } from '../../contract';
 import { NotFoundError, ValidationError } from '../../errors';
 import { cleanFileName } from './fileNames';
 import type { FileStore, Variant } from './FileStore';
-import { detectType, IMAGE_TYPES } from './fileTypes';
+import { detectType, IMAGE_TYPES, utf8Text } from './fileTypes';
 import { processImage, UnreadableImageError } from './images';
 import type { AttachmentLinks } from './links';
 
@@ -63,7 +63,10 @@ export class AttachmentFiles {
       throw fileError(`this type of file is not accepted${type ? ` (${type.mime})` : ''}; accepted: ${this.config.allowedTypes.join(', ')}`);
     }
     const fileName = cleanFileName(upload.fileName, type);
-    if (!IMAGE_TYPES.has(type.mime)) return { fileName, contentType: type.mime, width: null, height: null, original: upload.bytes, thumbnail: null };
+    if (!IMAGE_TYPES.has(type.mime)) {
+      const original = type.mime === 'text/plain' ? utf8Text(upload.bytes) : upload.bytes;
+      return { fileName, contentType: type.mime, width: null, height: null, original, thumbnail: null };
+    }
     try {
       const image = await processImage(upload.bytes, type.mime);
       return { fileName, contentType: type.mime, width: image.width, height: image.height, original: image.bytes, thumbnail: { bytes: image.thumbnail, type: image.thumbnailType } };
