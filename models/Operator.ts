@@ -31,6 +31,8 @@ export class Operator extends Model<InferAttributes<Operator>, InferCreationAttr
   declare lastSeenAt: CreationOptional<Date | null>;
   /** Presence lease: the operator counts as connected until this time (plus the grace period). */
   declare presentUntil: CreationOptional<Date | null>;
+  /** When the operator's last connection dropped; null while one is open, or if they never had one (migration 013). */
+  declare disconnectedAt: CreationOptional<Date | null>;
   declare createdAt: CreationOptional<Date>;
   declare updatedAt: CreationOptional<Date>;
 
@@ -57,6 +59,7 @@ export class Operator extends Model<InferAttributes<Operator>, InferCreationAttr
         lastAssignedAt: { type: DataTypes.DATE(3), allowNull: true },
         lastSeenAt: { type: DataTypes.DATE(3), allowNull: true },
         presentUntil: { type: DataTypes.DATE(3), allowNull: true },
+        disconnectedAt: { type: DataTypes.DATE(3), allowNull: true },
         createdAt: DataTypes.DATE(3),
         updatedAt: DataTypes.DATE(3),
       },

@@ -12,6 +12,7 @@ import * as mailOutbox from './migrations/009-mail-outbox';
 import * as replyMails from './migrations/010-reply-mails';
 import * as privacyAndAudit from './migrations/011-privacy-and-audit';
 import * as statisticsIndexes from './migrations/012-statistics-indexes';
+import * as operatorConnectionLost from './migrations/013-operator-connection-lost';
 
 /** Listed, not globbed, so the same list runs from TypeScript under jest and from compiled JavaScript. */
 const MIGRATIONS = [
@@ -27,6 +28,7 @@ const MIGRATIONS = [
   { name: '010-reply-mails', module: replyMails },
   { name: '011-privacy-and-audit', module: privacyAndAudit },
   { name: '012-statistics-indexes', module: statisticsIndexes },
+  { name: '013-operator-connection-lost', module: operatorConnectionLost },
 ];
 
 export type Migrator = Umzug<QueryInterface>;

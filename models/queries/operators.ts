@@ -20,11 +20,12 @@ export function countAvailable(db: Db): Promise<number> {
 
 /**
  * The available operators, locked in id order: routing passes of every process take turns on these rows. Whole
- * rows: a pass writes the ones it seats through to the cache from them, without reading them again.
+ * rows: a pass writes the ones it seats through to the cache from them, without reading them again. Not those
+ * whose last connection has dropped: still online through the grace period, they get no new chats (invariant 4).
  */
 export function lockAvailable(db: Db, transaction: Transaction): Promise<Operator[]> {
   return db.models.Operator.findAll({
-    where: AVAILABLE,
+    where: { ...AVAILABLE, disconnectedAt: null },
     order: [['id', 'ASC']],
     lock: transaction.LOCK.UPDATE,
     transaction,

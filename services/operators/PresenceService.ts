@@ -36,10 +36,13 @@ export class PresenceService {
 
   async connected(operatorId: number): Promise<void> {
     this.connections.set(operatorId, (this.connections.get(operatorId) ?? 0) + 1);
-    await this.renew([operatorId]);
+    await this.renew([operatorId], true);
   }
 
-  /** The last connection of this process for the operator ends the lease now; the grace period starts. */
+  /**
+   * The last connection of this process for the operator ends the lease now; the grace period starts, and routing
+   * passes them by until a connection is back (here, or on another process at its next heartbeat).
+   */
   async disconnected(operatorId: number): Promise<void> {
     const left = (this.connections.get(operatorId) ?? 1) - 1;
     if (left > 0) {
@@ -49,7 +52,9 @@ export class PresenceService {
     this.connections.delete(operatorId);
     this.touched.delete(operatorId);
     const now = new Date();
-    await this.db.models.Operator.update({ presentUntil: now, lastSeenAt: now }, { where: { id: operatorId, presentUntil: { [Op.gt]: now } } });
+    const { Operator } = this.db.models;
+    await this.db.retrying(undefined, () => Operator.update({ disconnectedAt: now }, { where: { id: operatorId }, silent: true }));
+    await Operator.update({ presentUntil: now, lastSeenAt: now }, { where: { id: operatorId, presentUntil: { [Op.gt]: now } } });
   }
 
   isConnectedHere(operatorId: number): boolean {
@@ -61,12 +66,12 @@ export class PresenceService {
     const last = this.touched.get(operatorId) ?? 0;
     if (Date.now() - last < TOUCH_THROTTLE_MS) return;
     this.touched.set(operatorId, Date.now());
-    await this.renew([operatorId]);
+    await this.renew([operatorId], false);
   }
 
   /** Renews the lease of every operator connected to this process (called every HEARTBEAT_MS). */
   async heartbeat(): Promise<void> {
-    if (this.connections.size > 0) await this.renew([...this.connections.keys()]);
+    if (this.connections.size > 0) await this.renew([...this.connections.keys()], true);
   }
 
   /** Sets offline every operator whose lease ran out more than the grace period ago; returns their ids. */
@@ -98,11 +103,13 @@ export class PresenceService {
     return wentOffline;
   }
 
-  private async renew(operatorIds: number[]): Promise<void> {
+  /** `connected`: they hold a connection here, so routing may send them chats again (a REST call is no connection). */
+  private async renew(operatorIds: number[], connected: boolean): Promise<void> {
     const now = Date.now();
+    const lease = { presentUntil: new Date(now + LEASE_MS), lastSeenAt: new Date(now) };
     // One statement of its own, on rows routing passes lock too: chosen as a deadlock's victim, it simply runs again.
     await this.db.retrying(undefined, () =>
-      this.db.models.Operator.update({ presentUntil: new Date(now + LEASE_MS), lastSeenAt: new Date(now) }, { where: { id: { [Op.in]: operatorIds } }, silent: true }),
+      this.db.models.Operator.update(connected ? { ...lease, disconnectedAt: null } : lease, { where: { id: { [Op.in]: operatorIds } }, silent: true }),
     );
   }
 }

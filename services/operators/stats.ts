@@ -18,7 +18,7 @@ export async function operatorStats(db: Db): Promise<OperatorStats> {
   const startOfDay = new Date();
   startOfDay.setUTCHours(0, 0, 0, 0);
   const [operators, closedToday, responses, ratings, waiting, active, waits] = await Promise.all([
-    db.models.Operator.findAll({ order: [['id', 'ASC']] }),
+    db.models.Operator.findAll({ attributes: ['id', 'name', 'status', 'activeSessions'], order: [['id', 'ASC']] }),
     closedSince(db, startOfDay),
     firstResponseTimes(db, SAMPLE),
     averageRatings(db),

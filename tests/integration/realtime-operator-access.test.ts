@@ -163,6 +163,25 @@ describeEachBackend('realtime /operator', (backend) => {
       expect(customer.session).toMatchObject({ status: 'waiting', operatorId: null });
     });
 
+    it('new chats stop going to an operator the moment their last socket drops; back within the grace, they get the chat that waited', async () => {
+      const ann = await connectedOperator(stage.url, stage.admin.token, { name: 'Ann', status: 'online' });
+      // A second tab closing changes nothing: her first is still open.
+      (await connectOperator(stage.url, ann.token)).disconnect();
+      await sleep(150);
+      expect((await createSession(stage.url)).session).toMatchObject({ status: 'active', operatorId: ann.id });
+
+      ann.socket.disconnect();
+      await sleep(150);
+      const waiting = await createSession(stage.url);
+      expect(waiting.session).toMatchObject({ status: 'waiting', operatorId: null });
+      expect((await operatorOf(ann.id)).status).toBe('online');
+
+      const back = await connectOperator(stage.url, ann.token);
+      const heard = await nextEvent<SessionMsg>(back, 'session:assigned', 3_000, (p) => p.session.id === waiting.session.id);
+      expect(heard.session).toMatchObject({ status: 'active', operatorId: ann.id });
+      back.disconnect();
+    });
+
     it('reconnecting within the grace keeps the operator online; so does a second tab staying open', async () => {
       const ann = await connectedOperator(stage.url, stage.admin.token, { name: 'Ann', status: 'online' });
       const ben = await connectedOperator(stage.url, stage.admin.token, { name: 'Ben', status: 'online' });
