@@ -78,7 +78,7 @@ export class Sweeper {
     const stillUnanswered = (row: { firstResponseAt: Date | null; assignedAt: Date | null }): boolean => row.firstResponseAt === null && row.assignedAt !== null && row.assignedAt < cutoff;
     for (const session of sessions) {
       if (session.operatorId === null || session.operatorId === undefined) continue;
-      await this.assigner.requeue(session.id, Number(session.operatorId), `requeued: no reply in ${seconds} s`, stillUnanswered);
+      await this.assigner.requeue(session.id, Number(session.operatorId), `requeued: no reply in ${seconds} s`, { keepAway: true, onlyIf: stillUnanswered });
     }
   }
 

@@ -97,7 +97,7 @@ export class PresenceService {
       const sessions = await ChatSession.findAll({ attributes: ['id'], where: { operatorId: id, status: 'active' } });
       for (const session of sessions) {
         // One chat that cannot be moved now (a lock timeout while a host fails) does not keep the others where they are.
-        await this.assigner.requeue(session.id, id, 'requeued: operator went offline').catch((error: unknown) => this.logger.error({ err: error, sessionId: session.id, operatorId: id }, 'requeue after going offline failed'));
+        await this.assigner.requeue(session.id, id, 'requeued: operator went offline', { keepAway: false }).catch((error: unknown) => this.logger.error({ err: error, sessionId: session.id, operatorId: id }, 'requeue after going offline failed'));
       }
     }
     return wentOffline;

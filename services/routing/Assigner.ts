@@ -3,13 +3,12 @@ import { Op } from 'sequelize';
 import { QUEUE_ORDER, findSessions } from '../../models/queries/sessions';
 import type { Config, StrategyName } from '../../config';
 import type { Db } from '../../models/db';
-import type { ChatSession } from '../../models';
 import type { StateCache } from '../cache/StateCache';
 import type { SessionDTO, SettingsDTO } from '../contract';
 import { getSession, sessionDTOs } from '../sessions/sessionViews';
 import { claimSession, requireWaiting, type ClaimReason } from '../sessions/transitions/claim';
 import type { Transitions } from '../sessions/transitions/pipeline';
-import { requeueSession } from '../sessions/transitions/requeue';
+import { requeueSession, type RequeueOptions } from '../sessions/transitions/requeue';
 import { Arrivals, type Arrival } from './arrivals';
 import { DrainRunner } from './drainRunner';
 import { PASS_SIZE, routingPass, type PassAssignment } from './pass';
@@ -86,7 +85,7 @@ export class Assigner {
   }
 
   /** Takes a session from its operator to the head of the queue; null when another change came first. */
-  requeue(sessionId: string, operatorId: number, reason: string, onlyIf?: (row: ChatSession) => boolean): Promise<SessionDTO | null> {
-    return this.transitions.run((step) => requeueSession(step, sessionId, operatorId, reason, onlyIf));
+  requeue(sessionId: string, operatorId: number, reason: string, options: RequeueOptions): Promise<SessionDTO | null> {
+    return this.transitions.run((step) => requeueSession(step, sessionId, operatorId, reason, options));
   }
 }

@@ -45,9 +45,10 @@ const ANY_SEAT = '\u0000any';
 
 /**
  * Decides, in queue order, which operator each waiting session goes to, as if the sessions had been routed
- * one after another: each choice sees the loads left by the ones before it. A session that finds no seat
+ * one after another: each choice sees the loads left by the ones before it. A session that finds no free seat
  * blocks the later ones competing for the same seats (any seat without a department, that department's
- * otherwise), so a later session never jumps an earlier eligible one. Pure: the caller holds the locks.
+ * otherwise), so a later session never jumps an earlier eligible one; one whose only free seat is its previous
+ * holder's (requeued from them) blocks nobody. Pure: the caller holds the locks.
  */
 export function planAssignments(input: PlanInput): Plan {
   const seats = input.seats.map((seat) => ({ ...seat }));
@@ -58,16 +59,14 @@ export function planAssignments(input: PlanInput): Plan {
 
   for (const session of input.sessions) {
     if (blocked.has(ANY_SEAT) || (session.department && blocked.has(session.department))) continue;
-    const candidates = seats.filter(
-      (seat) =>
-        seat.activeSessions < seat.maxConcurrentSessions &&
-        (!session.department || seat.departments.includes(session.department)) &&
-        seat.id !== session.requeuedFrom,
-    );
-    if (candidates.length === 0) {
+    const open = seats.filter((seat) => seat.activeSessions < seat.maxConcurrentSessions && (!session.department || seat.departments.includes(session.department)));
+    if (open.length === 0) {
       blocked.add(session.department ?? ANY_SEAT);
       continue;
     }
+    // The one seat it may not take (the operator it was taken from) is still there for the sessions behind it.
+    const candidates = open.filter((seat) => seat.id !== session.requeuedFrom);
+    if (candidates.length === 0) continue;
     const previousId = session.customerId ? input.previousOperators.get(session.customerId) : undefined;
     const previous = candidates.find((seat) => seat.id === previousId);
     const chosen = previous ?? (STRATEGY_FUNCTIONS[input.strategy](candidates, { lastRoundRobinId })[0] as Seat);

@@ -236,6 +236,13 @@ describeEachBackend('routing rules', (backend) => {
       expect(back).toMatchObject({ status: 'waiting', operatorId: null });
       const operator = await request(server.url).get(`/api/operators/${gone.id}`).set(bearer(admin.token));
       expect(operator.body.data).toMatchObject({ status: 'offline', activeSessions: 0 });
+      // Back online, she gets it again (she only went away; she did not let it wait), and the chat behind it too.
+      const later = await createSession(server.url);
+      expect(later.session.status).toBe('waiting');
+      await setStatus(server.url, gone.token, gone.id, 'online');
+      for (const id of [customer.session.id, later.session.id]) {
+        expect(await eventually(() => sessionOf(server, admin.token, id), (s) => s.status === 'active')).toMatchObject({ operatorId: gone.id });
+      }
     } finally {
       await server.close();
     }

@@ -68,7 +68,7 @@ async function act(d: Deployment, server: TestServer, action: Action, customer: 
     case 'route':
       return answerOf(await http.post('/api/operators/assign').set(bearer(d.admin.token)).send({ sessionId: id, strategy: 'least-busy' }));
     case 'requeue':
-      return (await server.server.assigner.requeue(id, d.x.id, 'no reply in time')) ? 'requeued' : 'unchanged';
+      return (await server.server.assigner.requeue(id, d.x.id, 'no reply in time', { keepAway: true })) ? 'requeued' : 'unchanged';
     case 'rate':
       return answerOf(await http.post(`/api/chat/sessions/${id}/rating`).set(bearer(customer.customerToken)).send({ rating: 4 }));
   }

@@ -59,6 +59,11 @@ describe('a routing pass plan', () => {
     const result = plan([waiting('s1', { requeuedFrom: 1 })], [seat(1, 0, 3), seat(2, 2, 3)]);
     expect(pairs(result)).toEqual([['s1', 2]]);
     expect(plan([waiting('s1', { requeuedFrom: 1 })], [seat(1, 0, 3)]).assignments).toEqual([]);
+    // It waits for someone else without holding back the sessions behind it, which that operator may take.
+    expect(pairs(plan([waiting('s1', { requeuedFrom: 1 }), waiting('s2'), waiting('s3', { department: 'sales' })], [seat(1, 0, 3, ['sales'])]))).toEqual([
+      ['s2', 1],
+      ['s3', 1],
+    ]);
   });
 
   it('returns a customer to their previous operator when that one has a seat', () => {
