@@ -141,6 +141,8 @@ export class OperatorService {
     // A new password or disabling ends every token of the operator: their open connections end with them.
     if (input.password !== undefined || input.disabled === true) this.events.emit('operator.signed_out', { operatorId });
     if (after.status !== before.status) this.events.emit('operator.status_changed', { operator: after, previous: before.status });
+    // Their chats would wait on someone who can no longer sign in, whatever REQUEUE_ON_OFFLINE says of going offline.
+    if (input.disabled === true && !before.disabled) await this.assigner.requeueAll(operatorId, 'requeued: operator disabled');
     if ((input.maxConcurrentSessions ?? 0) > before.maxConcurrentSessions || input.departments !== undefined) void this.assigner.drain();
     return after;
   }

@@ -76,7 +76,7 @@ export class PresenceService {
 
   /** Sets offline every operator whose lease ran out more than the grace period ago; returns their ids. */
   async sweep(): Promise<number[]> {
-    const { Operator, ChatSession } = this.db.models;
+    const { Operator } = this.db.models;
     const cutoff = new Date(Date.now() - this.config.operatorPresenceGraceSeconds * 1000);
     const gone = { status: { [Op.ne]: 'offline' }, [Op.or]: [{ presentUntil: null }, { presentUntil: { [Op.lt]: cutoff } }] };
     const stale = await Operator.findAll({ attributes: ['id', 'status'], where: gone });
@@ -93,13 +93,7 @@ export class PresenceService {
       this.events.emit('operator.status_changed', { operator: toOperatorDTO(operator), previous: status });
     }
     if (!this.config.requeueOnOffline) return wentOffline;
-    for (const id of wentOffline) {
-      const sessions = await ChatSession.findAll({ attributes: ['id'], where: { operatorId: id, status: 'active' } });
-      for (const session of sessions) {
-        // One chat that cannot be moved now (a lock timeout while a host fails) does not keep the others where they are.
-        await this.assigner.requeue(session.id, id, 'requeued: operator went offline', { keepAway: false }).catch((error: unknown) => this.logger.error({ err: error, sessionId: session.id, operatorId: id }, 'requeue after going offline failed'));
-      }
-    }
+    for (const id of wentOffline) await this.assigner.requeueAll(id, 'requeued: operator went offline');
     return wentOffline;
   }
 

@@ -30,7 +30,7 @@ export class Assigner {
     private readonly config: Config,
     /** The team's settings in force (SettingsService): each group of arrivals reads them once. */
     settings: () => Promise<SettingsDTO>,
-    logger: Logger,
+    private readonly logger: Logger,
   ) {
     this.runner = new DrainRunner(async () => {
       const pass = await this.transitions.run((step) => routingPass(step, this.cache, this.config, { strategy: this.config.assignmentStrategy }));
@@ -82,6 +82,18 @@ export class Assigner {
     requireWaiting(await getSession(this.db, sessionId));
     const pass = await this.transitions.run((step) => routingPass(step, this.cache, this.config, { strategy, sessionId }));
     return pass.assignments[0] ?? null;
+  }
+
+  /**
+   * Every active session of an operator back to the queue, where they can no longer answer (gone offline,
+   * disabled): they may take them again once back. One that cannot be moved now (a lock timeout while a host
+   * fails) is logged, and does not keep the others where they are.
+   */
+  async requeueAll(operatorId: number, reason: string): Promise<void> {
+    const sessions = await this.db.models.ChatSession.findAll({ attributes: ['id'], where: { operatorId, status: 'active' } });
+    for (const { id } of sessions) {
+      await this.requeue(id, operatorId, reason, { keepAway: false }).catch((error: unknown) => this.logger.error({ err: error, sessionId: id, operatorId }, 'requeue failed'));
+    }
   }
 
   /** Takes a session from its operator to the head of the queue; null when another change came first. */

@@ -124,9 +124,11 @@ describeEachBackend('realtime /operator', (backend) => {
       expect(await nextEvent(tab, 'queue:updated', undefined, (p: { waiting: number }) => p.waiting === 1)).toEqual({ waiting: 1 });
     });
 
-    it('PATCH disabled:true disconnects the operator at once; other operators see them offline; the old token no longer connects', async () => {
+    it('PATCH disabled:true disconnects the operator at once; other operators see them offline; the old token no longer connects; their chats go back to the queue', async () => {
       const ann = await connectedOperator(stage.url, stage.admin.token, { name: 'Ann', status: 'online' });
       const ben = await connectedOperator(stage.url, stage.admin.token, { name: 'Ben' });
+      const customer = await createSession(stage.url);
+      expect(customer.session.operatorId).toBe(ann.id);
       await sleep(100);
       clearEvents(ben.socket);
       const dropped = waitDisconnected(ann.socket);
@@ -135,6 +137,11 @@ describeEachBackend('realtime /operator', (backend) => {
       expect(await nextEvent<StatusMsg>(ben.socket, 'operator:status', undefined, (p) => p.operatorId === ann.id)).toEqual({ operatorId: ann.id, status: 'offline' });
       expect(await connectError(stage.url, '/operator', { token: ann.token })).toBe('UNAUTHENTICATED');
       expect(ben.socket.connected).toBe(true);
+      // The chat she held does not wait on someone who can no longer sign in: Ben, coming online, gets it.
+      expect((await operatorOf(ann.id)).activeSessions).toBe(0);
+      const assigned = nextEvent<SessionMsg>(ben.socket, 'session:assigned', undefined, (p) => p.session.id === customer.session.id);
+      await call(ben.socket, 'status:set', { status: 'online' });
+      expect((await assigned).session).toMatchObject({ status: 'active', operatorId: ben.id });
     });
   });
 });
