@@ -74,7 +74,7 @@ export class OutboxWorker {
       const at = retryAt(mail, new Date());
       if (at) await reschedule(this.db, mail, at, reason);
       else await markFailed(this.db, mail, reason);
-      this.logger.warn({ mailId: mail.id, kind: mail.kind, attempts: mail.attempts, retryAt: at, err: reason }, at ? 'mail not sent: will retry' : 'mail not sent: given up');
+      this.logger.warn({ mailId: mail.id, kind: mail.kind, attempts: mail.attempts, retryAt: at, err: error }, at ? 'mail not sent: will retry' : 'mail not sent: given up');
       return;
     }
     await markSent(this.db, mail, new Date());
