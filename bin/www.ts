@@ -17,9 +17,18 @@ function readConfig(): Config {
   }
 }
 
+/** The one line a start-up failure is told in. */
+const startFailure = (error: unknown): string => `could not start: ${error instanceof Error ? error.message : String(error)}`;
+
 async function main(): Promise<void> {
   const config = readConfig();
-  const server = createServer(config);
+  let server: ChatServer;
+  try {
+    server = createServer(config);
+  } catch (error) {
+    // Before anything runs: the SQLite file's folder cannot be made, say.
+    fail([startFailure(error)]);
+  }
   let signalled = false;
   const shutdown = (signal: NodeJS.Signals): void => {
     if (signalled) return;
@@ -41,9 +50,10 @@ async function main(): Promise<void> {
   try {
     await server.start();
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    await server.stop().catch(() => undefined);
-    fail([`could not start: ${message}`]);
+    // Stopping what never fully started may not settle (nothing left to wait on, the process would end with 0
+    // and no word): it is given a moment, and the failure is told whatever it does.
+    await Promise.race([server.stop().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 2_000))]);
+    fail([startFailure(error)]);
   }
   // Under pm2 (wait_ready), `pm2 reload` stops an old process only once its replacement says it is ready: not
   // before the database and, when configured, Redis answer, or the new process would serve a half deployment.
@@ -62,4 +72,4 @@ async function untilDependenciesAnswer(server: ChatServer): Promise<void> {
   }
 }
 
-void main();
+main().catch((error: unknown) => fail([startFailure(error)]));

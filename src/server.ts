@@ -186,7 +186,9 @@ export function createServer(config: Config, options: ServerOptions = {}): ChatS
   }
 
   async function start(): Promise<number> {
-    await db.sequelize.authenticate();
+    await db.sequelize.authenticate().catch((error: Error) => {
+      throw db.dialect === 'sqlite' ? new Error(`cannot open the SQLite file ${config.db.storage} (DB_STORAGE): ${error.message}`) : error;
+    });
     // Asked now, once: asked first inside a routing pass, it would take a second connection while the pass holds locks.
     await db.insertIdStep();
     if (db.dialect === 'sqlite' && config.db.storage !== ':memory:') await db.sequelize.query('PRAGMA journal_mode = WAL');

@@ -75,6 +75,19 @@ describe('the compiled server (node dist/bin/www.js)', () => {
     expect(stderr.filter((line) => STACK_LINE.test(line))).toEqual([]);
   });
 
+  it('a SQLite file that cannot be opened, or whose folder cannot be made: exits 1 with one line naming it, no stack trace', async () => {
+    for (const [storage, named] of [
+      ['/proc/chat-startup.sqlite', '/proc/chat-startup.sqlite'],
+      ['/sys/chat-startup/chat.sqlite', '/sys/chat-startup'],
+    ]) {
+      const { exit, stderr } = await refused({ PORT: '0', DB_STORAGE: storage as string });
+      expect({ storage, code: exit.code, lines: stderr.length }).toEqual({ storage, code: 1, lines: 1 });
+      expect(stderr[0]).toMatch(/could not start/);
+      expect(stderr[0]).toContain(named);
+      expect(stderr.filter((line) => STACK_LINE.test(line))).toEqual([]);
+    }
+  });
+
   it('an unreachable database: exits 1 with one line saying why, no stack trace', async () => {
     const closedPort = await new Promise<number>((resolve) => {
       const probe = net.createServer().listen(0, '127.0.0.1', () => {
