@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import validator from 'validator';
 import { readAttachmentConfig, type AttachmentConfig } from './attachments';
 import { readMailConfig, type MailConfig } from './mail';
 
@@ -189,6 +190,7 @@ export function loadConfig(env: Env = process.env): Config {
   if ((adminEmail === undefined) !== (adminPassword === undefined)) {
     problems.push('ADMIN_EMAIL and ADMIN_PASSWORD must be set together');
   }
+  if (adminEmail !== undefined && !validator.isEmail(adminEmail)) problems.push(`ADMIN_EMAIL must be an email address, got "${adminEmail}"`);
   if (adminPassword !== undefined && adminPassword.length < 8) {
     problems.push('ADMIN_PASSWORD must be at least 8 characters');
   }

@@ -17,6 +17,12 @@ export interface MailConfig {
   inboundSecret: string | null;
 }
 
+/** `chat@example.com`, or with the name mail programs show: `Acme Support <chat@example.com>`. */
+function isSender(from: string): boolean {
+  const named = /^[^<>"\r\n]*<([^<>\s]+)>$/.exec(from.trim());
+  return validator.isEmail(named ? (named[1] as string) : from);
+}
+
 export function readMailConfig({ raw, int, problems }: SettingReaders, jwtSecretSet: boolean): MailConfig | null {
   const smtpUrl = raw('SMTP_URL');
   const from = raw('MAIL_FROM');
@@ -31,7 +37,7 @@ export function readMailConfig({ raw, int, problems }: SettingReaders, jwtSecret
     // Not echoed: the URL carries the password.
     problems.push('SMTP_URL must be an smtp:// or smtps:// URL');
   }
-  if (from !== undefined && !validator.isEmail(from)) problems.push(`MAIL_FROM must be an email address, got "${from}"`);
+  if (from !== undefined && !isSender(from)) problems.push(`MAIL_FROM must be an email address, alone or as "Name <address>", got "${from}"`);
   if (smtpUrl !== undefined && from === undefined) problems.push('MAIL_FROM is required when SMTP_URL is set (the sender of every mail)');
   const replyDelaySeconds = int('EMAIL_REPLY_DELAY_SECONDS', 120, 0, 86_400);
   const inboundSecret = raw('INBOUND_EMAIL_SECRET') ?? null;

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import validator from 'validator';
 import type { NewMail } from '../../models/queries/outbox';
 import type { UnmailedReply } from '../../models/queries/replyMails';
+import { mailDomain } from './replyAddress';
 
 /**
  * The mails the server writes (PROTOCOL.md "Email"): a plain-text part and an HTML part, every value escaped in
@@ -50,7 +51,7 @@ export function offlineMessageMail(input: OfflineMessage, recipients: string[]):
     text,
     html,
     replyTo: email,
-    messageId: `<${randomUUID()}@${input.from.split('@')[1] ?? 'localhost'}>`,
+    messageId: `<${randomUUID()}@${mailDomain(input.from)}>`,
   };
 }
 
@@ -91,7 +92,7 @@ export function repliesMail(input: Replies): NewMail {
     text,
     html,
     replyTo: input.replyTo,
-    messageId: `<${randomUUID()}@${input.from.split('@')[1] ?? 'localhost'}>`,
+    messageId: `<${randomUUID()}@${mailDomain(input.from)}>`,
   };
 }
 
@@ -122,6 +123,6 @@ export function transcriptMail(input: { sessionId: string; customerName: string 
     text,
     html,
     replyTo: null,
-    messageId: `<${randomUUID()}@${input.from.split('@')[1] ?? 'localhost'}>`,
+    messageId: `<${randomUUID()}@${mailDomain(input.from)}>`,
   };
 }

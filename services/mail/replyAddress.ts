@@ -9,8 +9,13 @@ const ADDRESS = /^reply\+([0-9a-f-]{36})\.([0-9a-f]+)@/i;
 
 const signatureOf = (sessionId: string, secret: string): string => createHmac('sha256', secret).update(`reply:${sessionId}`).digest('hex').slice(0, SIGNATURE_CHARS);
 
+/** The domain of MAIL_FROM, bare (`chat@example.com`) or with a name (`Acme Support <chat@example.com>`). */
+export function mailDomain(from: string): string {
+  return /@([^@\s<>]+)>?\s*$/.exec(from)?.[1] ?? 'localhost';
+}
+
 export function replyAddress(sessionId: string, secret: string, from: string): string {
-  return `reply+${sessionId}.${signatureOf(sessionId, secret)}@${from.split('@')[1] ?? 'localhost'}`;
+  return `reply+${sessionId}.${signatureOf(sessionId, secret)}@${mailDomain(from)}`;
 }
 
 /** The session a reply address stands for, when its signature is right; null for anything else. */

@@ -39,7 +39,7 @@ describeEachBackend('replies by email', (backend) => {
   beforeEach(async () => {
     box = await startMailbox();
     server = await startTestServer(backend, {
-      env: { SMTP_URL: box.url, MAIL_FROM: 'chat@example.com', OFFLINE_NOTIFY_EMAILS: 'team@example.com', PUBLIC_URL: 'https://chat.example.com', EMAIL_REPLY_DELAY_SECONDS: '1', INBOUND_EMAIL_SECRET: SECRET },
+      env: { SMTP_URL: box.url, MAIL_FROM: 'Acme Support <chat@example.com>', OFFLINE_NOTIFY_EMAILS: 'team@example.com', PUBLIC_URL: 'https://chat.example.com', EMAIL_REPLY_DELAY_SECONDS: '1', INBOUND_EMAIL_SECRET: SECRET },
     });
     admin = await createAdmin(server);
   });
@@ -74,6 +74,9 @@ describeEachBackend('replies by email', (backend) => {
     expect(answer.text).toContain('Anything else?');
     expect(answer.text).not.toContain('Internal');
     expect(replyToOf(answer)).toMatch(new RegExp(`^reply\\+${id}\\.[0-9a-f]+@example\\.com$`));
+    // MAIL_FROM's name is what the customer's mail program shows; its address's domain makes the reply address.
+    expect(answer.from?.value[0]).toMatchObject({ name: 'Acme Support', address: 'chat@example.com' });
+    expect(answer.messageId).toMatch(/@example\.com>?$/);
 
     const back = await inbound(customerReply(replyToOf(answer), 'Great, thank you!'));
     expect(back.status).toBe(201);

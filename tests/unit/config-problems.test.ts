@@ -30,6 +30,9 @@ describe('loadConfig refuses bad values with one line per problem, naming the va
     expectOneProblemNaming({ SMTP_URL: 'smtp://u:pw@mail.example.com:587', MAIL_FROM: 'chat@example.com' }, 'JWT_SECRET');
     expect(expectOneProblemNaming({ ...secret, SMTP_URL: 'http://u:hunter2@mail.example.com', MAIL_FROM: 'chat@example.com' }, 'SMTP_URL')).not.toContain('hunter2');
     expectOneProblemNaming({ MAIL_FROM: 'not an address' }, 'MAIL_FROM');
+    expectOneProblemNaming({ MAIL_FROM: 'Acme Support <not an address>' }, 'MAIL_FROM');
+    // A name for mail programs to show is fine.
+    expect(loadConfig({ ...secret, SMTP_URL: 'smtp://mail.example.com:25', MAIL_FROM: 'Acme Support <chat@example.com>' }).mail?.from).toBe('Acme Support <chat@example.com>');
     expectOneProblemNaming({ OFFLINE_NOTIFY_EMAILS: 'team@example.com, nobody' }, 'OFFLINE_NOTIFY_EMAILS');
     expectOneProblemNaming({ PUBLIC_URL: 'chat.example.com' }, 'PUBLIC_URL');
     expectOneProblemNaming({ EMAIL_REPLY_DELAY_SECONDS: '-5' }, 'EMAIL_REPLY_DELAY_SECONDS');
@@ -83,6 +86,10 @@ describe('loadConfig refuses bad values with one line per problem, naming the va
 
   it('an unknown LOG_LEVEL', () => {
     expectOneProblemNaming({ LOG_LEVEL: 'verbose' }, 'LOG_LEVEL');
+  });
+
+  it('an ADMIN_EMAIL that is no email address', () => {
+    expectOneProblemNaming({ ADMIN_EMAIL: 'not an email', ADMIN_PASSWORD: 'long enough password' }, 'ADMIN_EMAIL');
   });
 
   it('ADMIN_EMAIL without ADMIN_PASSWORD, and the other way round', () => {
