@@ -38,7 +38,7 @@ export function inboundRoutes({ inbound }: RouteContext): RouteGroup {
             400: 'not a mail, or a mail with no text',
             401: 'a missing or wrong INBOUND_EMAIL_SECRET',
             404: 'no recipient is a valid reply address; or INBOUND_EMAIL_SECRET (or mail) is not set up',
-            409: 'SESSION_CLOSED: the session is closed',
+            409: 'SESSION_CLOSED: the session was erased (a closed one opens again)',
             413: 'a mail over 25 MB',
           },
         },

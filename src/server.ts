@@ -46,6 +46,7 @@ import { CannedResponseService } from '../services/canned/CannedResponseService'
 import { SearchService } from '../services/messages/SearchService';
 import { SettingsService } from '../services/settings/SettingsService';
 import { Transitions } from '../services/sessions/transitions/pipeline';
+import { reopenSession } from '../services/sessions/transitions/reopen';
 import { buildSchemas } from '../middleware/schemas';
 import { httpMetrics } from '../middleware/httpMetrics';
 import { createRateLimiters } from '../middleware/rateLimits';
@@ -140,7 +141,9 @@ export function createServer(config: Config, options: ServerOptions = {}): ChatS
   const labels = new LabelService(db, transitions, audit);
   const canned = new CannedResponseService(db, config.maxMessageLength);
   const search = new SearchService(db, describeFiles);
-  const inbound = new InboundMail(config.mail, config.jwtSecret, messages, config.maxMessageLength);
+  const inbound = new InboundMail(config.mail, config.jwtSecret, messages, config.maxMessageLength, (sessionId) =>
+    transitions.run((step) => reopenSession(step, sessionId, 'reopened: the customer replied by email')),
+  );
   const transcripts = new TranscriptService(db, config.mail);
   const operators = new OperatorService(db, operatorCache, directory, events, assigner, audit);
   // Notes included: an export is everything held of the customer.

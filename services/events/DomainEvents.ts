@@ -29,6 +29,8 @@ export interface DomainEventMap {
   /** Taken from its operator and queued again; `waiting` is the queue's length with it. */
   'session.unassigned': { session: SessionDTO; operatorId: number; reason: string; waiting: number };
   'session.closed': { session: SessionDTO; operatorId: number | null };
+  /** A closed session waiting again: its customer wrote after the close (a reply by email). */
+  'session.reopened': { session: SessionDTO };
   'session.rated': { session: SessionDTO };
   /** Details operators see changed (labels). */
   'session.updated': { session: SessionDTO };

@@ -90,6 +90,7 @@ export class NotificationService {
       }),
     );
     on(events.on('session.updated', ({ session }) => audience.operators('session:updated', { session })));
+    on(events.on('session.reopened', ({ session }) => audience.queue('session:new', { session })));
     on(
       events.on('message.created', ({ message, session }) => audience.message(session.id, session.operatorId, message)),
     );

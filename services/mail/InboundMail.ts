@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { AddressObject, ParsedMail } from 'mailparser';
 import type { MailConfig } from '../../config/mail';
 import type { MessageDTO } from '../contract';
-import { NotFoundError, UnauthenticatedError, ValidationError } from '../errors';
+import { ConflictError, NotFoundError, UnauthenticatedError, ValidationError } from '../errors';
 import type { MessageService } from '../messages/MessageService';
 import { htmlText, replyText } from './inboundText';
 import { sessionOfReplyAddress } from './replyAddress';
@@ -39,6 +39,8 @@ export class InboundMail {
     private readonly secret: string,
     private readonly messages: MessageService,
     private readonly maxLength: number,
+    /** A closed session back in the queue (transitions/reopen.ts). */
+    private readonly reopen: (sessionId: string) => Promise<unknown>,
   ) {}
 
   /**
@@ -73,6 +75,14 @@ export class InboundMail {
     if (content === '') throw new ValidationError('The mail holds no text', [{ field: 'body', message: 'no text to store (an attachment alone is not taken)' }]);
     const key = parsed.messageId ?? createHash('sha256').update(raw).digest('hex');
     const clientMessageId = `mail-${createHash('sha256').update(key).digest('hex').slice(0, 40)}`;
-    return this.messages.postMessage({ kind: 'customer', sessionId }, sessionId, { content, clientMessageId });
+    const post = () => this.messages.postMessage({ kind: 'customer', sessionId }, sessionId, { content, clientMessageId });
+    try {
+      return await post();
+    } catch (error) {
+      // Replies come hours later, mostly after the chat was closed: it opens again, so that someone reads this one.
+      if (!(error instanceof ConflictError && error.code === 'SESSION_CLOSED')) throw error;
+      await this.reopen(sessionId);
+      return post();
+    }
   }
 }

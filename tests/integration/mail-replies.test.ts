@@ -101,6 +101,32 @@ describeEachBackend('replies by email', (backend) => {
     await box.next((m) => (m.text ?? '').includes(word), 15_000);
   }, 30_000);
 
+  it('a reply mailed after the chat was closed is kept in it, and the chat opens again for an operator to read', async () => {
+    const customer = await createSession(server.url, { customerName: 'Rosa', customerEmail: 'rosa@example.com', message: 'Where is my refund?' });
+    const id = customer.session.id;
+    await setStatus(server.url, admin.token, admin.id, 'online');
+    await waitFor(async () => (await getSession(server.url, admin.token, id)).operatorId === admin.id, 5_000, 'the chat routed to the admin');
+    await sendMessage(server.url, admin.token, id, { content: 'Your refund is on its way.' });
+    const mail = await box.next((m) => (m.text ?? '').includes('Your refund is on its way.'));
+    await request(server.url).put(`/api/chat/sessions/${id}/close`).set(bearer(admin.token)).send({}).expect(200);
+
+    const reply = customerReply(replyToOf(mail), 'It has not arrived yet.');
+    const back = await inbound(reply);
+    expect(back.status).toBe(201);
+    expect(back.body.data).toMatchObject({ sessionId: id, senderType: 'customer', content: 'It has not arrived yet.' });
+    // Open again and routed (the admin is online, with a free seat), the reason in its events.
+    await waitFor(async () => (await getSession(server.url, admin.token, id)).status === 'active', 5_000, 'the chat routed again');
+    expect(await getSession(server.url, admin.token, id)).toMatchObject({ status: 'active', operatorId: admin.id, closedAt: null });
+    const contents = (await listMessages(server.url, admin.token, id)).map((m) => m.content);
+    const [reopened, kept] = [contents.indexOf('Chat reopened: the customer wrote again'), contents.indexOf('It has not arrived yet.')];
+    expect(reopened).toBeGreaterThan(contents.indexOf('Your refund is on its way.'));
+    expect(kept).toBeGreaterThan(reopened);
+    expect((await sessionEvents(server.url, admin.token, id)).some((e) => e.type === 'queued' && e.detail?.reason === 'reopened: the customer replied by email')).toBe(true);
+    // The same mail again (the provider retrying): kept once.
+    expect((await inbound(reply)).status).toBe(200);
+    expect((await listMessages(server.url, admin.token, id)).filter((m) => m.content === 'It has not arrived yet.')).toHaveLength(1);
+  }, 30_000);
+
   it('inbound mail: a missing or wrong secret, a forged address, an HTML-only mail, an attachment alone, the same mail twice, a huge one', async () => {
     const customer = await createSession(server.url, { customerName: 'Ivy', customerEmail: 'ivy@example.com', message: 'hello' });
     const id = customer.session.id;
@@ -146,9 +172,11 @@ describeEachBackend('replies by email', (backend) => {
     expect((await listMessages(server.url, admin.token, id)).filter((m) => m.content === 'Only once please')).toHaveLength(1);
     const huge = customerReply(address, 'x'.repeat(26 * 1024 * 1024));
     expectError(await inbound(huge), 413, 'PAYLOAD_TOO_LARGE');
-    // A reply to a closed chat is refused, and the server stays up.
-    await request(server.url).put(`/api/chat/sessions/${id}/close`).set(bearer(admin.token)).send({}).expect(200);
+    // A reply to a chat whose customer data was erased is refused: nobody is left to answer, nothing is kept.
+    await request(server.url).delete(`/api/chat/sessions/${id}`).set(bearer(admin.token)).expect(200);
     expectError(await inbound(customerReply(address, 'late')), 409, 'SESSION_CLOSED');
+    expect(await getSession(server.url, admin.token, id)).toMatchObject({ status: 'closed' });
+    expect(await listMessages(server.url, admin.token, id)).toEqual([]);
   }, 60_000);
 
   it('transcripts: the customer’s to their own address at most 3 an hour, an operator’s to any address; notes never', async () => {

@@ -11,3 +11,4 @@ export function closeLine(closedBy: ClosedBy, reason?: string): string {
 export const transferLine = (from: string | undefined, to: string | undefined): string => `Transferred from ${from ?? 'an operator'} to ${to ?? 'another operator'}`;
 export const departmentLine = (department: string): string => `Transferred to the ${department} team`;
 export const requeueLine = 'Looking for another operator for you';
+export const reopenLine = 'Chat reopened: the customer wrote again';
