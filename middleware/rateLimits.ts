@@ -5,6 +5,13 @@ import type Redis from 'ioredis';
 import type { Config } from '../config';
 import { RateLimitedError } from '../services/errors';
 
+declare module 'express-serve-static-core' {
+  interface Request {
+    /** Set by `customerMessages`: the customer is over the session's message limit for this many seconds. */
+    overLimit?: number;
+  }
+}
+
 export interface RateLimiters {
   sessions: RequestHandler;
   logins: RequestHandler;
@@ -196,10 +203,14 @@ export function createRateLimiters(config: Config, redis: Redis | null): RateLim
     sessionBuckets: { messages, signals },
     customerMessages: (req, _res, next) => {
       if (req.actor?.kind !== 'customer') return next();
-      messages.take(String(req.params.sessionId)).then(
-        (wait) => next(wait === null ? undefined : new RateLimitedError(wait, 'Too many messages; slow down')),
-        (error: unknown) => next(error),
-      );
+      messages.take(String(req.params.sessionId)).then((wait) => {
+        if (wait === null) return next();
+        // An upload is refused unread. A JSON message goes on to its handler, which answers a retry of a message
+        // already stored with it (as every retry is answered) and refuses anything else.
+        if (req.is('multipart/form-data')) return next(new RateLimitedError(wait, 'Too many messages; slow down'));
+        req.overLimit = wait;
+        next();
+      }, next);
     },
     sessions: build('sessions', { limit: config.rateLimitSessionsPerMinute, windowMs: 60_000 }),
     logins: build('logins', { limit: config.rateLimitLoginsPerMinute, windowMs: 60_000 }),

@@ -213,11 +213,15 @@ export function chatRoutes({ schemas, limiters, chat, sessions, messages, files,
             403: 'an operator who is not assigned to the session (an admin may)',
             409: 'SESSION_CLOSED: the session is closed (a retry of a message stored before the close still gets 200)',
             413: 'a file over MAX_UPLOAD_BYTES: reading stops at the limit',
-            429: "a customer's messages to this session over RATE_LIMIT_MESSAGES_PER_10_SECONDS (operators are not limited); see Retry-After",
+            429: "a customer's messages to this session over RATE_LIMIT_MESSAGES_PER_10_SECONDS (operators are not limited; a retry of a message already stored still gets 200); see Retry-After",
           },
         },
         handler: async (req, res) => {
           const { sessionId, ...message } = inputOf<SessionParam & PostMessageInput>(req);
+          if (req.overLimit !== undefined) {
+            sendData(res, await messages.retryOverLimit(actorOf(req), sessionId, message.clientMessageId, req.overLimit), { status: 200 });
+            return;
+          }
           const result = req.upload
             ? await messages.postFile(actorOf(req), sessionId, { file: req.upload, content: message.content, clientMessageId: message.clientMessageId, internal: message.internal })
             : await messages.postMessage(actorOf(req), sessionId, message);

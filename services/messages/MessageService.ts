@@ -5,7 +5,7 @@ import { selectByKeys, selectSessions, senderKeyOf, toSessionState, type Session
 import { canKnow, canParticipate, requireOperator, type Actor } from '../access';
 import { batchedLookup } from '../cache/batchedLookup';
 import type { MessageDTO } from '../contract';
-import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors';
+import { ConflictError, ForbiddenError, NotFoundError, RateLimitedError, ValidationError } from '../errors';
 import type { DomainEvents } from '../events/DomainEvents';
 import type { AttachmentFiles, Upload } from './attachments/AttachmentFiles';
 import { IMAGE_TYPES } from './attachments/fileTypes';
@@ -62,6 +62,26 @@ export class MessageService {
   }
 
   /**
+   * Over the session's message limit: a retry of a message this sender already stored is answered with it (as
+   * every retry is, 200), anything else waits (RATE_LIMITED, with the seconds left).
+   */
+  async retryOverLimit(actor: Actor, sessionId: string, clientMessageId: string | undefined, waitSeconds: number): Promise<MessageDTO> {
+    const earlier = clientMessageId === undefined ? null : await this.storedCopy(actor, sessionId, clientMessageId);
+    if (earlier) return earlier;
+    throw new RateLimitedError(waitSeconds, 'Too many messages; slow down');
+  }
+
+  /** The message this sender stored under `clientMessageId`, told again as a retry is; null when there is none. */
+  private async storedCopy(actor: Actor, sessionId: string, clientMessageId: string): Promise<MessageDTO | null> {
+    canKnow(actor, sessionId);
+    const [earlier] = (await selectByKeys(this.db, [{ sessionId, senderKey: this.senderKey(actor), clientMessageId }])).values();
+    if (!earlier) return null;
+    const message = (await withAttachments([earlier], (ids) => this.files.describe(ids)))[0] as MessageDTO;
+    this.announce({ message, created: false, session: null });
+    return message;
+  }
+
+  /**
    * A message with a file (multipart upload): checked like a message, the file checked and stored, then the
    * message written through the same group writer. The same sender's clientMessageId again returns the first
    * message before the file is even looked at; a refused or duplicate message leaves no file behind.
@@ -71,14 +91,9 @@ export class MessageService {
     customersWriteNoNotes(actor, input.internal);
     if (input.internal === true) throw new ValidationError('A note carries text only', [{ field: 'internal', message: 'a file cannot be a note: nothing was stored' }]);
     const session = await this.participant(actor, sessionId);
-    const senderKey = this.senderKey(actor);
     if (input.clientMessageId !== undefined) {
-      const [earlier] = (await selectByKeys(this.db, [{ sessionId, senderKey, clientMessageId: input.clientMessageId }])).values();
-      if (earlier) {
-        const message = (await withAttachments([earlier], (ids) => this.files.describe(ids)))[0] as MessageDTO;
-        this.announce({ message, created: false, session: null });
-        return { message, created: false };
-      }
+      const earlier = await this.storedCopy(actor, sessionId, input.clientMessageId);
+      if (earlier) return { message: earlier, created: false };
     }
     if (session.status === 'closed') throw new ConflictError('SESSION_CLOSED', 'The session is closed');
     const caption = input.content ?? '';

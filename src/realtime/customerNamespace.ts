@@ -44,7 +44,8 @@ export function customerEvents({ schemas, chat, messages, transcripts, sessionBu
   };
   return eventTable<CustomerContext, keyof CustomerClientEvents>('/customer', {
     'message:send': event(own, schemas.socketSend, async ({ actor, sessionId }, input: PostMessageInput) => {
-      await within(sessionBuckets.messages, sessionId, 'messages');
+      const wait = await sessionBuckets.messages.take(sessionId);
+      if (wait !== null) return messages.retryOverLimit(actor, sessionId, input.clientMessageId, wait);
       return (await messages.postMessage(actor, sessionId, input)).message;
     }),
     'messages:sync': event(own, schemas.socketSync, async ({ actor, sessionId }, { afterId }: { afterId: number }) => ({

@@ -44,6 +44,23 @@ describeEachBackend('the customer limit is per session', (backend) => {
     expect(codes([await emitWithAck(customer.socket, 'message:send', { content: 'socket', clientMessageId: cmid() })])).toEqual(['RATE_LIMITED']);
   });
 
+  it('over the limit, a retry of a message already stored still gets it back (200 or ok), by REST and by socket; a new one waits', async () => {
+    const { customer } = await liveChat(stage.url, stage.admin.token, { operator: { name: 'Olga Operator', maxConcurrentSessions: 5 }, customer: { customerName: 'Remy Retry' } });
+    const post = (body: Record<string, string>) => request(stage.url).post(`/api/chat/sessions/${customer.session.id}/messages`).set(bearer(customer.customerToken)).send(body);
+    const first = await post({ content: 'did this arrive?', clientMessageId: 'retry-1' });
+    expect(first.status).toBe(201);
+    for (let i = 1; i < LIMIT; i++) expect((await post({ content: `more ${i}` })).status).toBe(201);
+    // The answer to 'retry-1' was lost on the way: the client sends it again, now over the limit.
+    const again = await post({ content: 'did this arrive?', clientMessageId: 'retry-1' });
+    expect(again.status).toBe(200);
+    expect(again.body.data).toMatchObject({ id: first.body.data.id, clientMessageId: 'retry-1' });
+    const bySocket = await emitWithAck(customer.socket, 'message:send', { content: 'did this arrive?', clientMessageId: 'retry-1' });
+    expect(bySocket).toMatchObject({ ok: true, data: { id: first.body.data.id } });
+    expect((await post({ content: 'a new one', clientMessageId: 'retry-2' })).status).toBe(429);
+    expect(codes([await emitWithAck(customer.socket, 'message:send', { content: 'a new one', clientMessageId: 'retry-3' })])).toEqual(['RATE_LIMITED']);
+    expect((await messagesOf(customer.session.id)).filter((m) => m.content === 'did this arrive?')).toHaveLength(1);
+  });
+
   it('a typing flood is cut at three times the message limit per 10 s: the operator hears no more; read marks count with it', async () => {
     const { op, customer } = await liveChat(stage.url, stage.admin.token, { operator: { name: 'Olga Operator', maxConcurrentSessions: 5 }, customer: { customerName: 'Tyler Typing' } });
     const second = await connectCustomer(stage.url, customer.customerToken);
