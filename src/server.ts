@@ -151,7 +151,7 @@ export function createServer(config: Config, options: ServerOptions = {}): ChatS
   const retention = new RetentionJob(db, privacy, config.messageRetentionDays, logger);
   const presence = new PresenceService(db, operatorCache, assigner, events, config, logger);
   const sweeper = new Sweeper(db, chat, assigner, presence, config, logger);
-  const auth = new AuthService(db, chat, config.jwtSecret, events, (operatorId) => {
+  const auth = new AuthService(db, chat, config.jwtSecret, events, audit, (operatorId) => {
     presence.touch(operatorId).catch((error: unknown) => logger.warn({ err: error, operatorId }, 'presence touch failed'));
   });
   events.on('operator.updated', ({ operator }) => auth.forget(operator.id));

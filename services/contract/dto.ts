@@ -240,6 +240,7 @@ export type AuditAction =
   | 'operator.disabled'
   | 'operator.enabled'
   | 'operator.password_reset'
+  | 'operator.password_changed'
   | 'settings.updated'
   | 'label.created'
   | 'label.deleted'
@@ -253,6 +254,7 @@ export const AUDIT_ACTIONS: readonly AuditAction[] = [
   'operator.disabled',
   'operator.enabled',
   'operator.password_reset',
+  'operator.password_changed',
   'settings.updated',
   'label.created',
   'label.deleted',

@@ -9,6 +9,7 @@ import type { DomainEvents } from '../events/DomainEvents';
 import type { LoginResult } from '../contract';
 import { toOperatorDTO } from '../dto';
 import { hashPassword, verifyPassword } from './passwords';
+import type { AuditLog } from '../audit/AuditLog';
 
 const ISSUER = 'live-chat-server';
 const AUDIENCE = 'operator';
@@ -57,6 +58,7 @@ export class AuthService implements Authenticator {
     private readonly chat: ChatService,
     jwtSecret: string,
     private readonly events: DomainEvents,
+    private readonly audit: AuditLog,
     /** Told of every authenticated operator call: a sign of life for presence. */
     private readonly onOperatorSeen: (operatorId: number) => void = () => undefined,
   ) {
@@ -83,12 +85,16 @@ export class AuthService implements Authenticator {
     const operator = await Operator.findByPk(actor.operatorId);
     if (!operator || operator.disabled || !(await verifyPassword(currentPassword, operator.passwordHash))) throw new UnauthenticatedError('The current password is wrong');
     const passwordHash = await hashPassword(newPassword);
-    // Conditional on the version read: two changes at once cannot both succeed on the same current password.
-    const [rows] = await Operator.update(
-      { passwordHash, tokenVersion: operator.tokenVersion + 1, version: literal('version + 1') },
-      { where: { id: operator.id, tokenVersion: operator.tokenVersion } },
-    );
-    if (rows !== 1) throw new UnauthenticatedError('Token no longer valid');
+    await this.db.transaction(async (transaction) => {
+      // Conditional on the version read: two changes at once cannot both succeed on the same current password.
+      const [rows] = await Operator.update(
+        { passwordHash, tokenVersion: operator.tokenVersion + 1, version: literal('version + 1') },
+        { where: { id: operator.id, tokenVersion: operator.tokenVersion }, transaction },
+      );
+      if (rows !== 1) throw new UnauthenticatedError('Token no longer valid');
+      // Beside an admin's reset (operator.password_reset): who changed what includes an operator's own password.
+      await this.audit.record(actor, { action: 'operator.password_changed', target: { type: 'operator', id: operator.id } }, transaction);
+    });
     this.forget(operator.id);
     this.events.emit('operator.signed_out', { operatorId: operator.id });
     const changed = await Operator.findByPk(operator.id);

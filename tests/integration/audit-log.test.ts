@@ -61,6 +61,18 @@ describeEachBackend('audit log', (backend) => {
     for (const entry of entries) expect(Date.now() - Date.parse(entry.at)).toBeLessThan(60_000);
   });
 
+  it("records an operator's own password change, by them, never the password", async () => {
+    const { url, admin } = stage;
+    const olga = await createOperator(url, admin.token, { name: 'Olga Own' });
+    expect((await request(url).put('/api/auth/password').set(bearer(olga.token)).send({ currentPassword: olga.password, newPassword: NEW_PASSWORD })).status).toBe(200);
+    // A wrong current password changes nothing and records nothing.
+    expectError(await request(url).put('/api/auth/password').set(bearer(admin.token)).send({ currentPassword: 'not-the-password', newPassword: NEW_PASSWORD }), 401, 'UNAUTHENTICATED');
+    const res = await sendChecked(audit(admin.token), [NEW_PASSWORD, olga.password]);
+    const [latest, before] = res.body.data as AuditEntry[];
+    expect(latest).toMatchObject({ action: 'operator.password_changed', actor: { id: olga.id, name: 'Olga Own' }, target: { type: 'operator', id: String(olga.id) }, detail: null });
+    expect(before).toMatchObject({ action: 'operator.created', target: { type: 'operator', id: String(olga.id) } });
+  });
+
   it('pages with limit and cursor, every entry once; bad paging is 400; only admins may read it', async () => {
     const { url, admin } = stage;
     for (const name of ['a1', 'a2', 'a3', 'a4', 'a5']) await request(url).post('/api/labels').set(bearer(admin.token)).send({ name });
