@@ -15,6 +15,7 @@ const WHAT: Record<AuditEntry['action'], string> = {
   'operator.disabled': 'Disabled an operator',
   'operator.enabled': 'Enabled an operator again',
   'operator.password_reset': "Set an operator's password",
+  'operator.password_changed': 'Changed their own password',
   'settings.updated': 'Changed the settings',
   'label.created': 'Added a label',
   'label.deleted': 'Deleted a label',
